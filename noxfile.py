@@ -1,0 +1,90 @@
+"""Development sessions: ``nox`` runs the tests; ``nox -s docs`` builds the site.
+
+torch, torchvision and TensorFlow make a ~7 GB environment. The ``tests``, ``docs`` and
+``docs-live`` sessions share one, kept in nox's cache folder (under ``--envdir``) and updated
+only when the project's requirements or ``constraints.txt`` change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+import tomllib
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.default_venv_backend = "venv"
+
+ROOT = Path(__file__).parent
+CONSTRAINTS = ROOT / "constraints.txt"
+PYTHON = "3.11"
+DOCS_OUT = ROOT / "docs" / "_build" / "html"
+
+
+def framework_env(session: nox.Session) -> Path:
+    """The ``bin`` folder of the shared environment, installed or updated as needed."""
+    venv = session.cache_dir / f"frameworks-py{PYTHON}"
+    stamp = venv / "archviz-requirements.sha256"
+    bin_dir = venv / "bin"
+    if not (bin_dir / "python").exists():
+        interpreter = shutil.which(f"python{PYTHON}") or sys.executable
+        session.run(interpreter, "-m", "venv", str(venv), external=True)
+    pip = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet"]
+    if not stamp.exists() or stamp.read_text() != _requirements_digest():
+        session.run(*pip, "-c", str(CONSTRAINTS), "hatchling", "editables", external=True)
+        session.run(
+            *pip, "-c", str(CONSTRAINTS), "--no-build-isolation", "-e", ".[docs,test]",
+            external=True,
+        )
+        stamp.write_text(_requirements_digest())
+    else:
+        session.run(*pip, "--no-deps", "--no-build-isolation", "-e", ".", external=True)
+    return bin_dir
+
+
+def _requirements_digest() -> str:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [project["dependencies"], project["optional-dependencies"]]
+    payload = json.dumps(requirements, sort_keys=True).encode() + CONSTRAINTS.read_bytes()
+    return hashlib.sha256(payload).hexdigest()
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """Run the test suite (real torch, TensorFlow and Graphviz)."""
+    bin_dir = framework_env(session)
+    session.run(str(bin_dir / "pytest"), *session.posargs, external=True)
+
+
+@nox.session(venv_backend="none")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into docs/_build/html, failing on any warning."""
+    bin_dir = framework_env(session)
+    session.run(
+        str(bin_dir / "sphinx-build"), "-W", "--keep-going", "-n", "-b", "html",
+        "docs", str(DOCS_OUT), *session.posargs, external=True,
+    )
+
+
+@nox.session(name="docs-live", venv_backend="none", default=False)
+def docs_live(session: nox.Session) -> None:
+    """Serve the site and rebuild it on every change (sphinx-autobuild)."""
+    bin_dir = framework_env(session)
+    session.run(str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "sphinx-autobuild",
+                external=True)
+    session.run(
+        str(bin_dir / "sphinx-autobuild"), "docs", str(DOCS_OUT),
+        "--watch", "sphinx_archviz", *session.posargs, external=True,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("-c", str(CONSTRAINTS), "ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

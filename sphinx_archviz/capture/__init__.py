@@ -1,0 +1,70 @@
+"""Capture a model's graph as DOT text: the plain function that framework workers run.
+
+Nothing here imports a framework at module level; :func:`capture` imports the one backend a
+request needs. Each backend module provides:
+
+``reset() -> None``
+    Make the next model build reproducible (seeds, name counters).
+``is_model(obj) -> bool``
+    Whether ``obj`` is a model of that framework.
+``draw(model, request) -> str``
+    Run the model on the example input and return the graph as DOT.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from types import ModuleType
+
+from sphinx_archviz.capture.canonical import canonical_node_ids
+from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.reference import (
+    local_source_files,
+    materialize,
+    parse_reference,
+    resolve,
+    user_code_context,
+)
+from sphinx_archviz.request import Capture, CaptureRequest, Framework
+
+#: What to install when a backend's import fails, by the missing top-level module.
+_INSTALL_HINTS = {
+    "torch": "pip install 'sphinx-archviz[torch]'",
+    "torchvision": "pip install 'sphinx-archviz[torch]'",
+    "torchviz": "pip install 'sphinx-archviz[torch]' (or pip install torchviz)",
+    "distutils": "pip install setuptools (torchviz needs it on Python 3.12 and later)",
+    "tensorflow": "pip install 'sphinx-archviz[tensorflow]'",
+    "keras": "pip install 'sphinx-archviz[tensorflow]'",
+    "pydot": "pip install 'sphinx-archviz[tensorflow]' (or pip install pydot)",
+}
+
+
+def capture(request: CaptureRequest) -> Capture:
+    """Build the referenced model, run it on the example input and return its graph."""
+    started = time.perf_counter()
+    backend = load_backend(request.framework)
+    reference = parse_reference(request.reference)
+    with user_code_context(request.search_paths, request.workdir):
+        backend.reset()
+        found = resolve(reference, request.search_paths)
+        model = materialize(
+            found, request.kwargs, backend.is_model, reference, request.search_paths
+        )
+        dot = backend.draw(model, request)
+        source_files = local_source_files(request.search_paths)
+    return Capture(canonical_node_ids(dot), source_files, time.perf_counter() - started)
+
+
+def load_backend(framework: Framework) -> ModuleType:
+    try:
+        return importlib.import_module(f"sphinx_archviz.capture.{framework}")
+    except ImportError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        hint = _INSTALL_HINTS.get(missing)
+        if hint is None:
+            raise
+        raise ArchvizError(
+            "dependency", f"{missing} is not installed, so {framework} models cannot be drawn: "
+            f"{hint}"
+        ) from None

@@ -1,0 +1,61 @@
+"""Keras backend: the graph ``keras.utils.plot_model`` draws, taken from ``model_to_dot``. The
+only module that imports TensorFlow, Keras and pydot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import pydot  # noqa: F401  (model_to_dot needs it; importing it here names it when missing)
+
+from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.request import CaptureRequest, ExampleInput
+
+
+def reset() -> None:
+    """Restart Keras' layer-name counters (``conv2d_1``…) and seed its random generators."""
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(0)
+
+
+def is_model(obj: Any) -> bool:
+    return isinstance(obj, keras.Model)
+
+
+def draw(model: keras.Model, request: CaptureRequest) -> str:
+    if request.inputs:
+        _run(model, request)
+    elif not model.built or not model.inputs:
+        raise ArchvizError(
+            "input",
+            "the model has no defined inputs (it is subclassed or not yet built); add "
+            ":input-shape: with the batch size first, for example 1, 110, 110, 3",
+        )
+    graph = keras.utils.model_to_dot(
+        model,
+        show_shapes=request.show_shapes,
+        show_dtype=request.show_dtype,
+        show_layer_names=request.show_layer_names,
+        rankdir=request.rankdir,
+        expand_nested=request.expand_nested,
+    )
+    return graph.to_string()
+
+
+def _run(model: keras.Model, request: CaptureRequest) -> None:
+    tensors = [_dummy_tensor(spec) for spec in request.inputs]
+    try:
+        model(tensors[0] if len(tensors) == 1 else tensors, training=False)
+    except Exception as exc:
+        raise ArchvizError(
+            "forward",
+            f"running the model on input {request.describe_inputs()} raised "
+            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
+            "and :input-dtype:",
+        ) from None
+
+
+def _dummy_tensor(spec: ExampleInput) -> Any:
+    if spec.dtype.startswith(("float", "bfloat")):
+        return keras.random.normal(spec.shape, dtype=spec.dtype)
+    return keras.ops.zeros(spec.shape, dtype=spec.dtype)

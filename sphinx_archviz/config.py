@@ -1,0 +1,95 @@
+"""Every ``archviz_*`` configuration value, declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sphinx.util import logging
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_FORMATS = ("svg", "png")
+RANKDIRS = ("TB", "LR", "BT", "RL")
+
+
+def _one_of(choices: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
+    return (lambda value: value in choices), "one of " + ", ".join(map(repr, choices))
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and value > 0
+
+
+@dataclass(frozen=True)
+class ConfigValue:
+    name: str
+    default: Any
+    types: tuple[type, ...]
+    description: str
+    check: tuple[Callable[[Any], bool], str] | None = None
+
+
+CONFIG_VALUES = (
+    ConfigValue(
+        "archviz_output_format",
+        "svg",
+        (str,),
+        "Image format of diagrams in HTML output: 'svg' or 'png'.",
+        _one_of(OUTPUT_FORMATS),
+    ),
+    ConfigValue(
+        "archviz_sys_path",
+        ["."],
+        (list, tuple),
+        "Folders, relative to the configuration directory, searched for model modules.",
+    ),
+    ConfigValue("archviz_dot", "dot", (str,), "Name or path of the Graphviz 'dot' program."),
+    ConfigValue(
+        "archviz_rankdir",
+        "TB",
+        (str,),
+        "Default direction of diagrams: 'TB' (top to bottom), 'LR' (left to right), ...",
+        _one_of(RANKDIRS),
+    ),
+    ConfigValue(
+        "archviz_timeout",
+        120,
+        (int, float),
+        "Seconds one diagram's capture may take before its worker process is stopped.",
+        (_positive, "a positive number of seconds"),
+    ),
+)
+
+
+def register(app: Sphinx) -> None:
+    for value in CONFIG_VALUES:
+        app.add_config_value(
+            value.name, value.default, "env", types=value.types, description=value.description
+        )
+    app.connect("config-inited", replace_invalid_values)
+
+
+def replace_invalid_values(_app: Sphinx, config: Config) -> None:
+    """Put the default in place of a value that fails its check, with a warning that says so."""
+    for value in CONFIG_VALUES:
+        if value.check is None:
+            continue
+        is_valid, requirement = value.check
+        current = config[value.name]
+        if not is_valid(current):
+            logger.warning(
+                "%s = %r must be %s; using %r",
+                value.name,
+                current,
+                requirement,
+                value.default,
+                type="archviz",
+                subtype="option",
+            )
+            config[value.name] = value.default

@@ -1,0 +1,279 @@
+"""The ``archviz`` directive, its node and the node's visitors for each builder."""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.ext.graphviz import GraphvizError, figure_wrapper, render_dot
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_archviz.capture.detect import detect_framework
+from sphinx_archviz.config import OUTPUT_FORMATS, RANKDIRS
+from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.options import parse_choice, parse_flag, parse_inputs, parse_kwargs
+from sphinx_archviz.reference import parse_reference
+from sphinx_archviz.request import FRAMEWORKS, Capture, CaptureRequest
+from sphinx_archviz.worker import worker_for
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.util.typing import OptionSpec
+    from sphinx.writers.html5 import HTML5Translator
+    from sphinx.writers.latex import LaTeXTranslator
+    from sphinx.writers.manpage import ManualPageTranslator
+    from sphinx.writers.texinfo import TexinfoTranslator
+    from sphinx.writers.text import TextTranslator
+
+logger = logging.getLogger(__name__)
+
+#: Boolean options and the CaptureRequest field each one sets.
+FLAG_OPTIONS = {
+    "show-attrs": "show_attrs",
+    "show-saved": "show_saved",
+    "show-shapes": "show_shapes",
+    "show-layer-names": "show_layer_names",
+    "show-dtype": "show_dtype",
+    "expand-nested": "expand_nested",
+}
+ALIGNMENTS = ("left", "center", "right")
+UNAVAILABLE_CLASS = "archviz-unavailable"
+
+
+class archviz(nodes.General, nodes.Inline, nodes.Element):  # noqa: N801  (docutils node naming)
+    """A captured diagram: its DOT source and how to show it."""
+
+
+class ArchvizDirective(SphinxDirective):
+    """``.. archviz:: module.path:attribute`` draws the referenced model's architecture."""
+
+    required_arguments = 1
+    has_content = False
+    option_spec: ClassVar[OptionSpec] = {
+        "input-shape": directives.unchanged,
+        "input-dtype": directives.unchanged,
+        "kwargs": directives.unchanged,
+        "framework": directives.unchanged,
+        "format": directives.unchanged,
+        "rankdir": directives.unchanged,
+        **dict.fromkeys(FLAG_OPTIONS, directives.unchanged),
+        "caption": directives.unchanged,
+        "name": directives.unchanged,
+        "alt": directives.unchanged,
+        "align": directives.unchanged,
+        "width": directives.unchanged,
+        "class": directives.class_option,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            diagram = self.diagram_node()
+            capture = self.capture()
+        except ArchvizError as error:
+            warn(error, self.arguments[0], self.get_location())
+            return [self.wrap(unavailable_node(self.arguments[0], error))]
+        for path in capture.source_files:
+            self.env.note_dependency(path)
+        logger.verbose("archviz: captured %s in %.2f s", self.arguments[0], capture.seconds)
+        diagram["dot"] = capture.dot
+        return [self.wrap(diagram)]
+
+    def diagram_node(self) -> archviz:
+        """The node with everything but the DOT source; checks the display options."""
+        node = archviz(
+            reference=self.arguments[0],
+            format=parse_choice(
+                "format", self.options.get("format", self.config.archviz_output_format),
+                OUTPUT_FORMATS,
+            ),
+            alt=self.options.get("alt", f"Architecture diagram of {self.arguments[0]}"),
+            classes=self.options.get("class", []),
+        )
+        if "align" in self.options:
+            node["align"] = parse_choice("align", self.options["align"], ALIGNMENTS)
+        if "width" in self.options:
+            node["width"] = _parse_width(self.options["width"])
+        self.set_source_info(node)
+        return node
+
+    def capture(self) -> Capture:
+        request = self.capture_request()
+        return worker_for(request.framework).capture(request, self.config.archviz_timeout)
+
+    def capture_request(self) -> CaptureRequest:
+        reference = parse_reference(self.arguments[0])
+        search_paths = tuple(self.config.archviz_sys_path)
+        framework = parse_choice(
+            "framework", self.options.get("framework", "auto"), ("auto", *FRAMEWORKS)
+        )
+        flags = {
+            field: parse_flag(option, self.options[option])
+            for option, field in FLAG_OPTIONS.items()
+            if option in self.options
+        }
+        return CaptureRequest(
+            reference=str(reference),
+            framework=(
+                detect_framework(reference, search_paths) if framework == "auto" else framework  # type: ignore[arg-type]
+            ),
+            inputs=parse_inputs(self.options.get("input-shape"), self.options.get("input-dtype")),
+            kwargs=parse_kwargs(self.options["kwargs"]) if "kwargs" in self.options else {},
+            rankdir=parse_choice(
+                "rankdir", self.options.get("rankdir", self.config.archviz_rankdir), RANKDIRS
+            ),
+            search_paths=search_paths,
+            workdir=str(self.env.srcdir),
+            **flags,
+        )
+
+    def wrap(self, node: nodes.Element) -> nodes.Element:
+        """Put the node in a figure when there is a caption, and give it its ``:name:``."""
+        if "caption" in self.options:
+            node = figure_wrapper(self, node, self.options["caption"])  # type: ignore[arg-type]
+        self.add_name(node)
+        return node
+
+
+def _parse_width(text: str) -> str:
+    try:
+        return directives.length_or_percentage_or_unitless(text)
+    except ValueError:
+        raise ArchvizError(
+            "option", f":width: {text!r} is not a length such as 600px, 80% or 12cm"
+        ) from None
+
+
+def unavailable_node(reference: str, error: ArchvizError) -> nodes.container:
+    """The visible box that stands where a diagram could not be drawn."""
+    box = nodes.container(classes=[UNAVAILABLE_CLASS])
+    box += nodes.paragraph("", "", nodes.strong("", f"Diagram unavailable: {reference}"))
+    box += nodes.paragraph("", error.message)
+    return box
+
+
+def warn(error: ArchvizError, reference: str, location: str | nodes.Node) -> None:
+    logger.warning(
+        "%s: %s", reference, error.message, type="archviz", subtype=error.subtype,
+        location=location,
+    )
+
+
+def resolve_sys_path(app: Sphinx, config: Config) -> None:
+    """Make ``archviz_sys_path`` absolute, relative to the configuration directory."""
+    config.archviz_sys_path = [
+        str((Path(app.confdir) / folder).resolve()) for folder in config.archviz_sys_path
+    ]
+
+
+# Visitors ---------------------------------------------------------------------------------------
+
+
+def render(
+    translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator,
+    node: archviz,
+    fmt: str,
+) -> str:
+    """Render the node's DOT with Graphviz; the image's path relative to the output page."""
+    dot = translator.builder.config.archviz_dot
+    if shutil.which(dot) is None:
+        raise ArchvizError(
+            "graphviz",
+            f"the Graphviz program {dot!r} was not found. Install Graphviz (Debian/Ubuntu: "
+            "apt-get install graphviz; macOS: brew install graphviz; conda: conda install "
+            "graphviz; Read the Docs: build.apt_packages: [graphviz]) or set archviz_dot "
+            "to its path",
+        )
+    try:
+        relative, _ = render_dot(
+            translator, node["dot"], {"graphviz_dot": dot}, fmt, prefix="archviz"
+        )
+    except GraphvizError as exc:
+        raise ArchvizError("graphviz", f"dot failed: {_graphviz_message(exc)}") from None
+    if relative is None:
+        raise ArchvizError("graphviz", f"the Graphviz program {dot!r} could not be run")
+    return str(relative)
+
+
+def _graphviz_message(exc: GraphvizError) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, subprocess.CalledProcessError):
+        stderr = cause.stderr.decode(errors="replace").strip() if cause.stderr else ""
+        return stderr or f"exit code {cause.returncode}"
+    return str(exc)
+
+
+def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
+    try:
+        source = render(self, node, node["format"])
+    except ArchvizError as error:
+        warn(error, node["reference"], node)
+        self.body.append(
+            f'<div class="{UNAVAILABLE_CLASS}"><p><strong>Diagram unavailable: '
+            f"{html.escape(node['reference'])}</strong></p>"
+            f"<p>{html.escape(error.message)}</p></div>\n"
+        )
+        raise nodes.SkipNode from None
+    classes = " ".join(["archviz", f"align-{node.get('align', 'center')}", *node["classes"]])
+    style = f' style="width: {html.escape(node["width"])}"' if "width" in node else ""
+    self.body.append(
+        f'<div class="{classes}"><img src="{html.escape(source)}" '
+        f'alt="{html.escape(node["alt"])}"{style} /></div>\n'
+    )
+    raise nodes.SkipNode
+
+
+def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:
+    try:
+        source = render(self, node, "pdf")
+    except ArchvizError as error:
+        warn(error, node["reference"], node)
+        unavailable = self.encode(f"[Diagram unavailable: {node['reference']}]")
+        self.body.append(f"\n\n{unavailable}\n\n")
+        raise nodes.SkipNode from None
+    options = f"width={self.latex_image_length(node['width'])}" if "width" in node else ""
+    image = rf"\sphinxincludegraphics[{options}]{{{source}}}"
+    if isinstance(node.parent, nodes.figure):
+        self.body.append(image)
+    else:
+        self.body.append(f"\n\n\\begin{{center}}{image}\\end{{center}}\n\n")
+    raise nodes.SkipNode
+
+
+def texinfo_visit_archviz(self: TexinfoTranslator, node: archviz) -> None:
+    try:
+        source = render(self, node, "png")
+    except ArchvizError as error:
+        warn(error, node["reference"], node)
+        raise nodes.SkipNode from None
+    self.body.append(f"@image{{{source.removesuffix('.png')},,,{self.escape_arg(node['alt'])},png}}\n")
+    raise nodes.SkipNode
+
+
+def text_visit_archviz(self: TextTranslator, node: archviz) -> None:
+    self.add_text(f"[{node['alt']}]")
+    raise nodes.SkipNode
+
+
+def man_visit_archviz(self: ManualPageTranslator, node: archviz) -> None:
+    self.body.append(f"[{self.deunicode(node['alt'])}]")
+    raise nodes.SkipNode
+
+
+def setup_node(app: Sphinx) -> None:
+    app.add_node(
+        archviz,
+        html=(html_visit_archviz, None),
+        latex=(latex_visit_archviz, None),
+        texinfo=(texinfo_visit_archviz, None),
+        text=(text_visit_archviz, None),
+        man=(man_visit_archviz, None),
+    )
+    app.add_directive("archviz", ArchvizDirective)
+    app.connect("config-inited", resolve_sys_path)

@@ -1,0 +1,80 @@
+"""The one exception type archviz raises, and how a user's exception is described."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+#: Every warning subtype archviz emits (``suppress_warnings = ["archviz.<subtype>"]``).
+Subtype = Literal[
+    "option",  # an option or config value has a value archviz cannot use
+    "reference",  # the argument is not ``module:attribute``
+    "framework",  # archviz cannot tell which framework the model belongs to
+    "dependency",  # a framework, torchviz or pydot is not installed
+    "import",  # the module is missing or raised while being imported
+    "attribute",  # the module has no such attribute
+    "factory",  # calling the class or function raised
+    "not-a-model",  # the object is not a PyTorch or Keras model
+    "input",  # the example input is missing or cannot be built
+    "forward",  # running the model on the example input raised
+    "worker",  # the framework worker process died or timed out
+    "graphviz",  # the ``dot`` program is missing or failed
+]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+SUBTYPES: tuple[Subtype, ...] = Subtype.__args__  # type: ignore[attr-defined]
+
+
+class ArchvizError(Exception):
+    """A diagram could not be produced; ``subtype`` says which kind of problem it is."""
+
+    def __init__(self, subtype: Subtype, message: str) -> None:
+        super().__init__(subtype, message)
+        self.subtype: Subtype = subtype
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def describe_exception(exc: BaseException, user_dirs: Iterable[str | Path] = ()) -> str:
+    """``Type: message (file.py:12, in name)``, pointing at the most relevant frame.
+
+    The frame is the innermost one inside ``user_dirs`` (the docs' own code) if any, otherwise
+    the innermost frame of the traceback.
+    """
+    text = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    frame = _relevant_frame(exc, [Path(d).resolve() for d in user_dirs])
+    if frame is None:
+        return text
+    return f"{text} ({Path(frame.filename).name}:{frame.lineno}, in {frame.name})"
+
+
+def _relevant_frame(
+    exc: BaseException, user_dirs: list[Path]
+) -> traceback.FrameSummary | None:
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not _is_import_machinery(frame.filename)
+    ]
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        return traceback.FrameSummary(exc.filename, exc.lineno, "<module>")
+    for frame in reversed(frames):
+        if any(_is_within(frame.filename, d) for d in user_dirs):
+            return frame
+    return frames[-1] if frames else None
+
+
+def _is_import_machinery(filename: str) -> bool:
+    return filename.startswith("<frozen ") or _is_within(filename, _PACKAGE_DIR)
+
+
+def _is_within(filename: str, directory: Path) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(directory)
+    except OSError:
+        return False

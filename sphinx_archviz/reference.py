@@ -1,0 +1,153 @@
+"""``"module.path:attribute"`` → the model object, with errors that point at the user's code."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import importlib
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sphinx_archviz.errors import ArchvizError, describe_exception
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+@dataclass(frozen=True)
+class Reference:
+    module: str
+    attribute: str
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.attribute}"
+
+
+def parse_reference(text: str) -> Reference:
+    module, sep, attribute = text.strip().partition(":")
+    if not sep or not _DOTTED_NAME.fullmatch(module) or not _DOTTED_NAME.fullmatch(attribute):
+        raise ArchvizError(
+            "reference",
+            f"{text.strip()!r} is not a reference of the form module.path:attribute "
+            "(for example models:CNNModel or torchvision.models:wide_resnet50_2)",
+        )
+    return Reference(module, attribute)
+
+
+@contextlib.contextmanager
+def user_code_context(search_paths: tuple[str, ...], workdir: str) -> Iterator[None]:
+    """Run the docs' code with its folders on ``sys.path`` and ``workdir`` as working directory.
+
+    Afterwards ``sys.path`` and the working directory are restored, and the docs' own modules are
+    forgotten so that the next capture (perhaps of another project) imports them afresh.
+    """
+    saved_path = list(sys.path)
+    saved_cwd = os.getcwd()
+    sys.path[:0] = search_paths
+    os.chdir(workdir)
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        os.chdir(saved_cwd)
+        for name in local_modules(search_paths):
+            del sys.modules[name]
+        importlib.invalidate_caches()
+
+
+def local_modules(search_paths: tuple[str, ...]) -> list[str]:
+    """Names of imported modules whose file lies in one of ``search_paths``."""
+    folders = [Path(path).resolve() for path in search_paths]
+    return [
+        name
+        for name, module in list(sys.modules.items())
+        if _module_file(module) is not None
+        and any(_module_file(module).is_relative_to(folder) for folder in folders)  # type: ignore[union-attr]
+    ]
+
+
+def local_source_files(search_paths: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(str(_module_file(sys.modules[name])) for name in local_modules(search_paths)))
+
+
+def _module_file(module: Any) -> Path | None:
+    filename = getattr(module, "__file__", None)
+    return Path(filename).resolve() if isinstance(filename, str) else None
+
+
+def resolve(reference: Reference, user_dirs: tuple[str, ...]) -> Any:
+    try:
+        module = importlib.import_module(reference.module)
+    except Exception as exc:
+        if isinstance(exc, ModuleNotFoundError) and _is_module_or_parent(exc.name, reference):
+            raise ArchvizError(
+                "import",
+                f"no module named {exc.name!r}: check the module path, or add its folder to "
+                "archviz_sys_path (folders are relative to conf.py)",
+            ) from None
+        raise ArchvizError(
+            "import", f"importing {reference.module} failed: {describe_exception(exc, user_dirs)}"
+        ) from None
+    found: Any = module
+    owner = reference.module
+    parts = reference.attribute.split(".")
+    for index, part in enumerate(parts):
+        if not hasattr(found, part):
+            raise ArchvizError(
+                "attribute", f"{owner} has no attribute {part!r}{_suggestion(found, part)}"
+            )
+        found = getattr(found, part)
+        owner = f"{reference.module}:{'.'.join(parts[: index + 1])}"
+    return found
+
+
+def _is_module_or_parent(name: str | None, reference: Reference) -> bool:
+    return name is not None and (reference.module + ".").startswith(name + ".")
+
+
+def _suggestion(owner: Any, missing: str) -> str:
+    names = [name for name in dir(owner) if not name.startswith("_")]
+    close = difflib.get_close_matches(missing, names, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def materialize(
+    found: Any,
+    kwargs: Mapping[str, Any],
+    is_model: Callable[[Any], bool],
+    reference: Reference,
+    user_dirs: tuple[str, ...],
+) -> Any:
+    """The model: ``found`` itself if it is one, else what calling it with ``kwargs`` returns."""
+    if is_model(found):
+        if kwargs:
+            raise ArchvizError(
+                "option",
+                f"{reference.attribute} is already a model instance, so :kwargs: cannot apply; "
+                "reference its class or factory function instead",
+            )
+        return found
+    if not callable(found):
+        raise ArchvizError(
+            "not-a-model",
+            f"{reference.attribute} is a {type(found).__name__}, not a model, a model class or "
+            "a function returning a model",
+        )
+    try:
+        model = found(**kwargs)
+    except Exception as exc:
+        raise ArchvizError(
+            "factory",
+            f"calling {reference.attribute}() raised {describe_exception(exc, user_dirs)}",
+        ) from None
+    if not is_model(model):
+        raise ArchvizError(
+            "not-a-model",
+            f"calling {reference.attribute}() returned {type(model).__name__}, which is not a "
+            "model",
+        )
+    return model

@@ -1,0 +1,68 @@
+"""What a capture needs to know: plain, picklable data with no Sphinx objects in it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Framework = Literal["torch", "keras"]
+FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
+
+#: dtype names understood by both PyTorch and Keras.
+DTYPES = (
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "bool",
+)
+
+
+@dataclass(frozen=True)
+class ExampleInput:
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+
+    def __str__(self) -> str:
+        return f"({', '.join(map(str, self.shape))}) {self.dtype}"
+
+
+@dataclass(frozen=True)
+class CaptureRequest:
+    """Everything that decides one diagram's DOT source."""
+
+    reference: str
+    framework: Framework
+    #: Empty when the model defines its own example input.
+    inputs: tuple[ExampleInput, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    rankdir: str = "TB"
+    show_attrs: bool = False
+    show_saved: bool = False
+    show_shapes: bool = True
+    show_layer_names: bool = True
+    show_dtype: bool = False
+    expand_nested: bool = False
+    #: Absolute folders put in front of ``sys.path`` while the model is imported.
+    search_paths: tuple[str, ...] = ()
+    #: The working directory while the user's code runs (the Sphinx configuration directory).
+    workdir: str = "."
+
+    def describe_inputs(self) -> str:
+        return "; ".join(map(str, self.inputs)) or "the model's own example input"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What comes back from a worker."""
+
+    dot: str
+    #: Source files of the docs' own modules that the model came from.
+    source_files: tuple[str, ...] = ()
+    seconds: float = 0.0

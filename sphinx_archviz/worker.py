@@ -1,0 +1,180 @@
+"""Framework worker processes: each framework's captures run in a process of their own.
+
+TensorFlow and the CUDA build of torch cannot share a process, so the Sphinx process imports
+neither. A worker is started on first need with ``python -m sphinx_archviz.worker``, imports its
+framework once, serves requests over a socket (pickled :class:`CaptureRequest` in, pickled
+:class:`Capture` or :class:`ArchvizError` out) and exits when the socket closes or its parent
+process goes away. Its stdout and stderr go to a temporary file, shown only when it dies.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import IO
+
+from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.request import Capture, CaptureRequest, Framework
+
+_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+_LOG_TAIL_LINES = 8
+
+
+class FrameworkWorker:
+    """The Sphinx side of one framework's worker process."""
+
+    def __init__(self, framework: Framework) -> None:
+        self.framework = framework
+        self._process: subprocess.Popen[bytes] | None = None
+        self._connection: Connection | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def capture(self, request: CaptureRequest, timeout: float) -> Capture:
+        if not self.running:
+            self._start()
+        assert self._connection is not None
+        try:
+            self._connection.send(request)
+            if not self._connection.poll(timeout):
+                self.stop()
+                raise ArchvizError(
+                    "worker",
+                    f"the capture took longer than {timeout:g} s, so the {self.framework} "
+                    "worker was stopped; raise archviz_timeout if the model is slow to build",
+                )
+            reply = self._connection.recv()
+        except (EOFError, OSError):
+            report = self._death_report()
+            self.stop()
+            raise ArchvizError(
+                "worker",
+                f"the {self.framework} worker process died during the capture{report}",
+            ) from None
+        if isinstance(reply, ArchvizError):
+            raise reply
+        return reply
+
+    def stop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def _start(self) -> None:
+        self.stop()
+        ours, theirs = socket.socketpair()
+        self._log = tempfile.TemporaryFile(prefix=f"archviz-{self.framework}-")
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
+            ),
+            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        }
+        with theirs:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "sphinx_archviz.worker", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+            )
+        self._connection = Connection(ours.detach())
+
+    def _death_report(self) -> str:
+        """`` (exit code …; last output: …)`` for the warning about a dead worker."""
+        assert self._process is not None and self._log is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+        code = self._process.returncode
+        if code is None:
+            status = "still running"
+        elif code < 0:
+            status = f"killed by {signal.Signals(-code).name}"
+        else:
+            status = f"exit code {code}"
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").strip().splitlines()
+        tail = " | ".join(lines[-_LOG_TAIL_LINES:])
+        return f" ({status}; last output: {tail})" if tail else f" ({status})"
+
+
+_workers: dict[tuple[int, Framework], FrameworkWorker] = {}
+
+
+def worker_for(framework: Framework) -> FrameworkWorker:
+    """This process's worker for ``framework`` (a forked Sphinx process gets its own)."""
+    key = (os.getpid(), framework)
+    if key not in _workers:
+        _workers[key] = FrameworkWorker(framework)
+    return _workers[key]
+
+
+def running_frameworks() -> list[Framework]:
+    return [key[1] for key, worker in _workers.items() if key[0] == os.getpid() and worker.running]
+
+
+@atexit.register
+def stop_all() -> None:
+    for (pid, _), worker in list(_workers.items()):
+        if pid == os.getpid():
+            worker.stop()
+
+
+def _exit_when_orphaned() -> None:
+    parent = os.getppid()
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def serve(connection: Connection) -> None:
+    """The worker's loop: one capture per request until the Sphinx side closes the socket."""
+    from sphinx_archviz.capture import capture
+
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        reply: Capture | ArchvizError
+        try:
+            reply = capture(request)
+        except ArchvizError as error:
+            reply = error
+        except KeyboardInterrupt:
+            return
+        except BaseException as exc:  # the user's code may raise SystemExit, RecursionError…
+            reply = ArchvizError(
+                "worker",
+                f"the capture failed: {describe_exception(exc, request.search_paths)}",
+            )
+        connection.send(reply)
+
+
+if __name__ == "__main__":
+    threading.Thread(target=_exit_when_orphaned, daemon=True).start()
+    serve(Connection(int(sys.argv[1])))

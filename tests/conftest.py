@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+from sphinx_archviz.worker import stop_all
+
+pytest_plugins = ["sphinx.testing.fixtures"]
+
+TESTS = Path(__file__).parent
+MODELS = TESTS / "models"
+WARNING_LINE = re.compile(r"^(?P<path>\S+?):(?P<line>\d+): WARNING: (?P<text>.*)$", re.MULTILINE)
+
+requires_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    return TESTS / "roots"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_workers_at_end() -> None:
+    yield
+    stop_all()
+
+
+@dataclass
+class Built:
+    app: SphinxTestApp
+    outdir: Path
+
+    @property
+    def warnings(self) -> str:
+        return self.app.warning.getvalue()
+
+    def html(self, page: str = "index") -> str:
+        return (self.outdir / f"{page}.html").read_text(encoding="utf-8")
+
+    def images(self, suffix: str = ".svg") -> list[Path]:
+        return sorted((self.outdir / "_images").glob(f"*{suffix}"))
+
+    def archviz_warnings(self) -> list[dict[str, str]]:
+        return [m.groupdict() for m in WARNING_LINE.finditer(self.warnings) if "[archviz." in m["text"]]
+
+
+BuildProject = Callable[..., Built]
+
+
+@pytest.fixture
+def build_project(tmp_path: Path, make_app: Callable[..., SphinxTestApp]) -> BuildProject:
+    """Write a small Sphinx project (pages and conf.py lines) into tmp_path and build it."""
+
+    def build(
+        pages: dict[str, str],
+        conf: str = "",
+        builder: str = "html",
+        models: str | None = None,
+        **kwargs: object,
+    ) -> Built:
+        srcdir = tmp_path / "src"
+        srcdir.mkdir(exist_ok=True)
+        conf_lines = [
+            'extensions = ["sphinx_archviz", "myst_parser"]',
+            "myst_enable_extensions = ['colon_fence']",
+            f"archviz_sys_path = ['.', {str(MODELS)!r}]",
+            textwrap.dedent(conf),
+        ]
+        (srcdir / "conf.py").write_text("\n".join(conf_lines), encoding="utf-8")
+        if models is not None:
+            (srcdir / "models.py").write_text(textwrap.dedent(models), encoding="utf-8")
+        for name, text in pages.items():
+            (srcdir / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        app = make_app(builder, srcdir=srcdir, **kwargs)
+        app.build()
+        return Built(app, Path(app.outdir))
+
+    return build

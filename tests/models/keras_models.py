@@ -1,0 +1,35 @@
+"""Keras models the tests build."""
+
+import keras
+
+
+def image_classifier(num_classes=4):
+    inputs = keras.Input(shape=(110, 110, 3), name="image")
+    x = keras.layers.Conv2D(16, 3, activation="relu", name="conv")(inputs)
+    x = keras.layers.MaxPooling2D(name="pool")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(x)
+    return keras.Model(inputs, outputs, name="image_classifier")
+
+
+def unnamed_sequential():
+    """Layers named by Keras' counters (dense, dense_1): names must not depend on history."""
+    return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(8), keras.layers.Dense(2)])
+
+
+def nested():
+    inner = keras.Sequential(
+        [keras.Input(shape=(8,)), keras.layers.Dense(4, name="inner_dense")], name="inner"
+    )
+    inputs = keras.Input(shape=(8,), name="features")
+    outputs = keras.layers.Dense(1, name="score")(inner(inputs))
+    return keras.Model(inputs, outputs, name="outer")
+
+
+class Subclassed(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(3)
+
+    def call(self, x):
+        return self.dense(x)

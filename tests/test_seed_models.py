@@ -1,0 +1,94 @@
+"""The seed's three models, built by Sphinx from RST and both MyST fence styles, give the same
+graphs as the seed's own scripts run the plain way."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+from sphinx_archviz.capture.canonical import canonical_node_ids
+from sphinx_archviz.directive import archviz
+from tests.conftest import requires_dot
+
+SEED_SCRIPTS = Path(__file__).parent.parent / "benchmarks" / "seed"
+
+pytestmark = requires_dot
+
+
+def seed_dot(script: str, tmp_path: Path, models_dir: Path) -> str:
+    """Run one of the seed's scripts in its own process and return the DOT it drew."""
+    out = tmp_path / f"{script}.dot"
+    env = {**os.environ, "SEED_DOT_OUT": str(out), "PYTHONPATH": str(models_dir)}
+    subprocess.run(
+        [sys.executable, str(SEED_SCRIPTS / script)], cwd=tmp_path, env=env, check=True,
+        capture_output=True,
+    )
+    return canonical_node_ids(out.read_text())
+
+
+def captured_dots(app: SphinxTestApp, docname: str) -> list[str]:
+    return [node["dot"] for node in app.env.get_doctree(docname).findall(archviz)]
+
+
+@pytest.fixture(scope="module")
+def seed_site(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> SphinxTestApp:
+    srcdir = tmp_path_factory.mktemp("seed") / "src"
+    shutil.copytree(rootdir / "test-seed", srcdir)
+    app = SphinxTestApp("html", srcdir=srcdir)
+    app.build()
+    yield app
+    app.cleanup()
+
+
+def test_site_builds_without_warnings(seed_site: SphinxTestApp) -> None:
+    assert seed_site.warning.getvalue() == ""
+    images = sorted((Path(seed_site.outdir) / "_images").glob("archviz-*.svg"))
+    assert len(images) == 3
+
+
+def test_cnn_matches_seed_script(seed_site: SphinxTestApp, tmp_path: Path) -> None:
+    [dot] = captured_dots(seed_site, "cnn")
+    assert dot == seed_dot("cnn_model.py", tmp_path, Path(seed_site.srcdir))
+    assert 'label="conv1.weight\n (32, 1, 5, 5)"' in dot
+
+
+def test_wide_resnet_from_torchvision_matches_seed_script(
+    seed_site: SphinxTestApp, tmp_path: Path
+) -> None:
+    [dot] = captured_dots(seed_site, "wide_resnet")
+    assert dot == seed_dot("wide_resnet50_2.py", tmp_path, Path(seed_site.srcdir))
+    assert dot.count("->") == 514
+
+
+def test_keras_model_matches_plot_model(seed_site: SphinxTestApp, tmp_path: Path) -> None:
+    [dot] = captured_dots(seed_site, "keras_cnn")
+    assert dot == seed_dot("plot_model_keras.py", tmp_path, Path(seed_site.srcdir))
+
+
+def test_svg_shows_parameter_names_and_layer_shapes(seed_site: SphinxTestApp) -> None:
+    svgs = {path.read_text() for path in (Path(seed_site.outdir) / "_images").glob("*.svg")}
+    cnn = next(svg for svg in svgs if "conv1.weight" in svg)
+    assert "(32, 1, 5, 5)" in cnn
+    assert "ConvolutionBackward0" in cnn
+    keras_svg = next(svg for svg in svgs if "Conv2D" in svg)
+    assert "110, 110, 3" in keras_svg
+    assert "Dense" in keras_svg
+
+
+def test_caption_and_name_make_a_numbered_figure(seed_site: SphinxTestApp) -> None:
+    html = (Path(seed_site.outdir) / "cnn.html").read_text()
+    assert '<figure class="align-default" id="fig-cnn">' in html
+    assert "사용자 정의 CNN" in html
+    assert "Fig. 1" in html
+
+
+def test_both_myst_fences_render(seed_site: SphinxTestApp) -> None:
+    for page in ("wide_resnet", "keras_cnn"):
+        html = (Path(seed_site.outdir) / f"{page}.html").read_text()
+        assert '<div class="archviz align-center"><img src="_images/archviz-' in html
