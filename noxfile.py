@@ -37,7 +37,12 @@ def framework_env(session: nox.Session) -> Path:
     if not stamp.exists() or stamp.read_text() != _requirements_digest():
         session.run(*pip, "-c", str(CONSTRAINTS), "hatchling", "editables", external=True)
         session.run(
-            *pip, "-c", str(CONSTRAINTS), "--no-build-isolation", "-e", ".[docs,test]",
+            *pip,
+            "-c",
+            str(CONSTRAINTS),
+            "--no-build-isolation",
+            "-e",
+            ".[docs,test]",
             external=True,
         )
         stamp.write_text(_requirements_digest())
@@ -65,8 +70,16 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site into docs/_build/html, failing on any warning."""
     bin_dir = framework_env(session)
     session.run(
-        str(bin_dir / "sphinx-build"), "-W", "--keep-going", "-n", "-b", "html",
-        "docs", str(DOCS_OUT), *session.posargs, external=True,
+        str(bin_dir / "sphinx-build"),
+        "-W",
+        "--keep-going",
+        "-n",
+        "-b",
+        "html",
+        "docs",
+        str(DOCS_OUT),
+        *session.posargs,
+        external=True,
     )
 
 
@@ -74,11 +87,23 @@ def docs(session: nox.Session) -> None:
 def docs_live(session: nox.Session) -> None:
     """Serve the site and rebuild it on every change (sphinx-autobuild)."""
     bin_dir = framework_env(session)
-    session.run(str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "sphinx-autobuild",
-                external=True)
     session.run(
-        str(bin_dir / "sphinx-autobuild"), "docs", str(DOCS_OUT),
-        "--watch", "sphinx_archviz", *session.posargs, external=True,
+        str(bin_dir / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "sphinx-autobuild",
+        external=True,
+    )
+    session.run(
+        str(bin_dir / "sphinx-autobuild"),
+        "docs",
+        str(DOCS_OUT),
+        "--watch",
+        "sphinx_archviz",
+        *session.posargs,
+        external=True,
     )
 
 

@@ -47,7 +47,7 @@ ALIGNMENTS = ("left", "center", "right")
 UNAVAILABLE_CLASS = "archviz-unavailable"
 
 
-class archviz(nodes.General, nodes.Inline, nodes.Element):  # noqa: N801  (docutils node naming)
+class archviz(nodes.General, nodes.Inline, nodes.Element):
     """A captured diagram: its DOT source and how to show it."""
 
 
@@ -90,7 +90,8 @@ class ArchvizDirective(SphinxDirective):
         node = archviz(
             reference=self.arguments[0],
             format=parse_choice(
-                "format", self.options.get("format", self.config.archviz_output_format),
+                "format",
+                self.options.get("format", self.config.archviz_output_format),
                 OUTPUT_FORMATS,
             ),
             alt=self.options.get("alt", f"Architecture diagram of {self.arguments[0]}"),
@@ -160,7 +161,11 @@ def unavailable_node(reference: str, error: ArchvizError) -> nodes.container:
 
 def warn(error: ArchvizError, reference: str, location: str | nodes.Node) -> None:
     logger.warning(
-        "%s: %s", reference, error.message, type="archviz", subtype=error.subtype,
+        "%s: %s",
+        reference,
+        error.message,
+        type="archviz",
+        subtype=error.subtype,
         location=location,
     )
 
@@ -204,8 +209,8 @@ def render(
 def _graphviz_message(exc: GraphvizError) -> str:
     cause = exc.__cause__
     if isinstance(cause, subprocess.CalledProcessError):
-        stderr = cause.stderr.decode(errors="replace").strip() if cause.stderr else ""
-        return stderr or f"exit code {cause.returncode}"
+        stderr = cause.stderr.decode(errors="replace") if cause.stderr else ""
+        return " ".join(stderr.split()) or f"exit code {cause.returncode}"
     return str(exc)
 
 
@@ -252,7 +257,9 @@ def texinfo_visit_archviz(self: TexinfoTranslator, node: archviz) -> None:
     except ArchvizError as error:
         warn(error, node["reference"], node)
         raise nodes.SkipNode from None
-    self.body.append(f"@image{{{source.removesuffix('.png')},,,{self.escape_arg(node['alt'])},png}}\n")
+    self.body.append(
+        f"@image{{{source.removesuffix('.png')},,,{self.escape_arg(node['alt'])},png}}\n"
+    )
     raise nodes.SkipNode
 
 

@@ -41,11 +41,8 @@ class ArchvizError(Exception):
 
 
 def describe_exception(exc: BaseException, user_dirs: Iterable[str | Path] = ()) -> str:
-    """``Type: message (file.py:12, in name)``, pointing at the most relevant frame.
-
-    The frame is the innermost one inside ``user_dirs`` (the docs' own code) if any, otherwise
-    the innermost frame of the traceback.
-    """
+    """``Type: message (file.py:12, in name)``, pointing at the innermost frame of the docs'
+    own code (the files in ``user_dirs``); frames inside libraries are left out."""
     text = f"{type(exc).__name__}: {exc}".rstrip(": ")
     frame = _relevant_frame(exc, [Path(d).resolve() for d in user_dirs])
     if frame is None:
@@ -53,24 +50,21 @@ def describe_exception(exc: BaseException, user_dirs: Iterable[str | Path] = ())
     return f"{text} ({Path(frame.filename).name}:{frame.lineno}, in {frame.name})"
 
 
-def _relevant_frame(
-    exc: BaseException, user_dirs: list[Path]
-) -> traceback.FrameSummary | None:
-    frames = [
-        frame
-        for frame in traceback.extract_tb(exc.__traceback__)
-        if not _is_import_machinery(frame.filename)
-    ]
+def _relevant_frame(exc: BaseException, user_dirs: list[Path]) -> traceback.FrameSummary | None:
     if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
         return traceback.FrameSummary(exc.filename, exc.lineno, "<module>")
-    for frame in reversed(frames):
-        if any(_is_within(frame.filename, d) for d in user_dirs):
-            return frame
-    return frames[-1] if frames else None
+    user_frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if _is_user_code(frame.filename, user_dirs)
+    ]
+    return user_frames[-1] if user_frames else None
 
 
-def _is_import_machinery(filename: str) -> bool:
-    return filename.startswith("<frozen ") or _is_within(filename, _PACKAGE_DIR)
+def _is_user_code(filename: str, user_dirs: list[Path]) -> bool:
+    return not _is_within(filename, _PACKAGE_DIR) and any(
+        _is_within(filename, directory) for directory in user_dirs
+    )
 
 
 def _is_within(filename: str, directory: Path) -> bool:

@@ -17,9 +17,7 @@ def parse_choice(option: str, text: str, choices: tuple[str, ...]) -> str:
     for choice in choices:
         if value.lower() == choice.lower():
             return choice
-    raise ArchvizError(
-        "option", f":{option}: {value!r} is not one of {', '.join(choices)}"
-    )
+    raise ArchvizError("option", f":{option}: {value!r} is not one of {', '.join(choices)}")
 
 
 def parse_flag(option: str, text: str) -> bool:
@@ -37,7 +35,7 @@ def parse_kwargs(text: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ArchvizError(
             "option",
-            f':kwargs: is not valid JSON ({exc.msg} at column {exc.colno}); '
+            f":kwargs: is not valid JSON ({exc.msg} at column {exc.colno}); "
             'write an object such as {"num_classes": 4}',
         ) from None
     if not isinstance(value, dict):

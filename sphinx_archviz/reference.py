@@ -46,7 +46,7 @@ def user_code_context(search_paths: tuple[str, ...], workdir: str) -> Iterator[N
     forgotten so that the next capture (perhaps of another project) imports them afresh.
     """
     saved_path = list(sys.path)
-    saved_cwd = os.getcwd()
+    saved_cwd = Path.cwd()
     sys.path[:0] = search_paths
     os.chdir(workdir)
     try:
@@ -71,7 +71,9 @@ def local_modules(search_paths: tuple[str, ...]) -> list[str]:
 
 
 def local_source_files(search_paths: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(str(_module_file(sys.modules[name])) for name in local_modules(search_paths)))
+    return tuple(
+        sorted(str(_module_file(sys.modules[name])) for name in local_modules(search_paths))
+    )
 
 
 def _module_file(module: Any) -> Path | None:

@@ -84,7 +84,7 @@ class FrameworkWorker:
     def _start(self) -> None:
         self.stop()
         ours, theirs = socket.socketpair()
-        self._log = tempfile.TemporaryFile(prefix=f"archviz-{self.framework}-")
+        self._log = tempfile.TemporaryFile(prefix=f"archviz-{self.framework}-")  # noqa: SIM115  (lives as long as the worker)
         environment = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_colors
 
 from sphinx_archviz.worker import stop_all
 
@@ -39,7 +40,7 @@ class Built:
 
     @property
     def warnings(self) -> str:
-        return self.app.warning.getvalue()
+        return strip_colors(self.app.warning.getvalue())
 
     def html(self, page: str = "index") -> str:
         return (self.outdir / f"{page}.html").read_text(encoding="utf-8")
@@ -48,7 +49,9 @@ class Built:
         return sorted((self.outdir / "_images").glob(f"*{suffix}"))
 
     def archviz_warnings(self) -> list[dict[str, str]]:
-        return [m.groupdict() for m in WARNING_LINE.finditer(self.warnings) if "[archviz." in m["text"]]
+        return [
+            m.groupdict() for m in WARNING_LINE.finditer(self.warnings) if "[archviz." in m["text"]
+        ]
 
 
 BuildProject = Callable[..., Built]

@@ -26,7 +26,10 @@ def seed_dot(script: str, tmp_path: Path, models_dir: Path) -> str:
     out = tmp_path / f"{script}.dot"
     env = {**os.environ, "SEED_DOT_OUT": str(out), "PYTHONPATH": str(models_dir)}
     subprocess.run(
-        [sys.executable, str(SEED_SCRIPTS / script)], cwd=tmp_path, env=env, check=True,
+        [sys.executable, str(SEED_SCRIPTS / script)],
+        cwd=tmp_path,
+        env=env,
+        check=True,
         capture_output=True,
     )
     return canonical_node_ids(out.read_text())

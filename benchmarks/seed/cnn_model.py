@@ -10,7 +10,7 @@ from torchviz import make_dot
 
 class CNNModel(nn.Module):
     def __init__(self):
-        super(CNNModel, self).__init__()
+        super().__init__()
         self.conv1 = nn.Conv2d(1, 32, 5, 1)
         self.conv2 = nn.Conv2d(32, 64, 5, 1)
         self.conv3 = nn.Conv2d(64, 128, 5, 1)

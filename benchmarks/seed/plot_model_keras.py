@@ -4,9 +4,8 @@ module on PYTHONPATH (the seed imports it from a ``model`` module it does not sh
 import os
 
 import tensorflow as tf
-from tensorflow.keras.utils import model_to_dot, plot_model
-
 from models import get_model
+from tensorflow.keras.utils import model_to_dot, plot_model
 
 x = tf.random.normal([1, 110, 110, 3])
 model = get_model()

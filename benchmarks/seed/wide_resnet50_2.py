@@ -3,8 +3,8 @@
 import os
 
 import torch
-from torchviz import make_dot
 from torchvision.models import wide_resnet50_2
+from torchviz import make_dot
 
 
 def main():

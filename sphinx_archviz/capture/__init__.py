@@ -65,6 +65,6 @@ def load_backend(framework: Framework) -> ModuleType:
         if hint is None:
             raise
         raise ArchvizError(
-            "dependency", f"{missing} is not installed, so {framework} models cannot be drawn: "
-            f"{hint}"
+            "dependency",
+            f"{missing} is not installed, so {framework} models cannot be drawn: {hint}",
         ) from None

@@ -37,9 +37,13 @@ def canonical_node_ids(dot: str) -> str:
         assert match is not None  # \S matches any non-space character
         token = match.group()
         bracket_depth += {"[": 1, "]": -1}.get(token, 0)
-        if bracket_depth == 0 and previous != "=" and _NUMBER.fullmatch(token):
-            if not _next_significant(dot, match.end()) == "=":
-                token = names.setdefault(token, f"n{len(names)}")
+        if (
+            bracket_depth == 0
+            and previous != "="
+            and _NUMBER.fullmatch(token)
+            and _next_significant(dot, match.end()) != "="
+        ):
+            token = names.setdefault(token, f"n{len(names)}")
         pieces.append(token)
         position, previous = match.end(), token
     return "".join(pieces)

@@ -14,7 +14,7 @@ import functools
 import re
 import sys
 from importlib import metadata
-from importlib.machinery import PathFinder
+from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 
 from sphinx_archviz.errors import ArchvizError
@@ -66,6 +66,12 @@ class _Reader:
         known = _FRAMEWORK_OF_PACKAGE.get(reference.module.partition(".")[0])
         if known:
             return {known}
+        if self.find_spec(reference.module) is None:
+            raise ArchvizError(
+                "import",
+                f"no module named {reference.module!r}: check the module path, or add its "
+                "folder to archviz_sys_path (folders are relative to conf.py)",
+            )
         source = self.find_source(reference.module)
         if source is None:
             return self.frameworks_of_module(reference.module)
@@ -101,16 +107,19 @@ class _Reader:
         if name in self.modules_seen:
             return set()
         self.modules_seen.add(name)
-        source = self.find_source(name)
+        # ``from package import Name`` records ``package.Name``, which may not be a module.
+        module_name = name if self.find_source(name) else name.rpartition(".")[0]
+        source = self.find_source(module_name) if module_name else None
         if source is not None and not _is_installed(source):
-            module = _ParsedModule(source, name)
+            module = _ParsedModule(source, module_name)
             found: set[Framework] = set()
             for imported in module.imports.values():
                 found |= self.frameworks_of_module(imported)
             return found
         return _frameworks_of_distribution(root)
 
-    def find_source(self, name: str) -> Path | None:
+    def find_spec(self, name: str) -> ModuleSpec | None:
+        """The module's spec, found without importing it or its parent packages."""
         locations: list[str] | None = self.search_paths
         spec = None
         parts = name.split(".")
@@ -121,6 +130,10 @@ class _Reader:
             if spec is None:
                 return None
             locations = list(spec.submodule_search_locations or []) or None
+        return spec
+
+    def find_source(self, name: str) -> Path | None:
+        spec = self.find_spec(name)
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
             return None
         return Path(spec.origin)

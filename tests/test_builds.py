@@ -1,0 +1,178 @@
+"""Whole builds: determinism, parallel builds, other builders, and what the Sphinx process
+imports."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+from tests.conftest import MODELS, TESTS, BuildProject, requires_dot
+
+pytestmark = requires_dot
+
+SEED_ROOT = TESTS / "roots" / "test-seed"
+
+
+def build_seed_site(destination: Path, *extra_args: str) -> Path:
+    """Build the seed site with sphinx-build in a fresh process; return the output folder."""
+    srcdir = destination / "src"
+    shutil.copytree(SEED_ROOT, srcdir)
+    outdir = destination / "html"
+    subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", *extra_args, srcdir, outdir],
+        check=True,
+        capture_output=True,
+    )
+    return outdir
+
+
+def image_files(outdir: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in (outdir / "_images").iterdir()}
+
+
+def test_two_builds_give_identical_files(tmp_path: Path) -> None:
+    first = build_seed_site(tmp_path / "first")
+    second = build_seed_site(tmp_path / "second")
+    assert len(image_files(first)) == 3
+    assert image_files(first) == image_files(second)
+    for page in ("cnn", "wide_resnet", "keras_cnn"):
+        assert filecmp.cmp(first / f"{page}.html", second / f"{page}.html", shallow=False)
+
+
+def test_parallel_build_gives_the_same_files_as_a_serial_one(tmp_path: Path) -> None:
+    serial = build_seed_site(tmp_path / "serial", "-j", "1")
+    parallel = build_seed_site(tmp_path / "parallel", "-j", "2")
+    assert image_files(serial) == image_files(parallel)
+
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from sphinx.cmd.build import main
+    from sphinx_archviz.worker import running_frameworks
+    status = main(["-q", "-b", "html", sys.argv[1], sys.argv[2]])
+    frameworks = sorted(m for m in ("torch", "torchvision", "tensorflow", "keras")
+                        if m in sys.modules)
+    print(json.dumps({"status": status, "imported": frameworks,
+                      "workers": sorted(running_frameworks())}))
+    """
+)
+
+
+def probe_build(tmp_path: Path, page: str) -> dict[str, object]:
+    srcdir = tmp_path / "src"
+    srcdir.mkdir()
+    (srcdir / "conf.py").write_text(
+        f"extensions = ['sphinx_archviz']\narchviz_sys_path = [{str(MODELS)!r}]\n"
+    )
+    (srcdir / "index.rst").write_text(page)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(srcdir), str(tmp_path / "out")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_sphinx_process_imports_no_framework(tmp_path: Path) -> None:
+    page = (
+        ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n\n"
+        ".. archviz:: keras_models:image_classifier\n"
+    )
+    assert probe_build(tmp_path, page) == {
+        "status": 0,
+        "imported": [],
+        "workers": ["keras", "torch"],
+    }
+
+
+def test_torch_only_build_starts_no_keras_worker(tmp_path: Path) -> None:
+    page = ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
+    assert probe_build(tmp_path, page)["workers"] == ["torch"]
+
+
+def test_build_without_diagrams_starts_no_worker(tmp_path: Path) -> None:
+    assert probe_build(tmp_path, "Nothing to draw\n===============\n")["workers"] == []
+
+
+def test_sphinx_sys_path_is_left_as_it_was(build_project: BuildProject) -> None:
+    before = list(sys.path)
+    build_project({"index.rst": ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"})
+    assert sys.path == before
+
+
+@pytest.mark.parametrize(
+    ("builder", "expected"),
+    [
+        ("text", "[Architecture diagram of torch_models:TinyMLP]"),
+        ("man", "[Architecture diagram of torch_models:TinyMLP]"),
+    ],
+)
+def test_text_builders_show_the_alt_text(
+    builder: str, expected: str, build_project: BuildProject
+) -> None:
+    built = build_project(
+        {"index.rst": "Title\n=====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
+        builder=builder,
+    )
+    assert built.warnings == ""
+    output = next(path for path in built.outdir.iterdir() if path.is_file())
+    assert expected in output.read_text()
+
+
+def test_latex_builder_includes_a_pdf(build_project: BuildProject) -> None:
+    built = build_project(
+        {
+            "index.rst": "Title\n=====\n\n"
+            ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n   :caption: A tiny MLP\n"
+        },
+        builder="latex",
+    )
+    assert built.warnings == ""
+    [pdf] = built.outdir.glob("archviz-*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    tex = next(built.outdir.glob("*.tex")).read_text()
+    assert f"\\sphinxincludegraphics[]{{{pdf.name}}}" in tex
+    assert "A tiny MLP" in tex
+
+
+def test_css_is_added_only_to_pages_with_diagrams(build_project: BuildProject) -> None:
+    built = build_project(
+        {
+            "index.rst": "Home\n====\n\n.. toctree::\n\n   other\n\n"
+            ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n",
+            "other.rst": "Other\n=====\n\nNo diagram.\n",
+        }
+    )
+    assert "_static/archviz.css" in built.html("index")
+    assert "_static/archviz.css" not in built.html("other")
+    assert (built.outdir / "_static" / "archviz.css").is_file()
+
+
+def test_model_source_is_a_dependency_of_the_page(build_project: BuildProject) -> None:
+    models = "import torch.nn as nn\n\ndef net():\n    return nn.Linear(3, {})\n"
+    built = build_project(
+        {"index.rst": ".. archviz:: models:net\n   :input-shape: 1, 3\n"},
+        models=models.format(2),
+    )
+    srcdir = Path(built.app.srcdir)
+    assert str(srcdir / "models.py") in {
+        str(Path(srcdir, dep)) for dep in built.app.env.dependencies["index"]
+    }
+    (srcdir / "models.py").write_text(models.format(5))
+    app = SphinxTestApp("html", srcdir=srcdir)
+    try:
+        app.build()
+        dot = app.env.get_doctree("index").next_node(lambda n: "dot" in n.attributes)["dot"]
+    finally:
+        app.cleanup()
+    assert "weight\n (5, 3)" in dot

@@ -1,0 +1,129 @@
+"""Small pure functions: option parsing, node renumbering, framework detection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sphinx_archviz.capture.canonical import canonical_node_ids
+from sphinx_archviz.capture.detect import detect_framework
+from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.options import parse_flag, parse_inputs
+from sphinx_archviz.reference import Reference, parse_reference
+from sphinx_archviz.request import ExampleInput
+from tests.conftest import MODELS
+
+
+def test_input_shapes_and_dtypes() -> None:
+    assert parse_inputs("1, 3, 32, 32; 1, 10", "float32; int64") == (
+        ExampleInput((1, 3, 32, 32), "float32"),
+        ExampleInput((1, 10), "int64"),
+    )
+    assert parse_inputs("2,4", "int64") == (ExampleInput((2, 4), "int64"),)
+    assert parse_inputs(None, None) == ()
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "says"),
+    [
+        ("", None, "is empty"),
+        ("1, -3", None, "below 1"),
+        ("1, 2.5", None, "whole numbers"),
+        ("1, 2; 3", "float32; int64; bool", "gives 3 dtypes for 2 inputs"),
+        (None, "int64", "needs :input-shape:"),
+    ],
+)
+def test_bad_inputs_say_what_to_fix(shape: str | None, dtype: str | None, says: str) -> None:
+    with pytest.raises(ArchvizError, match=says) as caught:
+        parse_inputs(shape, dtype)
+    assert caught.value.subtype == "input"
+
+
+def test_flags() -> None:
+    assert parse_flag("show-shapes", "") is True
+    assert parse_flag("show-shapes", "False") is False
+    with pytest.raises(ArchvizError):
+        parse_flag("show-shapes", "sometimes")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("models:CNNModel", Reference("models", "CNNModel")),
+        (
+            " torchvision.models:wide_resnet50_2 ",
+            Reference("torchvision.models", "wide_resnet50_2"),
+        ),
+        ("models:Zoo.small", Reference("models", "Zoo.small")),
+    ],
+)
+def test_references(text: str, expected: Reference) -> None:
+    assert parse_reference(text) == expected
+
+
+@pytest.mark.parametrize("text", ["models", "models:", ":Net", "../models:Net", "a/b:Net", "m:1x"])
+def test_malformed_references(text: str) -> None:
+    with pytest.raises(ArchvizError, match="is not a reference"):
+        parse_reference(text)
+
+
+def test_node_ids_are_renumbered_outside_labels_and_attributes() -> None:
+    dot = (
+        'digraph {\n\tgraph [size="12,12"]\n\tnode [fontsize=10]\n'
+        '\t1401 [label="w\n (32, 1401)" fillcolor=lightblue]\n\t1401 -> 9876\n'
+        "\t9876 [label=<<b>9876</b>>]\n\tdpi=200\n}\n"
+    )
+    assert canonical_node_ids(dot) == (
+        'digraph {\n\tgraph [size="12,12"]\n\tnode [fontsize=10]\n'
+        '\tn0 [label="w\n (32, 1401)" fillcolor=lightblue]\n\tn0 -> n1\n'
+        "\tn1 [label=<<b>9876</b>>]\n\tdpi=200\n}\n"
+    )
+
+
+SEARCH = (str(MODELS),)
+
+
+@pytest.mark.parametrize(
+    ("reference", "framework"),
+    [
+        ("torchvision.models:wide_resnet50_2", "torch"),
+        ("keras.applications:ResNet50", "keras"),
+        ("tensorflow.keras.applications:MobileNetV2", "keras"),
+        ("torch_models:CNNModel", "torch"),
+        ("torch_models:tiny_instance", "torch"),
+        ("keras_models:image_classifier", "keras"),
+        ("broken_models:settings", "torch"),
+    ],
+)
+def test_framework_is_detected_without_importing_it(reference: str, framework: str) -> None:
+    import sys
+
+    assert detect_framework(parse_reference(reference), SEARCH) == framework
+    assert "torch" not in sys.modules and "tensorflow" not in sys.modules
+
+
+def test_a_mixed_module_is_decided_by_the_definition(tmp_path: Path) -> None:
+    (tmp_path / "mixed.py").write_text(
+        "import torch.nn as nn\n\n"
+        "class Net(nn.Module):\n    pass\n\n"
+        "def build():\n    return _helper()\n\n"
+        "def _helper():\n    from tensorflow import keras\n    return keras.Sequential()\n\n"
+        "net = Net()\n"
+    )
+    search = (str(tmp_path),)
+    assert detect_framework(Reference("mixed", "Net"), search) == "torch"
+    assert detect_framework(Reference("mixed", "net"), search) == "torch"
+    assert detect_framework(Reference("mixed", "build"), search) == "keras"
+
+
+def test_a_local_package_is_followed_through_its_imports(tmp_path: Path) -> None:
+    package = tmp_path / "nets"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .blocks import Block\n")
+    (package / "blocks.py").write_text("from torch import nn\n\nBlock = nn.Linear\n")
+    (tmp_path / "app_models.py").write_text(
+        "from nets import Block\n\ndef model():\n    return Block(2, 2)\n"
+    )
+    assert detect_framework(Reference("app_models", "model"), (str(tmp_path),)) == "torch"
+    assert detect_framework(Reference("nets", "Block"), (str(tmp_path),)) == "torch"
