@@ -33,7 +33,7 @@ CASES = {
     "error while importing the module": Case(
         ".. archviz:: broken_import:Net\n   :input-shape: 1, 2",
         "import",
-        "No module named 'a_package_that_is_not_installed' (broken_import.py:3, in <module>)",
+        "No module named 'a_package_that_is_not_installed' (broken_import.py:6, in <module>)",
     ),
     "attribute missing": Case(
         ".. archviz:: torch_models:CNNModle\n   :input-shape: 1, 1, 64, 64",

@@ -4,6 +4,7 @@ graphs as the seed's own scripts run the plain way."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,14 +75,20 @@ def test_keras_model_matches_plot_model(seed_site: SphinxTestApp, tmp_path: Path
     assert dot == seed_dot("plot_model_keras.py", tmp_path, Path(seed_site.srcdir))
 
 
+def page_svg(app: SphinxTestApp, page: str) -> str:
+    html = (Path(app.outdir) / f"{page}.html").read_text()
+    [name] = re.findall(r'src="_images/(archviz-[0-9a-f]+\.svg)"', html)
+    return (Path(app.outdir) / "_images" / name).read_text()
+
+
 def test_svg_shows_parameter_names_and_layer_shapes(seed_site: SphinxTestApp) -> None:
-    svgs = {path.read_text() for path in (Path(seed_site.outdir) / "_images").glob("*.svg")}
-    cnn = next(svg for svg in svgs if "conv1.weight" in svg)
-    assert "(32, 1, 5, 5)" in cnn
+    cnn = page_svg(seed_site, "cnn")
+    assert "conv1.weight" in cnn and "(32, 1, 5, 5)" in cnn
     assert "ConvolutionBackward0" in cnn
-    keras_svg = next(svg for svg in svgs if "Conv2D" in svg)
+    keras_svg = page_svg(seed_site, "keras_cnn")
     assert "110, 110, 3" in keras_svg
     assert "Dense" in keras_svg
+    assert "layer4.2.conv3.weight" in page_svg(seed_site, "wide_resnet")
 
 
 def test_caption_and_name_make_a_numbered_figure(seed_site: SphinxTestApp) -> None:
