@@ -1,0 +1,85 @@
+"""The models this site draws. Each page includes its model's code from here, so the code a
+reader sees is the code that ran."""
+
+# [cnn-start]
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class CNNModel(nn.Module):
+    def __init__(self):
+        super(CNNModel, self).__init__()
+        self.conv1 = nn.Conv2d(1, 32, 5, 1)
+        self.conv2 = nn.Conv2d(32, 64, 5, 1)
+        self.conv3 = nn.Conv2d(64, 128, 5, 1)
+        self.fc1 = nn.Linear(9 * 9 * 128, 2046)  # 수정된 완전 연결 계층 입력 크기
+        self.fc2 = nn.Linear(2046, 4)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.max_pool2d(x, 2, 2)
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2, 2)
+        x = F.relu(self.conv3(x))
+        x = x.view(-1, 9 * 9 * 128)  # 수정된 크기
+        x = F.dropout(F.relu(self.fc1(x)), p=0.5, training=self.training)
+        x = self.fc2(x)
+        return x
+
+
+# [cnn-end]
+
+
+# [keras-start]
+def get_model():
+    """110×110×3 이미지를 분류하는 Keras 함수형 CNN."""
+    from tensorflow import keras
+
+    inputs = keras.Input(shape=(110, 110, 3), name="image")
+    x = keras.layers.Conv2D(32, 3, activation="relu", name="conv1")(inputs)
+    x = keras.layers.MaxPooling2D(name="pool1")(x)
+    x = keras.layers.Conv2D(64, 3, activation="relu", name="conv2")(x)
+    x = keras.layers.MaxPooling2D(name="pool2")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(128, activation="relu", name="dense")(x)
+    outputs = keras.layers.Dense(10, activation="softmax", name="classifier")(x)
+    return keras.Model(inputs, outputs, name="image_classifier")
+
+
+# [keras-end]
+
+
+# [small-start]
+class TokenClassifier(nn.Module):
+    """정수 토큰 ID를 받는 작은 분류기 (:input-dtype: int64 예제)."""
+
+    def __init__(self, vocabulary=1000, width=16, classes=3):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, tokens):
+        return self.head(self.embedding(tokens).mean(dim=1))
+
+
+class ImageWithMetadata(nn.Module):
+    """입력이 두 개인 모델 (이미지와 메타데이터 벡터)."""
+
+    def __init__(self):
+        super().__init__()
+        self.image = nn.Conv2d(3, 8, 3)
+        self.metadata = nn.Linear(10, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, image, metadata):
+        features = self.image(image).mean(dim=(2, 3)) + self.metadata(metadata)
+        return self.head(torch.relu(features))
+
+
+def mlp(width=8):
+    """:kwargs: 예제용 팩토리 함수."""
+    return nn.Sequential(nn.Linear(4, width), nn.ReLU(), nn.Linear(width, 2))
+
+
+# [small-end]

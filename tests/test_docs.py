@@ -1,0 +1,60 @@
+"""The documentation's examples are the files these tests build, so docs and behaviour agree."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sphinx_archviz.config import CONFIG_VALUES
+from sphinx_archviz.directive import ArchvizDirective
+from sphinx_archviz.errors import SUBTYPES
+from tests.conftest import BuildProject, requires_dot
+
+DOCS = Path(__file__).parent.parent / "docs"
+SNIPPETS = sorted(path.stem for path in (DOCS / "snippets").glob("*.md"))
+
+
+@requires_dot
+@pytest.mark.parametrize("suffix", [".rst", ".md"])
+def test_every_snippet_builds_without_warnings(
+    suffix: str, build_project: BuildProject, tmp_path: Path
+) -> None:
+    srcdir = tmp_path / "src"
+    srcdir.mkdir()
+    shutil.copy(DOCS / "models.py", srcdir)
+    pages = {f"{name}{suffix}": _titled(name, suffix) for name in SNIPPETS}
+    toctree = "".join(f"   {name}\n" for name in SNIPPETS)
+    pages["index.rst"] = f"Snippets\n========\n\n.. toctree::\n\n{toctree}"
+    built = build_project(pages, conf="archviz_sys_path = ['.']\nnumfig = True")
+    assert built.warnings == ""
+    images = built.images(".svg") + built.images(".png")
+    assert len(images) == 6  # inputs draws two; basic and figure draw the same one
+
+
+def _titled(name: str, suffix: str) -> str:
+    """The snippet file's text under a title, so the page can sit in a toctree."""
+    title = f"# {name}" if suffix == ".md" else f"{name}\n{'=' * len(name)}"
+    return f"{title}\n\n{(DOCS / 'snippets' / f'{name}{suffix}').read_text()}"
+
+
+def test_the_reference_documents_every_option_and_config_value() -> None:
+    reference = (DOCS / "reference.md").read_text()
+    for option in ArchvizDirective.option_spec:
+        assert f"`:{option}:`" in reference, option
+    for value in CONFIG_VALUES:
+        assert f"```{{confval}} {value.name}" in reference, value.name
+
+
+def test_every_option_has_rst_and_myst_examples() -> None:
+    for suffix in (".rst", ".md"):
+        examples = "".join((DOCS / "snippets" / f"{name}{suffix}").read_text() for name in SNIPPETS)
+        for option in ArchvizDirective.option_spec:
+            assert f":{option}:" in examples, (option, suffix)
+
+
+def test_troubleshooting_explains_every_warning_subtype() -> None:
+    troubleshooting = (DOCS / "troubleshooting.md").read_text()
+    for subtype in SUBTYPES:
+        assert f"`archviz.{subtype}`\n: " in troubleshooting, subtype
