@@ -129,6 +129,17 @@ def test_text_builders_show_the_alt_text(
     assert expected in output.read_text()
 
 
+def test_texinfo_builder_includes_a_png(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": "Title\n=====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
+        builder="texinfo",
+    )
+    assert built.warnings == ""
+    [png] = built.outdir.glob("archviz-*.png")
+    texinfo = next(built.outdir.glob("*.texi")).read_text()
+    assert f"@image{{{png.stem},,,Architecture diagram of torch_models:TinyMLP,png}}" in texinfo
+
+
 def test_latex_builder_includes_a_pdf(build_project: BuildProject) -> None:
     built = build_project(
         {

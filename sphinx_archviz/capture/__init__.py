@@ -66,5 +66,5 @@ def load_backend(framework: Framework) -> ModuleType:
             raise
         raise ArchvizError(
             "dependency",
-            f"{missing} is not installed, so {framework} models cannot be drawn: {hint}",
+            f"{missing} is not installed, so this diagram cannot be drawn: {hint}",
         ) from None
