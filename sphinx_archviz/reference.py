@@ -59,26 +59,27 @@ def user_code_context(search_paths: tuple[str, ...], workdir: str) -> Iterator[N
         importlib.invalidate_caches()
 
 
-def local_modules(search_paths: tuple[str, ...]) -> list[str]:
-    """Names of imported modules whose file lies in one of ``search_paths``."""
-    folders = [Path(path).resolve() for path in search_paths]
-    return [
-        name
-        for name, module in list(sys.modules.items())
-        if _module_file(module) is not None
-        and any(_module_file(module).is_relative_to(folder) for folder in folders)  # type: ignore[union-attr]
-    ]
+def local_modules(search_paths: tuple[str, ...]) -> dict[str, str]:
+    """Imported modules whose file lies in one of ``search_paths``: name → file.
+
+    Only pure path arithmetic per module: this runs over every module TensorFlow imported.
+    """
+    folders = {Path(path) for path in search_paths} | {
+        Path(path).resolve() for path in search_paths
+    }
+    found = {}
+    for name, module in list(sys.modules.items()):
+        filename = getattr(module, "__file__", None)
+        # Some modules (torch._classes, torch._ops) have a bare file name as __file__.
+        if not isinstance(filename, str) or not Path(filename).is_absolute():
+            continue
+        if any(Path(filename).is_relative_to(folder) for folder in folders):
+            found[name] = filename
+    return found
 
 
 def local_source_files(search_paths: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(
-        sorted(str(_module_file(sys.modules[name])) for name in local_modules(search_paths))
-    )
-
-
-def _module_file(module: Any) -> Path | None:
-    filename = getattr(module, "__file__", None)
-    return Path(filename).resolve() if isinstance(filename, str) else None
+    return tuple(sorted(set(local_modules(search_paths).values())))
 
 
 def resolve(reference: Reference, user_dirs: tuple[str, ...]) -> Any:

@@ -13,12 +13,16 @@ from pathlib import Path
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_colors
 
 from tests.conftest import MODELS, TESTS, BuildProject, requires_dot
 
 pytestmark = requires_dot
 
 SEED_ROOT = TESTS / "roots" / "test-seed"
+# SphinxTestApp swaps alabaster for "basic" after reading conf.py, which a rebuild sees as a
+# configuration change; naming the theme keeps rebuilds incremental.
+SAME_THEME_ON_REBUILD = "html_theme = 'basic'"
 
 
 def build_seed_site(destination: Path, *extra_args: str) -> Path:
@@ -174,6 +178,7 @@ def test_model_source_is_a_dependency_of_the_page(build_project: BuildProject) -
     built = build_project(
         {"index.rst": ".. archviz:: models:net\n   :input-shape: 1, 3\n"},
         models=models.format(2),
+        conf=SAME_THEME_ON_REBUILD,
     )
     srcdir = Path(built.app.srcdir)
     assert str(srcdir / "models.py") in {
@@ -184,6 +189,25 @@ def test_model_source_is_a_dependency_of_the_page(build_project: BuildProject) -
     try:
         app.build()
         dot = app.env.get_doctree("index").next_node(lambda n: "dot" in n.attributes)["dot"]
+        status = strip_colors(app.status.getvalue())
     finally:
         app.cleanup()
+    assert "0 added, 1 changed, 0 removed" in status
     assert "weight\n (5, 3)" in dot
+
+
+def test_unchanged_rebuild_reads_and_writes_nothing(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
+        conf=SAME_THEME_ON_REBUILD,
+    )
+    [image] = built.images()
+    modified = image.stat().st_mtime_ns
+    app = SphinxTestApp("html", srcdir=Path(built.app.srcdir))
+    try:
+        app.build()
+        status = strip_colors(app.status.getvalue())
+    finally:
+        app.cleanup()
+    assert "0 added, 0 changed, 0 removed" in status
+    assert image.stat().st_mtime_ns == modified
