@@ -23,7 +23,11 @@ def _one_of(choices: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
 
 
 def _positive(value: Any) -> bool:
-    return isinstance(value, int | float) and value > 0
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _folders(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ CONFIG_VALUES = (
         ["."],
         (list, tuple),
         "Folders, relative to the configuration directory, searched for model modules.",
+        (_folders, "a list of folder names"),
     ),
     ConfigValue("archviz_dot", "dot", (str,), "Name or path of the Graphviz 'dot' program."),
     ConfigValue(

@@ -193,3 +193,18 @@ def test_sys_path_config_is_relative_to_conf_dir(build_project: BuildProject, tm
 def _in_page_order(built) -> list[Path]:
     names = re.findall(r'src="_images/(archviz-[0-9a-f]+\.svg)"', built.html())
     return [built.outdir / "_images" / name for name in names]
+
+
+def test_invalid_config_values_warn_and_fall_back_to_defaults(
+    build_project: BuildProject,
+) -> None:
+    built = build_project(
+        {"index.rst": CNN},
+        conf="archviz_output_format = 'gif'\narchviz_timeout = -1\narchviz_rankdir = 'up'",
+    )
+    warnings = built.warnings
+    assert "archviz_output_format = 'gif' must be one of 'svg', 'png'; using 'svg'" in warnings
+    assert "archviz_timeout = -1 must be a positive number of seconds; using 120" in warnings
+    assert "archviz_rankdir = 'up' must be one of" in warnings
+    assert warnings.count("[archviz.option]") == 3
+    assert len(built.images(".svg")) == 1
