@@ -17,6 +17,8 @@ pytest_plugins = ["sphinx.testing.fixtures"]
 
 TESTS = Path(__file__).parent
 MODELS = TESTS / "models"
+#: The documentation's models (the seed's CNN, its Keras CNN and small examples).
+DOCS = TESTS.parent / "docs"
 WARNING_LINE = re.compile(r"^(?P<path>\S+?):(?P<line>\d+): WARNING: (?P<text>.*)$", re.MULTILINE)
 
 requires_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
@@ -73,7 +75,7 @@ def build_project(tmp_path: Path, make_app: Callable[..., SphinxTestApp]) -> Bui
         conf_lines = [
             'extensions = ["sphinx_archviz", "myst_parser"]',
             "myst_enable_extensions = ['colon_fence']",
-            f"archviz_sys_path = ['.', {str(MODELS)!r}]",
+            f"archviz_sys_path = ['.', {str(MODELS)!r}, {str(DOCS)!r}]",
             textwrap.dedent(conf),
         ]
         (srcdir / "conf.py").write_text("\n".join(conf_lines), encoding="utf-8")

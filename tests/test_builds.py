@@ -15,7 +15,7 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from tests.conftest import MODELS, TESTS, BuildProject, requires_dot
+from tests.conftest import DOCS, MODELS, TESTS, BuildProject, requires_dot
 
 pytestmark = requires_dot
 
@@ -29,6 +29,7 @@ def build_seed_site(destination: Path, *extra_args: str) -> Path:
     """Build the seed site with sphinx-build in a fresh process; return the output folder."""
     srcdir = destination / "src"
     shutil.copytree(SEED_ROOT, srcdir)
+    shutil.copy(DOCS / "models.py", srcdir)
     outdir = destination / "html"
     subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", *extra_args, srcdir, outdir],

@@ -11,7 +11,7 @@ from tests.conftest import BuildProject, requires_dot
 pytestmark = requires_dot
 
 CNN = """
-.. archviz:: torch_models:CNNModel
+.. archviz:: models:CNNModel
    :input-shape: 1, 1, 64, 64
 """
 
@@ -41,7 +41,7 @@ def test_alt_align_width_and_class_reach_the_img(build_project: BuildProject) ->
 
 def test_default_alt_names_the_reference(build_project: BuildProject) -> None:
     built = build_project({"index.rst": CNN})
-    assert 'alt="Architecture diagram of torch_models:CNNModel"' in built.html()
+    assert 'alt="Architecture diagram of models:CNNModel"' in built.html()
 
 
 def test_format_png_writes_a_png(build_project: BuildProject) -> None:
@@ -80,9 +80,11 @@ def test_show_attrs_and_show_saved_reach_torchviz(build_project: BuildProject) -
 
 
 def test_kwargs_are_passed_to_the_factory(build_project: BuildProject) -> None:
-    built = build_project({"index.rst": CNN + '   :kwargs: {"num_classes": 7}\n'})
+    built = build_project(
+        {"index.rst": '.. archviz:: models:mlp\n   :input-shape: 2, 4\n   :kwargs: {"width": 7}\n'}
+    )
     assert built.warnings == ""
-    assert "fc2.weight\n (7, 2046)" in dots(built)[0]
+    assert "0.weight\n (7, 4)" in dots(built)[0]
 
 
 def test_function_instance_and_dotted_attribute_references(build_project: BuildProject) -> None:

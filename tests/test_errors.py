@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from sphinx_archviz.worker import worker_for
-from tests.conftest import MODELS, BuildProject, Built, requires_dot
+from tests.conftest import DOCS, MODELS, BuildProject, Built, requires_dot
 
 pytestmark = requires_dot
 
@@ -36,9 +36,9 @@ CASES = {
         "No module named 'a_package_that_is_not_installed' (broken_import.py:6, in <module>)",
     ),
     "attribute missing": Case(
-        ".. archviz:: torch_models:CNNModle\n   :input-shape: 1, 1, 64, 64",
+        ".. archviz:: models:CNNModle\n   :input-shape: 1, 1, 64, 64",
         "attribute",
-        "torch_models has no attribute 'CNNModle'; did you mean 'CNNModel'?",
+        "models has no attribute 'CNNModle'; did you mean 'CNNModel'?",
     ),
     "nested attribute missing": Case(
         ".. archviz:: torch_models:Zoo.large\n   :input-shape: 2, 4",
@@ -61,7 +61,7 @@ CASES = {
         "calling returns_int() returned int, which is not a model",
     ),
     "forward pass fails": Case(
-        ".. archviz:: torch_models:CNNModel\n   :input-shape: 1, 1, 28, 28",
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 28, 28",
         "forward",
         "running the model on input (1, 1, 28, 28) float32 raised RuntimeError",
     ),
@@ -71,35 +71,33 @@ CASES = {
         "running the model on input (1, 64, 64) float32 raised",
     ),
     "input shape missing": Case(
-        ".. archviz:: torch_models:CNNModel", "input", "PyTorch models need :input-shape:"
+        ".. archviz:: models:CNNModel", "input", "PyTorch models need :input-shape:"
     ),
     "keras model without inputs": Case(
         ".. archviz:: keras_models:Subclassed", "input", "the model has no defined inputs"
     ),
     "input shape not numbers": Case(
-        ".. archviz:: torch_models:CNNModel\n   :input-shape: 1, x, 64",
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, x, 64",
         "input",
         "is not a list of whole numbers",
     ),
     "input shape with zero": Case(
-        ".. archviz:: torch_models:CNNModel\n   :input-shape: 1, 0, 64",
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, 0, 64",
         "input",
         "has a size below 1",
     ),
     "unknown dtype": Case(
-        ".. archviz:: torch_models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"
-        "   :input-dtype: float8",
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n   :input-dtype: float8",
         "input",
         ":input-dtype: 'float8' is not one of",
     ),
     "kwargs not JSON": Case(
-        ".. archviz:: torch_models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"
-        "   :kwargs: {num_classes: 4}",
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n   :kwargs: {num_classes: 4}",
         "option",
         ":kwargs: is not valid JSON",
     ),
     "kwargs not an object": Case(
-        ".. archviz:: torch_models:CNNModel\n   :input-shape: 1, 1, 64, 64\n   :kwargs: [4]",
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n   :kwargs: [4]",
         "option",
         ":kwargs: must be a JSON object",
     ),
@@ -165,7 +163,8 @@ def bad_build(
     srcdir = tmp_path_factory.mktemp("bad") / "src"
     srcdir.mkdir()
     (srcdir / "conf.py").write_text(
-        f"extensions = ['sphinx_archviz']\narchviz_sys_path = ['.', {str(MODELS)!r}]\n"
+        "extensions = ['sphinx_archviz']\n"
+        f"archviz_sys_path = ['.', {str(MODELS)!r}, {str(DOCS)!r}]\n"
     )
     (srcdir / "index.rst").write_text(page)
     app = SphinxTestApp("html", srcdir=srcdir)
@@ -204,7 +203,7 @@ def test_the_good_diagrams_between_the_bad_ones_render(bad_build) -> None:
 
 def test_warnings_fail_the_build_with_w(build_project: BuildProject) -> None:
     built = build_project(
-        {"index.rst": ".. archviz:: torch_models:CNNModel\n   :input-shape: 1, 1, 28, 28\n"},
+        {"index.rst": ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 28, 28\n"},
         warningiserror=True,
     )
     assert built.app.statuscode == 1
@@ -213,7 +212,7 @@ def test_warnings_fail_the_build_with_w(build_project: BuildProject) -> None:
 
 def test_warnings_can_be_suppressed_by_subtype(build_project: BuildProject) -> None:
     built = build_project(
-        {"index.rst": ".. archviz:: torch_models:CNNModel\n   :input-shape: 1, 1, 28, 28\n"},
+        {"index.rst": ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 28, 28\n"},
         conf="suppress_warnings = ['archviz.forward']",
     )
     assert built.warnings == ""

@@ -15,7 +15,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.directive import archviz
-from tests.conftest import requires_dot
+from tests.conftest import DOCS, requires_dot
 
 SEED_SCRIPTS = Path(__file__).parent.parent / "benchmarks" / "seed"
 
@@ -44,6 +44,7 @@ def captured_dots(app: SphinxTestApp, docname: str) -> list[str]:
 def seed_site(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> SphinxTestApp:
     srcdir = tmp_path_factory.mktemp("seed") / "src"
     shutil.copytree(rootdir / "test-seed", srcdir)
+    shutil.copy(DOCS / "models.py", srcdir)
     app = SphinxTestApp("html", srcdir=srcdir)
     app.build()
     yield app

@@ -12,7 +12,7 @@ from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.options import parse_flag, parse_inputs
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import ExampleInput
-from tests.conftest import MODELS
+from tests.conftest import DOCS, MODELS
 
 
 def test_input_shapes_and_dtypes() -> None:
@@ -81,7 +81,7 @@ def test_node_ids_are_renumbered_outside_labels_and_attributes() -> None:
     )
 
 
-SEARCH = (str(MODELS),)
+SEARCH = (str(MODELS), str(DOCS))
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ SEARCH = (str(MODELS),)
         ("torchvision.models:wide_resnet50_2", "torch"),
         ("keras.applications:ResNet50", "keras"),
         ("tensorflow.keras.applications:MobileNetV2", "keras"),
-        ("torch_models:CNNModel", "torch"),
+        ("models:CNNModel", "torch"),
         ("torch_models:tiny_instance", "torch"),
         ("keras_models:image_classifier", "keras"),
         ("broken_models:settings", "torch"),

@@ -1,29 +1,7 @@
-"""PyTorch models the tests build. The CNN is the seed's ``CNNModel``."""
+"""Small PyTorch models the tests build (the seed's CNN is in docs/models.py)."""
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-
-
-class CNNModel(nn.Module):
-    def __init__(self, num_classes=4):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 5, 1)
-        self.conv2 = nn.Conv2d(32, 64, 5, 1)
-        self.conv3 = nn.Conv2d(64, 128, 5, 1)
-        self.fc1 = nn.Linear(9 * 9 * 128, 2046)
-        self.fc2 = nn.Linear(2046, num_classes)
-
-    def forward(self, x):
-        x = F.relu(self.conv1(x))
-        x = F.max_pool2d(x, 2, 2)
-        x = F.relu(self.conv2(x))
-        x = F.max_pool2d(x, 2, 2)
-        x = F.relu(self.conv3(x))
-        x = x.view(-1, 9 * 9 * 128)
-        x = F.dropout(F.relu(self.fc1(x)), p=0.5, training=self.training)
-        x = self.fc2(x)
-        return x
 
 
 class TinyMLP(nn.Module):
