@@ -10,6 +10,7 @@ from docutils import nodes
 
 from sphinx_archviz import config
 from sphinx_archviz.directive import UNAVAILABLE_CLASS, archviz, setup_node
+from sphinx_archviz.pipeline import setup_pipeline
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -23,9 +24,9 @@ CSS_FILE = "archviz.css"
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    app.setup_extension("sphinx.ext.graphviz")
     config.register(app)
     setup_node(app)
+    setup_pipeline(app)
     app.connect("config-inited", add_static_path)
     app.connect("html-page-context", add_css_to_pages_with_diagrams)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 OUTPUT_FORMATS = ("svg", "png")
+DEVICES = ("meta", "cpu")
 RANKDIRS = ("TB", "LR", "BT", "RL")
 
 
@@ -26,7 +27,7 @@ def _positive(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
-def _folders(value: Any) -> bool:
+def _strings(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
 
 
@@ -37,6 +38,8 @@ class ConfigValue:
     types: tuple[type, ...]
     description: str
     check: tuple[Callable[[Any], bool], str] | None = None
+    #: What a change of the value makes Sphinx redo ("env": re-read every page).
+    rebuild: str = "env"
 
 
 CONFIG_VALUES = (
@@ -52,9 +55,16 @@ CONFIG_VALUES = (
         ["."],
         (list, tuple),
         "Folders, relative to the configuration directory, searched for model modules.",
-        (_folders, "a list of folder names"),
+        (_strings, "a list of folder names"),
     ),
     ConfigValue("archviz_dot", "dot", (str,), "Name or path of the Graphviz 'dot' program."),
+    ConfigValue(
+        "archviz_dot_args",
+        [],
+        (list, tuple),
+        "Extra command-line arguments for every 'dot' run, such as ['-Gdpi=96'].",
+        (_strings, "a list of strings"),
+    ),
     ConfigValue(
         "archviz_rankdir",
         "TB",
@@ -63,11 +73,28 @@ CONFIG_VALUES = (
         _one_of(RANKDIRS),
     ),
     ConfigValue(
+        "archviz_cache",
+        True,
+        (bool,),
+        "Keep captured diagrams under the build directory and reuse them while their inputs "
+        "are unchanged.",
+        rebuild="",
+    ),
+    ConfigValue(
+        "archviz_device",
+        "meta",
+        (str,),
+        "Where PyTorch models are built and run: 'meta' (no weight memory, no arithmetic; "
+        "falls back to the CPU per diagram when needed) or 'cpu'.",
+        _one_of(DEVICES),
+    ),
+    ConfigValue(
         "archviz_timeout",
         120,
         (int, float),
         "Seconds one diagram's capture may take before its worker process is stopped.",
         (_positive, "a positive number of seconds"),
+        rebuild="",
     ),
 )
 
@@ -75,7 +102,11 @@ CONFIG_VALUES = (
 def register(app: Sphinx) -> None:
     for value in CONFIG_VALUES:
         app.add_config_value(
-            value.name, value.default, "env", types=value.types, description=value.description
+            value.name,
+            value.default,
+            value.rebuild,
+            types=value.types,
+            description=value.description,
         )
     app.connect("config-inited", replace_invalid_values)
 

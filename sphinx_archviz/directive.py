@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import html
-import shutil
-import subprocess
+import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from sphinx.ext.graphviz import GraphvizError, figure_wrapper, render_dot
+from sphinx.ext.graphviz import figure_wrapper
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_archviz.capture.detect import detect_framework
-from sphinx_archviz.config import OUTPUT_FORMATS, RANKDIRS
+from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.options import parse_choice, parse_flag, parse_inputs, parse_kwargs
+from sphinx_archviz.pipeline import capture_diagram, record_outcome
 from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.request import FRAMEWORKS, Capture, CaptureRequest
-from sphinx_archviz.worker import worker_for
+from sphinx_archviz.render import render
+from sphinx_archviz.request import FRAMEWORKS, CaptureRequest
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -63,6 +63,7 @@ class ArchvizDirective(SphinxDirective):
         "framework": directives.unchanged,
         "format": directives.unchanged,
         "rankdir": directives.unchanged,
+        "device": directives.unchanged,
         **dict.fromkeys(FLAG_OPTIONS, directives.unchanged),
         "caption": directives.unchanged,
         "name": directives.unchanged,
@@ -75,13 +76,13 @@ class ArchvizDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             diagram = self.diagram_node()
-            capture = self.capture()
+            capture = capture_diagram(self.env, self.capture_request(), self.get_location())
         except ArchvizError as error:
             warn(error, self.arguments[0], self.get_location())
+            record_outcome(self.env, "failed")
             return [self.wrap(unavailable_node(self.arguments[0], error))]
         for path in capture.source_files:
             self.env.note_dependency(path)
-        logger.verbose("archviz: captured %s in %.2f s", self.arguments[0], capture.seconds)
         diagram["dot"] = capture.dot
         return [self.wrap(diagram)]
 
@@ -104,10 +105,6 @@ class ArchvizDirective(SphinxDirective):
         self.set_source_info(node)
         return node
 
-    def capture(self) -> Capture:
-        request = self.capture_request()
-        return worker_for(request.framework).capture(request, self.config.archviz_timeout)
-
     def capture_request(self) -> CaptureRequest:
         reference = parse_reference(self.arguments[0])
         search_paths = tuple(self.config.archviz_sys_path)
@@ -128,6 +125,9 @@ class ArchvizDirective(SphinxDirective):
             kwargs=parse_kwargs(self.options["kwargs"]) if "kwargs" in self.options else {},
             rankdir=parse_choice(
                 "rankdir", self.options.get("rankdir", self.config.archviz_rankdir), RANKDIRS
+            ),
+            device=parse_choice(
+                "device", self.options.get("device", self.config.archviz_device), DEVICES
             ),
             search_paths=search_paths,
             workdir=str(self.env.srcdir),
@@ -180,43 +180,25 @@ def resolve_sys_path(app: Sphinx, config: Config) -> None:
 # Visitors ---------------------------------------------------------------------------------------
 
 
-def render(
-    translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator,
-    node: archviz,
-    fmt: str,
+def render_image(
+    translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator, node: archviz, fmt: str
 ) -> str:
-    """Render the node's DOT with Graphviz; the image's path relative to the output page."""
-    dot = translator.builder.config.archviz_dot
-    if shutil.which(dot) is None:
-        raise ArchvizError(
-            "graphviz",
-            f"the Graphviz program {dot!r} was not found. Install Graphviz (Debian/Ubuntu: "
-            "apt-get install graphviz; macOS: brew install graphviz; conda: conda install "
-            "graphviz; Read the Docs: build.apt_packages: [graphviz]) or set archviz_dot "
-            "to its path",
-        )
-    try:
-        relative, _ = render_dot(
-            translator, node["dot"], {"graphviz_dot": dot}, fmt, prefix="archviz"
-        )
-    except GraphvizError as exc:
-        raise ArchvizError("graphviz", f"dot failed: {_graphviz_message(exc)}") from None
-    if relative is None:
-        raise ArchvizError("graphviz", f"the Graphviz program {dot!r} could not be run")
-    return str(relative)
-
-
-def _graphviz_message(exc: GraphvizError) -> str:
-    cause = exc.__cause__
-    if isinstance(cause, subprocess.CalledProcessError):
-        stderr = cause.stderr.decode(errors="replace") if cause.stderr else ""
-        return " ".join(stderr.split()) or f"exit code {cause.returncode}"
-    return str(exc)
+    """Render the node's diagram for this builder; the image's path relative to the page."""
+    builder = translator.builder
+    name = render(
+        node["dot"],
+        fmt,
+        Path(builder.outdir, builder.imagedir),
+        dot=builder.config.archviz_dot,
+        dot_args=builder.config.archviz_dot_args,
+        lock_folder=Path(builder.env.doctreedir, "archviz", "locks"),
+    )
+    return posixpath.join(builder.imgpath, name)
 
 
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     try:
-        source = render(self, node, node["format"])
+        source = render_image(self, node, node["format"])
     except ArchvizError as error:
         warn(error, node["reference"], node)
         self.body.append(
@@ -236,7 +218,7 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
 
 def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:
     try:
-        source = render(self, node, "pdf")
+        source = render_image(self, node, "pdf")
     except ArchvizError as error:
         warn(error, node["reference"], node)
         unavailable = self.encode(f"[Diagram unavailable: {node['reference']}]")
@@ -253,7 +235,7 @@ def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:
 
 def texinfo_visit_archviz(self: TexinfoTranslator, node: archviz) -> None:
     try:
-        source = render(self, node, "png")
+        source = render_image(self, node, "png")
     except ArchvizError as error:
         warn(error, node["reference"], node)
         raise nodes.SkipNode from None

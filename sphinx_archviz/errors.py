@@ -21,6 +21,7 @@ Subtype = Literal[
     "forward",  # running the model on the example input raised
     "worker",  # the framework worker process died or timed out
     "graphviz",  # the ``dot`` program is missing or failed
+    "cache",  # a captured diagram could not be stored for later builds
 ]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent

@@ -146,7 +146,7 @@ def materialize(
         raise ArchvizError(
             "factory",
             f"calling {reference.attribute}() raised {describe_exception(exc, user_dirs)}",
-        ) from None
+        ) from exc
     if not is_model(model):
         raise ArchvizError(
             "not-a-model",

@@ -43,6 +43,8 @@ class CaptureRequest:
     inputs: tuple[ExampleInput, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     rankdir: str = "TB"
+    #: Where a PyTorch model is built and run: "meta" (no weight memory, no arithmetic) or "cpu".
+    device: str = "meta"
     show_attrs: bool = False
     show_saved: bool = False
     show_shapes: bool = True
@@ -66,3 +68,5 @@ class Capture:
     #: Source files of the docs' own modules that the model came from.
     source_files: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: Things the user should hear about, such as a fallback from the meta device to the CPU.
+    notes: tuple[str, ...] = ()

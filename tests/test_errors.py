@@ -242,7 +242,7 @@ def test_missing_graphviz_says_how_to_install_it(build_project: BuildProject) ->
 
 
 def test_failing_graphviz_shows_dots_message(build_project: BuildProject) -> None:
-    built = build_project({"index.rst": GOOD}, conf="graphviz_dot_args = ['-Knowhere']")
+    built = build_project({"index.rst": GOOD}, conf="archviz_dot_args = ['-Knowhere']")
     [warning] = built.archviz_warnings()
     assert warning["line"] == "1"
     assert (

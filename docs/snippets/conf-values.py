@@ -4,5 +4,8 @@ extensions = ["sphinx_archviz"]  # MyST를 쓴다면 "myst_parser"도 추가합�
 archviz_output_format = "svg"  # HTML 출력의 그림 형식: "svg" 또는 "png"
 archviz_sys_path = ["."]  # 모델 모듈을 찾을 폴더 (conf.py 기준 상대 경로)
 archviz_dot = "dot"  # Graphviz dot 프로그램의 이름 또는 경로
+archviz_dot_args = []  # dot을 실행할 때마다 덧붙일 인자, 예: ["-Gdpi=96"]
 archviz_rankdir = "TB"  # 기본 방향: "TB", "LR", "BT", "RL"
+archviz_device = "meta"  # PyTorch 모델을 만들고 실행할 장치: "meta" 또는 "cpu"
+archviz_cache = True  # 입력이 그대로인 그림은 다시 그리지 않음
 archviz_timeout = 120  # 다이어그램 하나의 캡처 제한 시간(초)

@@ -7,8 +7,12 @@ request needs. Each backend module provides:
     Make the next model build reproducible (seeds, name counters).
 ``is_model(obj) -> bool``
     Whether ``obj`` is a model of that framework.
-``draw(model, request) -> str``
-    Run the model on the example input and return the graph as DOT.
+``placement(device) -> context manager``
+    While a model is built inside it, put its weights on ``device`` ("meta" or "cpu").
+``is_device_failure(exc) -> bool``
+    Whether an exception means the model cannot run on the meta device.
+``draw(model, request, device) -> str``
+    Run the model on the example input on ``device`` and return the graph as DOT.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from types import ModuleType
 from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import (
+    Reference,
     local_source_files,
     materialize,
     parse_reference,
@@ -41,19 +46,38 @@ _INSTALL_HINTS = {
 
 
 def capture(request: CaptureRequest) -> Capture:
-    """Build the referenced model, run it on the example input and return its graph."""
+    """Build the referenced model, run it on the example input and return its graph.
+
+    A PyTorch model that cannot run on the meta device is built and run again on the CPU.
+    """
     started = time.perf_counter()
     backend = load_backend(request.framework)
     reference = parse_reference(request.reference)
+    notes: tuple[str, ...] = ()
     with user_code_context(request.search_paths, request.workdir):
         backend.reset()
         found = resolve(reference, request.search_paths)
+        try:
+            dot = _build_and_draw(backend, found, reference, request, request.device)
+        except ArchvizError as error:
+            if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
+                raise
+            backend.reset()
+            dot = _build_and_draw(backend, found, reference, request, "cpu")
+            reason = str(error.__cause__).strip().splitlines()[0]
+            notes = (f"cannot run on the meta device ({reason}); drawn on the CPU instead",)
+        source_files = local_source_files(request.search_paths)
+    return Capture(canonical_node_ids(dot), source_files, time.perf_counter() - started, notes)
+
+
+def _build_and_draw(
+    backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
+) -> str:
+    with backend.placement(device):
         model = materialize(
             found, request.kwargs, backend.is_model, reference, request.search_paths
         )
-        dot = backend.draw(model, request)
-        source_files = local_source_files(request.search_paths)
-    return Capture(canonical_node_ids(dot), source_files, time.perf_counter() - started)
+    return backend.draw(model, request, device)
 
 
 def load_backend(framework: Framework) -> ModuleType:

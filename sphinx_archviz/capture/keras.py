@@ -3,6 +3,7 @@ only module that imports TensorFlow, Keras and pydot."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import keras
@@ -22,7 +23,15 @@ def is_model(obj: Any) -> bool:
     return isinstance(obj, keras.Model)
 
 
-def draw(model: keras.Model, request: CaptureRequest) -> str:
+def placement(_device: str) -> contextlib.AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+def is_device_failure(_exc: BaseException | None) -> bool:
+    return False
+
+
+def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
     if request.inputs:
         _run(model, request)
     elif not model.built or not model.inputs:
@@ -52,7 +61,7 @@ def _run(model: keras.Model, request: CaptureRequest) -> None:
             f"running the model on input {request.describe_inputs()} raised "
             f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
             "and :input-dtype:",
-        ) from None
+        ) from exc
 
 
 def _dummy_tensor(spec: ExampleInput) -> Any:

@@ -1,12 +1,22 @@
 """PyTorch backend: torchviz's autograd graph of the model's output. The only module that
-imports torch and torchviz."""
+imports torch and torchviz.
+
+On the meta device (the default) parameters and buffers hold shapes but no data, so building
+and running a model costs neither weight memory nor arithmetic. Models built here from a class
+or factory get their parameters registered on meta while the rest of their constructor runs as
+usual; a model instance is run with meta copies of its parameters (``functional_call``) and is
+left as it was.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 import torch
+from torch import nn
+from torch.func import functional_call
 from torchviz import make_dot
 
 from sphinx_archviz.errors import ArchvizError, describe_exception
@@ -18,20 +28,58 @@ def reset() -> None:
 
 
 def is_model(obj: Any) -> bool:
-    return isinstance(obj, torch.nn.Module)
+    return isinstance(obj, nn.Module)
 
 
-def draw(model: torch.nn.Module, request: CaptureRequest) -> str:
-    inputs = example_inputs(model, request)
+@contextlib.contextmanager
+def placement(device: str) -> Iterator[None]:
+    """While a model is built: put its parameters and buffers on ``device`` as they appear."""
+    if device != "meta":
+        yield
+        return
+    register_parameter = nn.Module.register_parameter
+    register_buffer = nn.Module.register_buffer
+
+    def parameter_on_meta(module: nn.Module, name: str, param: nn.Parameter | None) -> None:
+        register_parameter(module, name, param)
+        if param is not None and not param.is_meta:
+            module._parameters[name] = nn.Parameter(
+                param.detach().to("meta"), requires_grad=param.requires_grad
+            )
+
+    def buffer_on_meta(
+        module: nn.Module, name: str, tensor: torch.Tensor | None, persistent: bool = True
+    ) -> None:
+        register_buffer(module, name, tensor, persistent)
+        if tensor is not None and not tensor.is_meta:
+            module._buffers[name] = tensor.to("meta")
+
+    nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign]
+    nn.Module.register_buffer = buffer_on_meta  # type: ignore[method-assign]
     try:
-        output = model(*inputs)
+        yield
+    finally:
+        nn.Module.register_parameter = register_parameter  # type: ignore[method-assign]
+        nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
+
+
+def is_device_failure(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the model cannot run on the meta device (rather than a real bug)."""
+    return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
+
+
+def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
+    inputs = example_inputs(model, request, device)
+    tensors_by_name = _tensors_on(model, device)
+    try:
+        output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
         raise ArchvizError(
             "forward",
             f"running the model on input {_describe(inputs)} raised "
             f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
             "and :input-dtype:",
-        ) from None
+        ) from exc
     tensors = tuple(_tensors_in(output))
     if not tensors:
         raise ArchvizError(
@@ -39,9 +87,10 @@ def draw(model: torch.nn.Module, request: CaptureRequest) -> str:
             f"the model returned {type(output).__name__}, which holds no tensor to draw the "
             "graph from",
         )
+    parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
     graph = make_dot(
         tensors if len(tensors) > 1 else tensors[0],
-        params=dict(model.named_parameters()),
+        params=parameters,
         show_attrs=request.show_attrs,
         show_saved=request.show_saved,
     )
@@ -50,14 +99,28 @@ def draw(model: torch.nn.Module, request: CaptureRequest) -> str:
     return graph.source
 
 
-def example_inputs(model: torch.nn.Module, request: CaptureRequest) -> tuple[torch.Tensor, ...]:
+def _tensors_on(model: nn.Module, device: str) -> dict[str, torch.Tensor]:
+    """The model's parameters and buffers by name, copied to ``device`` where they are not."""
+    tensors: dict[str, torch.Tensor] = {}
+    for name, param in model.named_parameters():
+        if param.device.type != device:
+            param = nn.Parameter(param.detach().to(device), requires_grad=param.requires_grad)
+        tensors[name] = param
+    for name, buffer in model.named_buffers():
+        tensors[name] = buffer if buffer.device.type == device else buffer.to(device)
+    return tensors
+
+
+def example_inputs(
+    model: nn.Module, request: CaptureRequest, device: str
+) -> tuple[torch.Tensor, ...]:
     if request.inputs:
-        return tuple(_dummy_tensor(spec) for spec in request.inputs)
+        return tuple(_dummy_tensor(spec, device) for spec in request.inputs)
     own = getattr(model, "example_input_array", None)
     if isinstance(own, torch.Tensor):
-        return (own,)
+        own = (own,)
     if isinstance(own, tuple | list) and all(isinstance(t, torch.Tensor) for t in own):
-        return tuple(own)
+        return tuple(t.to(device) for t in own)
     raise ArchvizError(
         "input",
         "PyTorch models need :input-shape: (for example :input-shape: 1, 3, 224, 224) "
@@ -65,11 +128,11 @@ def example_inputs(model: torch.nn.Module, request: CaptureRequest) -> tuple[tor
     )
 
 
-def _dummy_tensor(spec: ExampleInput) -> torch.Tensor:
+def _dummy_tensor(spec: ExampleInput, device: str) -> torch.Tensor:
     dtype = getattr(torch, spec.dtype)
     if dtype.is_floating_point:
-        return torch.randn(spec.shape, dtype=dtype)
-    return torch.zeros(spec.shape, dtype=dtype)
+        return torch.randn(spec.shape, dtype=dtype, device=device)
+    return torch.zeros(spec.shape, dtype=dtype, device=device)
 
 
 def _tensors_in(output: Any) -> Iterator[torch.Tensor]:

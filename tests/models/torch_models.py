@@ -53,3 +53,17 @@ class Zoo:
 
 
 tiny_instance = TinyMLP()
+
+
+class DataDependent(nn.Module):
+    """Branches on a value, which the meta device cannot compute."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(4, 4)
+
+    def forward(self, x):
+        y = self.layer(x)
+        if y.sum().item() > 0:
+            return y
+        return -y

@@ -1,0 +1,116 @@
+"""A content-addressed store of captured diagrams, so unchanged diagrams cost nothing.
+
+An entry's key is the hash of everything that decides the DOT source and is known before the
+model is imported: the capture request (reference, options, config values that matter) and the
+versions of archviz, the frameworks and the referenced package's distribution. The entry also
+records the hashes of the docs' own source files the model came from, which the worker reports;
+it is used only while they are unchanged. Entries are written atomically and carry a checksum,
+so a partial or corrupt one is detected and recomputed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import json
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from sphinx_archviz.request import Capture, CaptureRequest
+
+#: Distributions whose version changes what a capture produces.
+_TRACKED_DISTRIBUTIONS = (
+    "sphinx-archviz",
+    "torch",
+    "torchvision",
+    "torchviz",
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+    "pydot",
+)
+_FORMAT = 1
+
+
+class DiagramCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def key(self, request: CaptureRequest) -> str:
+        payload = {
+            "format": _FORMAT,
+            "request": dataclasses.asdict(request),
+            "versions": _versions(request.reference.partition(":")[0].partition(".")[0]),
+            "archviz": _archviz_code_digest(),
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def get(self, key: str) -> Capture | None:
+        """The stored capture, or None if there is none, it is damaged or its sources changed."""
+        try:
+            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
+            capture = Capture(
+                dot=entry["dot"],
+                source_files=tuple(entry["sources"]),
+                seconds=entry["seconds"],
+            )
+            if entry["checksum"] != _sha256(capture.dot.encode()):
+                return None
+            if entry["sources"] != _hash_files(capture.source_files):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return capture
+
+    def put(self, key: str, capture: Capture) -> None:
+        entry = {
+            "dot": capture.dot,
+            "checksum": _sha256(capture.dot.encode()),
+            "sources": _hash_files(capture.source_files),
+            "seconds": capture.seconds,
+        }
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=".tmp-", delete=False
+        ) as temporary:
+            json.dump(entry, temporary, sort_keys=True)
+        Path(temporary.name).replace(path)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+
+def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:
+    hashes = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            hashes[path] = _sha256(Path(path).read_bytes())
+    return hashes
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.cache
+def _archviz_code_digest() -> str:
+    """Hash of archviz's own code, so a development checkout never serves stale entries."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _versions(package: str) -> dict[str, str]:
+    names = {*_TRACKED_DISTRIBUTIONS, *metadata.packages_distributions().get(package, [])}
+    versions = {}
+    for name in sorted(names):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions

@@ -1,0 +1,112 @@
+"""DOT source → image files with Graphviz's ``dot``. Knows Graphviz, not frameworks.
+
+File names are the hash of everything that decides the image (DOT, format, the ``dot`` program,
+its arguments and its version), so unchanged diagrams keep their files and builds do not churn.
+Each file is rendered under a lock and moved into place whole, so parallel writers never render
+the same file at once and no reader sees half an image.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from sphinx_archviz.errors import ArchvizError
+
+INSTALL_HINT = (
+    "Install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "
+    "conda: conda install graphviz; Read the Docs: build.apt_packages: [graphviz]) or set "
+    "archviz_dot to its path"
+)
+
+
+def render(
+    dot_source: str,
+    fmt: str,
+    folder: Path,
+    *,
+    dot: str,
+    dot_args: Sequence[str] = (),
+    lock_folder: Path,
+) -> str:
+    """Render ``dot_source`` into ``folder`` as ``fmt``; the image's file name."""
+    version = graphviz_version(dot)
+    digest = hashlib.sha1(
+        "\0".join([dot_source, fmt, dot, *dot_args, version]).encode(), usedforsecurity=False
+    ).hexdigest()
+    name = f"archviz-{digest}.{fmt}"
+    target = folder / name
+    if target.is_file():
+        return name
+    try:
+        with _locked(lock_folder / f"{name}.lock"):
+            if not target.is_file():
+                _run_dot(dot_source, fmt, target, dot, dot_args)
+    except OSError as exc:
+        raise ArchvizError(
+            "graphviz", f"could not write {exc.filename or target}: {exc.strerror}"
+        ) from None
+    return name
+
+
+@functools.cache
+def graphviz_version(dot: str) -> str:
+    """``dot -V``'s answer; an ArchvizError if the program cannot be run."""
+    program = shutil.which(dot)
+    if program is None:
+        raise ArchvizError(
+            "graphviz", f"the Graphviz program {dot!r} was not found. {INSTALL_HINT}"
+        )
+    try:
+        result = subprocess.run([program, "-V"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ArchvizError("graphviz", f"{dot!r} -V failed ({exc}). {INSTALL_HINT}") from None
+    return (result.stderr or result.stdout).strip()
+
+
+def _run_dot(dot_source: str, fmt: str, target: Path, dot: str, dot_args: Sequence[str]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        dir=target.parent, prefix=".tmp-", suffix=f".{fmt}", delete=False
+    ) as partial:
+        partial_path = Path(partial.name)
+    try:
+        result = subprocess.run(
+            [dot, *dot_args, f"-T{fmt}", f"-o{partial_path}"],
+            input=dot_source.encode(),
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode != 0 or partial_path.stat().st_size == 0:
+            message = " ".join(result.stderr.decode(errors="replace").split())
+            raise ArchvizError(
+                "graphviz", f"dot failed: {message or f'exit code {result.returncode}'}"
+            )
+        partial_path.replace(target)
+    finally:
+        partial_path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``; without one if the lock file cannot be made (the
+    image is still moved into place whole)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = path.open("w")
+    except OSError:
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

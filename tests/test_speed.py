@@ -1,0 +1,206 @@
+"""The meta device, the diagram cache and big models (timings live in benchmarks/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_colors
+
+from sphinx_archviz.directive import archviz
+from tests.conftest import DOCS, MODELS, BuildProject, requires_dot
+
+pytestmark = requires_dot
+
+
+def dots(app: SphinxTestApp, docname: str = "index") -> list[str]:
+    return [node["dot"] for node in app.env.get_doctree(docname).findall(archviz)]
+
+
+@pytest.mark.parametrize(
+    "directive",
+    [
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n",
+        ".. archviz:: torchvision.models:resnet18\n   :input-shape: 1, 3, 64, 64\n",
+        ".. archviz:: torch_models:tiny_instance\n   :input-shape: 2, 4\n",
+        ".. archviz:: torch_models:TwoInputs\n   :input-shape: 1, 3, 8, 8; 1, 10\n",
+    ],
+)
+def test_meta_and_cpu_give_the_same_diagram(directive: str, build_project: BuildProject) -> None:
+    page = f"{directive}   :device: meta\n\n{directive}   :device: cpu\n"
+    built = build_project({"index.rst": page})
+    assert built.warnings == ""
+    on_meta, on_cpu = dots(built.app)
+    assert on_meta == on_cpu
+
+
+def test_device_config_sets_the_default(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": ".. archviz:: torch_models:DataDependent\n   :input-shape: 2, 4\n"},
+        conf="archviz_device = 'cpu'",
+    )
+    assert "meta device" not in strip_colors(built.app.status.getvalue())
+
+
+def test_data_dependent_model_falls_back_to_the_cpu_and_says_so(
+    build_project: BuildProject,
+) -> None:
+    built = build_project(
+        {"index.rst": ".. archviz:: torch_models:DataDependent\n   :input-shape: 2, 4\n"}
+    )
+    assert built.warnings == ""
+    status = strip_colors(built.app.status.getvalue())
+    assert status.count("cannot run on the meta device") == 1
+    assert "Tensor.item() cannot be called on meta tensors); drawn on the CPU instead" in status
+    assert "layer.weight\n (4, 4)" in dots(built.app)[0]
+
+
+def test_regnet_builds_on_the_meta_device(build_project: BuildProject) -> None:
+    built = build_project(
+        {
+            "index.rst": ".. archviz:: torchvision.models:regnet_y_400mf\n"
+            "   :input-shape: 1, 3, 64, 64\n"
+        }
+    )
+    assert built.warnings == ""
+    assert "meta device" not in strip_colors(built.app.status.getvalue())
+
+
+def test_a_7b_parameter_decoder_renders(build_project: BuildProject) -> None:
+    built = build_project(
+        {
+            "index.rst": ".. archviz:: big_models:decoder_7b\n   :input-shape: 1, 16\n"
+            "   :input-dtype: int64\n"
+        }
+    )
+    assert built.warnings == ""
+    [dot] = dots(built.app)
+    assert "layers.31.mlp.down_proj.weight\n (4096, 11008)" in dot
+    assert "lm_head.weight\n (32000, 4096)" in dot
+    [svg] = built.images()
+    assert "layers.0.attention.q_proj.weight" in svg.read_text()
+
+
+# The cache ---------------------------------------------------------------------------------
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from sphinx.cmd.build import main
+    from sphinx_archviz.worker import running_frameworks
+    status = main(["-b", "html", *sys.argv[3:], sys.argv[1], sys.argv[2]])
+    print(json.dumps({"status": status, "workers": sorted(running_frameworks())}))
+    """
+)
+
+PAGES = {
+    "cnn.rst": "CNN\n===\n\n.. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n",
+    "mlp.rst": "MLP\n===\n\n.. archviz:: models:mlp\n   :input-shape: 2, 4\n",
+    "tiny.rst": "Tiny\n====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n",
+    "index.rst": "Home\n====\n\n.. toctree::\n\n   cnn\n   mlp\n   tiny\n",
+}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    srcdir = tmp_path / "src"
+    srcdir.mkdir()
+    (srcdir / "models.py").write_text((DOCS / "models.py").read_text())
+    (srcdir / "conf.py").write_text(
+        f"extensions = ['sphinx_archviz']\narchviz_sys_path = ['.', {str(MODELS)!r}]\n"
+    )
+    for name, text in PAGES.items():
+        (srcdir / name).write_text(text)
+    return srcdir
+
+
+def sphinx_build(srcdir: Path, *args: str) -> tuple[dict[str, object], str]:
+    """Build in a fresh process (as sphinx-build would); its summary and its output."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(srcdir), str(srcdir / "_build"), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lines = result.stdout.strip().splitlines()
+    return json.loads(lines[-1]), strip_colors("\n".join(lines[:-1]))
+
+
+def touch(path: Path) -> None:
+    """Mark a page as edited after the last build read it."""
+    later = time.time() + 5
+    os.utime(path, (later, later))
+
+
+def test_rebuild_of_changed_pages_uses_the_cache_and_starts_no_worker(site: Path) -> None:
+    first, log = sphinx_build(site)
+    assert first["workers"] == ["torch"]
+    assert "archviz: 3 diagrams: 3 rendered, 0 cached, 0 failed" in log
+    for page in ("cnn.rst", "mlp.rst", "tiny.rst"):
+        touch(site / page)
+    again, log = sphinx_build(site)
+    assert again["workers"] == []
+    assert "archviz: 3 diagrams: 0 rendered, 3 cached, 0 failed" in log
+    assert "archviz: models:CNNModel (" in log and "cnn.rst:4): cached" in log
+
+
+def test_editing_a_model_file_rerenders_exactly_its_diagrams(site: Path) -> None:
+    sphinx_build(site)
+    models = site / "models.py"
+    models.write_text(models.read_text().replace("nn.Linear(width, 2)", "nn.Linear(width, 3)"))
+    _, log = sphinx_build(site)
+    # cnn.rst and mlp.rst draw models from models.py; tiny.rst's model lives elsewhere.
+    assert "archviz: 2 diagrams: 2 rendered, 0 cached, 0 failed" in log
+    assert "mlp.rst:4): rendered in" in log and "cnn.rst:4): rendered in" in log
+    assert "tiny.rst" not in log
+
+
+def test_unchanged_rebuild_starts_no_worker(site: Path) -> None:
+    sphinx_build(site)
+    again, log = sphinx_build(site)
+    assert again["workers"] == []
+    assert "archviz:" not in log
+
+
+def test_corrupt_cache_entry_is_recomputed(site: Path) -> None:
+    sphinx_build(site)
+    entries = sorted((site / "_build" / ".doctrees" / "archviz").rglob("*.json"))
+    assert len(entries) == 3
+    for entry in entries:
+        entry.write_text(entry.read_text()[:40])
+        touch(site / "cnn.rst")
+        touch(site / "mlp.rst")
+        touch(site / "tiny.rst")
+    _, log = sphinx_build(site)
+    assert "archviz: 3 diagrams: 3 rendered, 0 cached, 0 failed" in log
+    assert all(json.loads(entry.read_text())["dot"] for entry in entries)
+
+
+def test_cache_can_be_turned_off(site: Path) -> None:
+    sphinx_build(site)
+    touch(site / "tiny.rst")
+    _, log = sphinx_build(site, "-D", "archviz_cache=0")
+    assert "archviz: 1 diagrams: 1 rendered, 0 cached, 0 failed" in log
+
+
+def test_unwritable_cache_gives_a_located_warning_and_the_diagram(
+    build_project: BuildProject, tmp_path: Path
+) -> None:
+    doctrees = tmp_path / "src" / "_build" / "doctrees"
+    doctrees.mkdir(parents=True)
+    (doctrees / "archviz").write_text("a file where the cache folder should be")
+    built = build_project(
+        {"index.rst": "Title\n=====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"}
+    )
+    [warning] = built.archviz_warnings()
+    assert warning["line"] == "4"
+    assert "the diagram could not be stored in" in warning["text"]
+    assert warning["text"].endswith("[archviz.cache]")
+    assert len(built.images()) == 1
