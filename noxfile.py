@@ -107,6 +107,13 @@ def docs_live(session: nox.Session) -> None:
     )
 
 
+@nox.session(venv_backend="none", default=False)
+def bench(session: nox.Session) -> None:
+    """Time archviz against the raw library calls; writes benchmarks/results/latest.md."""
+    bin_dir = framework_env(session)
+    session.run(str(bin_dir / "python"), "benchmarks/bench.py", *session.posargs, external=True)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""

@@ -3,14 +3,19 @@ framework worker. Counts what each build rendered and reused, across parallel re
 
 from __future__ import annotations
 
+import contextlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sphinx.util import logging
 
 from sphinx_archviz.cache import DiagramCache
-from sphinx_archviz.request import Capture, CaptureRequest
-from sphinx_archviz.worker import worker_for
+from sphinx_archviz.capture.detect import detect_framework, is_framework_package
+from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
+from sphinx_archviz.reference import Reference, parse_reference
+from sphinx_archviz.request import Capture, CaptureRequest, Framework
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -20,16 +25,22 @@ logger = logging.getLogger(__name__)
 
 Outcome = Literal["rendered", "cached", "failed"]
 
+#: The reference after ``.. archviz::``, a ```` ```{archviz} ```` or a ``:::{archviz}`` fence.
+_DIRECTIVE_ARGUMENT = re.compile(
+    r"^\s*(?:\.\.\s+archviz::|(?:`{3,}|:{3,})\{archviz\})\s+(\S+)", re.MULTILINE
+)
+
 
 def capture_diagram(env: BuildEnvironment, request: CaptureRequest, location: str) -> Capture:
-    cache = DiagramCache(Path(env.doctreedir) / "archviz") if env.config.archviz_cache else None
+    folder = _cache_folder(env)
+    cache = DiagramCache(folder) if folder else None
     key = cache.key(request) if cache else ""
     cached = cache.get(key) if cache else None
     if cached is not None:
         logger.info("archviz: %s (%s): cached", request.reference, location)
         record_outcome(env, "cached")
         return cached
-    capture = worker_for(request.framework).capture(request, env.config.archviz_timeout)
+    capture = pool_for(request.framework).capture(request, env.config.archviz_timeout)
     logger.info(
         "archviz: %s (%s): rendered in %.1f s", request.reference, location, capture.seconds
     )
@@ -53,6 +64,10 @@ def capture_diagram(env: BuildEnvironment, request: CaptureRequest, location: st
     return capture
 
 
+def _cache_folder(env: BuildEnvironment) -> Path | None:
+    return Path(env.doctreedir) / "archviz" if env.config.archviz_cache else None
+
+
 def record_outcome(env: BuildEnvironment, outcome: Outcome) -> None:
     outcomes: dict[str, list[str]] = env.__dict__.setdefault("archviz_outcomes", {})
     outcomes.setdefault(env.docname, []).append(outcome)
@@ -70,8 +85,50 @@ def merge_outcomes(
     ours.update({docname: theirs[docname] for docname in docnames if docname in theirs})
 
 
-def remember_documents_to_read(_app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Before Sphinx reads (and perhaps forks readers): remember what this build reads, share
+    the worker pools with forked readers, and on a cold build start the workers now."""
     env.__dict__["archviz_read_now"] = set(docnames)
+    serve_forked_processes(app.parallel if app.is_parallel_allowed("read") else 1)
+    folder = _cache_folder(env)
+    if folder is not None and any(folder.glob("*/*.json")):
+        # A rebuild: the cache will serve unchanged diagrams, so start workers early only for
+        # pages that are read again because a model's source file changed.
+        docnames = [name for name in docnames if _a_dependency_changed(env, name)]
+    references = _references_in(env, docnames)
+    search_paths = tuple(env.config.archviz_sys_path)
+    by_framework: dict[Framework, list[Reference]] = {}
+    for reference in references:
+        with contextlib.suppress(ArchvizError, SyntaxError, OSError, ValueError):
+            by_framework.setdefault(detect_framework(reference, search_paths), []).append(reference)
+    for framework, found in by_framework.items():
+        # Installed packages (torchvision.models) are safe to import early; the docs' own
+        # modules are imported afresh for each capture.
+        installed = sorted({ref.module for ref in found if is_framework_package(ref.module)})
+        prestart(framework, len(found), tuple(installed))
+
+
+def _a_dependency_changed(env: BuildEnvironment, docname: str) -> bool:
+    last_read = env.all_docs.get(docname, 0)  # microseconds, as Sphinx records it
+    for dependency in env.dependencies.get(docname, ()):
+        with contextlib.suppress(OSError):
+            if Path(env.srcdir, dependency).stat().st_mtime_ns // 1_000 > last_read:
+                return True
+    return False
+
+
+def _references_in(env: BuildEnvironment, docnames: list[str]) -> list[Reference]:
+    """A quick look at the sources: the references of the diagrams about to be read."""
+    references = []
+    for docname in docnames:
+        try:
+            text = Path(env.doc2path(docname)).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for match in _DIRECTIVE_ARGUMENT.finditer(text):
+            with contextlib.suppress(ArchvizError):
+                references.append(parse_reference(match[1]))
+    return references
 
 
 def log_summary(app: Sphinx, exception: BaseException | None) -> None:
@@ -95,5 +152,6 @@ def log_summary(app: Sphinx, exception: BaseException | None) -> None:
 def setup_pipeline(app: Sphinx) -> None:
     app.connect("env-purge-doc", forget_document)
     app.connect("env-merge-info", merge_outcomes)
-    app.connect("env-before-read-docs", remember_documents_to_read)
+    app.connect("env-before-read-docs", prepare_reading)
     app.connect("build-finished", log_summary)
+    app.connect("build-finished", lambda _app, _exception: stop_serving())

@@ -39,47 +39,47 @@ def parse_reference(text: str) -> Reference:
 
 
 @contextlib.contextmanager
-def user_code_context(search_paths: tuple[str, ...], workdir: str) -> Iterator[None]:
+def user_code_context(search_paths: tuple[str, ...], workdir: str) -> Iterator[list[str]]:
     """Run the docs' code with its folders on ``sys.path`` and ``workdir`` as working directory.
 
-    Afterwards ``sys.path`` and the working directory are restored, and the docs' own modules are
-    forgotten so that the next capture (perhaps of another project) imports them afresh.
+    Yields a list that, on exit, holds the source files of the docs' own modules that were
+    imported. Afterwards ``sys.path`` and the working directory are restored, and those modules
+    are forgotten so that the next capture (perhaps of another project) imports them afresh.
     """
     saved_path = list(sys.path)
     saved_cwd = Path.cwd()
+    modules_before = set(sys.modules)
+    source_files: list[str] = []
     sys.path[:0] = search_paths
     os.chdir(workdir)
     try:
-        yield
+        yield source_files
     finally:
         sys.path[:] = saved_path
         os.chdir(saved_cwd)
-        for name in local_modules(search_paths):
+        new_modules = [name for name in list(sys.modules) if name not in modules_before]
+        local = _modules_within(new_modules, search_paths)
+        for name in local:
             del sys.modules[name]
+        source_files[:] = sorted(set(local.values()))
         importlib.invalidate_caches()
 
 
-def local_modules(search_paths: tuple[str, ...]) -> dict[str, str]:
-    """Imported modules whose file lies in one of ``search_paths``: name → file.
+def _modules_within(names: list[str], search_paths: tuple[str, ...]) -> dict[str, str]:
+    """Those of the named modules whose file lies in one of ``search_paths``: name → file.
 
-    Only pure path arithmetic per module: this runs over every module TensorFlow imported.
+    A module whose ``__file__`` is a bare name (torch._classes has "_classes.py") never matches.
     """
     folders = {Path(path) for path in search_paths} | {
         Path(path).resolve() for path in search_paths
     }
-    found = {}
-    for name, module in list(sys.modules.items()):
-        filename = getattr(module, "__file__", None)
-        # Some modules (torch._classes, torch._ops) have a bare file name as __file__.
-        if not isinstance(filename, str) or not Path(filename).is_absolute():
-            continue
-        if any(Path(filename).is_relative_to(folder) for folder in folders):
-            found[name] = filename
-    return found
-
-
-def local_source_files(search_paths: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(set(local_modules(search_paths).values())))
+    prefixes = tuple(str(folder / "_")[:-1] for folder in folders)
+    return {
+        name: filename
+        for name in names
+        if isinstance(filename := getattr(sys.modules[name], "__file__", None), str)
+        and filename.startswith(prefixes)
+    }
 
 
 def resolve(reference: Reference, user_dirs: tuple[str, ...]) -> Any:

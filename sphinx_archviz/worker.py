@@ -9,8 +9,8 @@ process goes away. Its stdout and stderr go to a temporary file, shown only when
 
 from __future__ import annotations
 
-import atexit
 import contextlib
+import importlib
 import os
 import signal
 import socket
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO
@@ -27,27 +28,54 @@ from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Asks a new worker to import its framework, and the installed packages the coming
+    diagrams come from (``torchvision.models``), before the first capture arrives."""
+
+    framework: Framework
+    modules: tuple[str, ...] = ()
+
+
 _LOG_TAIL_LINES = 8
 
 
 class FrameworkWorker:
     """The Sphinx side of one framework's worker process."""
 
-    def __init__(self, framework: Framework) -> None:
+    def __init__(self, framework: Framework, threads: int | None = None) -> None:
         self.framework = framework
+        #: Threads for the framework's own parallelism; None leaves its default (all cores).
+        self.threads = threads
         self._process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
         self._log: IO[bytes] | None = None
+        self._warming_up = False
 
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    def start(self, modules: tuple[str, ...] = ()) -> None:
+        """Start the process and let it import its framework (and ``modules``) while the build
+        goes on."""
+        self._start()
+        assert self._connection is not None
+        self._connection.send(Warmup(self.framework, modules))
+        self._warming_up = True
 
     def capture(self, request: CaptureRequest, timeout: float) -> Capture:
         if not self.running:
             self._start()
         assert self._connection is not None
         try:
+            if self._warming_up:
+                self._warming_up = False
+                if not self._connection.poll(timeout):
+                    raise TimeoutError
+                self._connection.recv()
             self._connection.send(request)
             if not self._connection.poll(timeout):
                 self.stop()
@@ -57,6 +85,13 @@ class FrameworkWorker:
                     "worker was stopped; raise archviz_timeout if the model is slow to build",
                 )
             reply = self._connection.recv()
+        except TimeoutError:
+            self.stop()
+            raise ArchvizError(
+                "worker",
+                f"the {self.framework} worker took longer than {timeout:g} s to start; raise "
+                "archviz_timeout if importing the framework is slow here",
+            ) from None
         except (EOFError, OSError):
             report = self._death_report()
             self.stop()
@@ -69,6 +104,7 @@ class FrameworkWorker:
         return reply
 
     def stop(self) -> None:
+        self._warming_up = False
         if self._connection is not None:
             self._connection.close()
             self._connection = None
@@ -92,6 +128,9 @@ class FrameworkWorker:
             ),
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         }
+        if self.threads is not None:  # several workers share the cores: do not oversubscribe
+            for variable in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS"):
+                environment.setdefault(variable, str(self.threads))
         with theirs:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "sphinx_archviz.worker", str(theirs.fileno())],
@@ -121,28 +160,6 @@ class FrameworkWorker:
         return f" ({status}; last output: {tail})" if tail else f" ({status})"
 
 
-_workers: dict[tuple[int, Framework], FrameworkWorker] = {}
-
-
-def worker_for(framework: Framework) -> FrameworkWorker:
-    """This process's worker for ``framework`` (a forked Sphinx process gets its own)."""
-    key = (os.getpid(), framework)
-    if key not in _workers:
-        _workers[key] = FrameworkWorker(framework)
-    return _workers[key]
-
-
-def running_frameworks() -> list[Framework]:
-    return [key[1] for key, worker in _workers.items() if key[0] == os.getpid() and worker.running]
-
-
-@atexit.register
-def stop_all() -> None:
-    for (pid, _), worker in list(_workers.items()):
-        if pid == os.getpid():
-            worker.stop()
-
-
 def _exit_when_orphaned() -> None:
     parent = os.getppid()
     while True:
@@ -153,13 +170,20 @@ def _exit_when_orphaned() -> None:
 
 def serve(connection: Connection) -> None:
     """The worker's loop: one capture per request until the Sphinx side closes the socket."""
-    from sphinx_archviz.capture import capture
+    from sphinx_archviz.capture import capture, load_backend
 
     while True:
         try:
             request = connection.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
+        if isinstance(request, Warmup):
+            with contextlib.suppress(Exception):
+                load_backend(request.framework)
+                for module in request.modules:
+                    importlib.import_module(module)
+            connection.send(None)
+            continue
         reply: Capture | ArchvizError
         try:
             reply = capture(request)
@@ -175,6 +199,13 @@ def serve(connection: Connection) -> None:
         connection.send(reply)
 
 
-if __name__ == "__main__":
+def main() -> None:
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
     serve(Connection(int(sys.argv[1])))
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, so pickled classes (Warmup…) are the same objects.
+    from sphinx_archviz.worker import main as module_main
+
+    module_main()

@@ -11,7 +11,7 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from sphinx_archviz.worker import stop_all
+from sphinx_archviz.pool import stop_all
 
 pytest_plugins = ["sphinx.testing.fixtures"]
 

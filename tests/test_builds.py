@@ -62,7 +62,7 @@ PROBE = textwrap.dedent(
     """
     import json, sys
     from sphinx.cmd.build import main
-    from sphinx_archviz.worker import running_frameworks
+    from sphinx_archviz.pool import running_frameworks
     status = main(["-q", "-b", "html", sys.argv[1], sys.argv[2]])
     frameworks = sorted(m for m in ("torch", "torchvision", "tensorflow", "keras")
                         if m in sys.modules)
@@ -212,3 +212,40 @@ def test_unchanged_rebuild_reads_and_writes_nothing(build_project: BuildProject)
         app.cleanup()
     assert "0 added, 0 changed, 0 removed" in status
     assert image.stat().st_mtime_ns == modified
+
+
+PARALLEL_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from sphinx.cmd.build import main
+    from sphinx_archviz.pool import pool_for
+    status = main(["-q", "-j", "2", "-b", "html", sys.argv[1], sys.argv[2]])
+    print(json.dumps({"status": status, "torch_workers": pool_for("torch").started}))
+    """
+)
+
+
+def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
+    srcdir = tmp_path / "src"
+    srcdir.mkdir()
+    (srcdir / "conf.py").write_text(
+        f"extensions = ['sphinx_archviz']\narchviz_sys_path = [{str(MODELS)!r}]\n"
+    )
+    pages = [f"page{i}" for i in range(8)]
+    (srcdir / "index.rst").write_text(
+        "Home\n====\n\n.. toctree::\n\n" + "".join(f"   {page}\n" for page in pages)
+    )
+    for index, page in enumerate(pages):
+        (srcdir / f"{page}.rst").write_text(
+            f"Page {index}\n======\n\n.. archviz:: torch_models:tiny_mlp\n"
+            f'   :input-shape: 2, 4\n   :kwargs: {{"width": {index + 2}}}\n'
+        )
+    result = subprocess.run(
+        [sys.executable, "-c", PARALLEL_PROBE, str(srcdir), str(tmp_path / "out")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary == {"status": 0, "torch_workers": 2}
+    assert len(list((tmp_path / "out" / "_images").glob("archviz-*.svg"))) == 8

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from sphinx_archviz.worker import worker_for
+from sphinx_archviz.pool import pool_for
 from tests.conftest import DOCS, MODELS, BuildProject, Built, requires_dot
 
 pytestmark = requires_dot
@@ -288,11 +288,11 @@ def test_missing_torchviz_names_the_extra_to_install(
         "sys.meta_path.insert(0, Block())\n"
     )
     monkeypatch.setenv("PYTHONPATH", str(blocker))
-    worker_for("torch").stop()
+    pool_for("torch").stop()
     try:
         built = build_project({"index.rst": GOOD})
     finally:
-        worker_for("torch").stop()
+        pool_for("torch").stop()
     [warning] = built.archviz_warnings()
     assert "torchviz is not installed" in warning["text"]
     assert "pip install 'sphinx-archviz[torch]'" in warning["text"]

@@ -94,7 +94,7 @@ PROBE = textwrap.dedent(
     """
     import json, sys
     from sphinx.cmd.build import main
-    from sphinx_archviz.worker import running_frameworks
+    from sphinx_archviz.pool import running_frameworks
     status = main(["-b", "html", *sys.argv[3:], sys.argv[1], sys.argv[2]])
     print(json.dumps({"status": status, "workers": sorted(running_frameworks())}))
     """

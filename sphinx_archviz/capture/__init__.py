@@ -25,7 +25,6 @@ from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import (
     Reference,
-    local_source_files,
     materialize,
     parse_reference,
     resolve,
@@ -54,7 +53,7 @@ def capture(request: CaptureRequest) -> Capture:
     backend = load_backend(request.framework)
     reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
-    with user_code_context(request.search_paths, request.workdir):
+    with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
         found = resolve(reference, request.search_paths)
         try:
@@ -66,8 +65,9 @@ def capture(request: CaptureRequest) -> Capture:
             dot = _build_and_draw(backend, found, reference, request, "cpu")
             reason = str(error.__cause__).strip().splitlines()[0]
             notes = (f"cannot run on the meta device ({reason}); drawn on the CPU instead",)
-        source_files = local_source_files(request.search_paths)
-    return Capture(canonical_node_ids(dot), source_files, time.perf_counter() - started, notes)
+    return Capture(
+        canonical_node_ids(dot), tuple(source_files), time.perf_counter() - started, notes
+    )
 
 
 def _build_and_draw(

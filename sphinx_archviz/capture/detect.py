@@ -45,6 +45,11 @@ _FRAMEWORK_OF_DISTRIBUTION: dict[str, Framework] = {
 }
 
 
+def is_framework_package(module: str) -> bool:
+    """Whether ``module`` belongs to a known framework package (torch, torchvision, keras…)."""
+    return module.partition(".")[0] in _FRAMEWORK_OF_PACKAGE
+
+
 def detect_framework(reference: Reference, search_paths: tuple[str, ...]) -> Framework:
     found = _Reader(search_paths).frameworks_of_reference(reference)
     if len(found) == 1:

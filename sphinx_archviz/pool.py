@@ -1,0 +1,203 @@
+"""One pool of framework workers per build, shared by every Sphinx process.
+
+The process that runs the build owns the pools: for each framework, up to as many workers as
+the build's ``-j`` allows, each started on first need (or early, see :func:`prestart`) and kept
+for the rest of the build. Parallel readers are forked from that process; they reach its pools
+through a Unix socket served by a thread, so a framework is imported by the pool's few workers
+rather than once per reader, and captures still run side by side.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import tempfile
+import threading
+from multiprocessing.connection import Client, Connection, Listener
+from pathlib import Path
+
+from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.request import Capture, CaptureRequest, Framework
+from sphinx_archviz.worker import FrameworkWorker
+
+
+class WorkerPool:
+    """Workers of one framework; a capture takes an idle one, starting one if none is idle."""
+
+    def __init__(self, framework: Framework, size: int = 1) -> None:
+        self.framework = framework
+        self.size = size
+        self._workers: list[FrameworkWorker] = []
+        self._idle: list[FrameworkWorker] = []
+        self._available = threading.Condition()
+
+    def capture(self, request: CaptureRequest, timeout: float) -> Capture:
+        worker = self._acquire()
+        try:
+            return worker.capture(request, timeout)
+        finally:
+            with self._available:
+                self._idle.append(worker)
+                self._available.notify()
+
+    def prestart(self, count: int, modules: tuple[str, ...] = ()) -> None:
+        """Start up to ``count`` workers now, so they import the framework (and ``modules``)
+        while Sphinx reads."""
+        with self._available:
+            while len(self._workers) < min(count, self.size):
+                worker = self._new_worker()
+                worker.start(modules)
+                self._workers.append(worker)
+                self._idle.append(worker)
+
+    def running(self) -> bool:
+        return any(worker.running for worker in self._workers)
+
+    @property
+    def started(self) -> int:
+        """How many worker processes this pool has had."""
+        return len(self._workers)
+
+    def stop(self) -> None:
+        with self._available:
+            for worker in self._workers:
+                worker.stop()
+
+    def _new_worker(self) -> FrameworkWorker:
+        cores = os.cpu_count() or 1
+        return FrameworkWorker(
+            self.framework, max(1, cores // self.size) if self.size > 1 else None
+        )
+
+    def _acquire(self) -> FrameworkWorker:
+        with self._available:
+            while not self._idle:
+                if len(self._workers) < self.size:
+                    worker = self._new_worker()
+                    self._workers.append(worker)
+                    return worker
+                self._available.wait()
+            return self._idle.pop()
+
+
+class _PoolServer:
+    """Serves this process's pools to the Sphinx processes forked from it."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="archviz-")
+        self.address = str(Path(self._folder.name) / "pools.sock")
+        self._listener = Listener(self.address, family="AF_UNIX")
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+        self._folder.cleanup()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    @staticmethod
+    def _serve(connection: Connection) -> None:
+        with connection:
+            while True:
+                try:
+                    framework, request, timeout = connection.recv()
+                except (EOFError, OSError):
+                    return
+                try:
+                    reply: Capture | ArchvizError = pool_for(framework).capture(request, timeout)
+                except ArchvizError as error:
+                    reply = error
+                connection.send(reply)
+
+
+class _RemotePool:
+    """A forked Sphinx process's way to its parent's pools."""
+
+    def __init__(self, framework: Framework, connection: Connection) -> None:
+        self.framework = framework
+        self._connection = connection
+
+    def capture(self, request: CaptureRequest, timeout: float) -> Capture:
+        try:
+            self._connection.send((self.framework, request, timeout))
+            reply = self._connection.recv()
+        except (EOFError, OSError) as exc:
+            raise ArchvizError("worker", f"the build's worker pool went away ({exc})") from None
+        if isinstance(reply, ArchvizError):
+            raise reply
+        return reply
+
+
+_owner = os.getpid()
+_pools: dict[Framework, WorkerPool] = {}
+_server: _PoolServer | None = None
+_parent_connection: Connection | None = None
+
+
+def pool_for(framework: Framework) -> WorkerPool | _RemotePool:
+    """Where this process sends ``framework``'s captures."""
+    global _parent_connection
+    if os.getpid() == _owner:
+        if framework not in _pools:
+            _pools[framework] = WorkerPool(framework)
+        return _pools[framework]
+    if _server is None:  # forked without a server (a build that is not parallel)
+        _become_owner()
+        return pool_for(framework)
+    if _parent_connection is None:
+        _parent_connection = Client(_server.address, family="AF_UNIX")
+    return _RemotePool(framework, _parent_connection)
+
+
+def serve_forked_processes(parallel: int) -> None:
+    """Let processes forked from now on use this process's pools, with ``parallel`` workers
+    per framework at most."""
+    global _server
+    for framework in ("torch", "keras"):
+        pool_for(framework).size = max(1, parallel)  # type: ignore[union-attr]
+    if _server is None and parallel > 1:
+        _server = _PoolServer()
+
+
+def stop_serving() -> None:
+    global _server
+    if _server is not None and os.getpid() == _owner:
+        _server.close()
+        _server = None
+
+
+def prestart(framework: Framework, count: int, modules: tuple[str, ...] = ()) -> None:
+    pool = pool_for(framework)
+    if isinstance(pool, WorkerPool):
+        pool.prestart(count, modules)
+
+
+def running_frameworks() -> list[Framework]:
+    if os.getpid() != _owner:
+        return []
+    return sorted(framework for framework, pool in _pools.items() if pool.running())
+
+
+def _become_owner() -> None:
+    """A process forked without a server owns fresh pools of its own."""
+    global _owner, _parent_connection
+    _owner = os.getpid()
+    _pools.clear()
+    _parent_connection = None
+
+
+@atexit.register
+def stop_all() -> None:
+    if os.getpid() != _owner:
+        return
+    stop_serving()
+    for pool in _pools.values():
+        with contextlib.suppress(Exception):
+            pool.stop()
