@@ -17,6 +17,7 @@ g. the capture of each seed model against the raw torchviz / model_to_dot call, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -184,6 +185,19 @@ def capture_versus_raw(work: Path) -> dict[str, dict[str, float]]:
     return results
 
 
+def machine_description() -> str:
+    cpu, memory = platform.machine(), ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    with contextlib.suppress(OSError, ValueError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 2**20:.0f} GiB of memory"
+    return f"{os.cpu_count()} cores ({cpu}){memory}, Linux, Python {platform.python_version()}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks/results/latest.md")
@@ -230,10 +244,7 @@ def main() -> None:
 
         per_diagram = capture_versus_raw(work)
 
-    report(
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.node() or 'this machine'}: "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}."
-    )
+    report(f"Measured {time.strftime('%Y-%m-%d')} on {machine_description()}.")
     report()
     report("| what | time | peak RSS (process tree) | ratio | target |")
     report("|---|---|---|---|---|")
