@@ -1,53 +1,31 @@
 """sphinx-archviz: architecture diagrams of PyTorch and Keras models, drawn from the code at
-documentation build time."""
+documentation build time.
+
+Importing the package is cheap: the framework worker processes import it too, so Sphinx is
+imported only when Sphinx loads the extension.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from docutils import nodes
-
-from sphinx_archviz import config
-from sphinx_archviz.directive import UNAVAILABLE_CLASS, archviz, setup_node
-from sphinx_archviz.pipeline import setup_pipeline
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-    from sphinx.config import Config
     from sphinx.util.typing import ExtensionMetadata
 
 __version__ = "0.1.0"
 
-STATIC_DIR = Path(__file__).parent / "static"
-CSS_FILE = "archviz.css"
-
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    config.register(app)
+    from sphinx_archviz.assets import setup_assets
+    from sphinx_archviz.config import register_config
+    from sphinx_archviz.directive import setup_node
+    from sphinx_archviz.failures import setup_failures
+    from sphinx_archviz.pipeline import setup_pipeline
+
+    register_config(app)
     setup_node(app)
     setup_pipeline(app)
-    app.connect("config-inited", add_static_path)
-    app.connect("html-page-context", add_css_to_pages_with_diagrams)
+    setup_failures(app)
+    setup_assets(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
-
-
-def add_static_path(_app: Sphinx, sphinx_config: Config) -> None:
-    sphinx_config.html_static_path.append(str(STATIC_DIR))
-
-
-def add_css_to_pages_with_diagrams(
-    app: Sphinx,
-    _pagename: str,
-    _templatename: str,
-    _context: dict[str, Any],
-    doctree: nodes.document | None,
-) -> None:
-    if doctree is not None and any(doctree.findall(_is_diagram_or_placeholder)):
-        app.add_css_file(CSS_FILE)
-
-
-def _is_diagram_or_placeholder(node: nodes.Node) -> bool:
-    return isinstance(node, archviz) or (
-        isinstance(node, nodes.Element) and UNAVAILABLE_CLASS in node["classes"]
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,34 @@ def _one_of(choices: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
 
 def _positive(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def memory_limit(value: Any) -> int | None:
+    """``archviz_worker_memory`` in bytes: ``"4G"``, ``"512M"``, ``"50%"`` (of this machine's
+    memory), a number of bytes, or None / 0 for no limit. ValueError if it is none of those."""
+    if value is None or value == 0:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    text = str(value).strip().upper()
+    if text.endswith("%") and 0 < float(text[:-1]) <= 100:
+        return int(_physical_memory() * float(text[:-1]) / 100)
+    units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    if text[-1:] in units and float(text[:-1]) > 0:
+        return int(float(text[:-1]) * units[text[-1]])
+    raise ValueError(value)
+
+
+def _physical_memory() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _is_memory_limit(value: Any) -> bool:
+    try:
+        memory_limit(value)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _strings(value: Any) -> bool:
@@ -96,10 +125,26 @@ CONFIG_VALUES = (
         (_positive, "a positive number of seconds"),
         rebuild="",
     ),
+    ConfigValue(
+        "archviz_worker_memory",
+        "50%",
+        (str, int, type(None)),
+        "The most memory one framework worker may take: '4G', '512M', '50%' of this "
+        "machine's memory, a number of bytes, or None for no limit.",
+        (_is_memory_limit, "a size such as '4G', '512M' or '50%', or None"),
+        rebuild="",
+    ),
+    ConfigValue(
+        "archviz_fail_on_error",
+        False,
+        (bool,),
+        "Fail the build (exit status 2) when any diagram could not be drawn, even without -W.",
+        rebuild="",
+    ),
 )
 
 
-def register(app: Sphinx) -> None:
+def register_config(app: Sphinx) -> None:
     for value in CONFIG_VALUES:
         app.add_config_value(
             value.name,

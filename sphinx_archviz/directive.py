@@ -11,13 +11,14 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.ext.graphviz import figure_wrapper
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util.docutils import SphinxDirective, SphinxTranslator
 
 from sphinx_archviz.capture.detect import detect_framework
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.failures import report_failure
 from sphinx_archviz.options import parse_choice, parse_flag, parse_inputs, parse_kwargs
-from sphinx_archviz.pipeline import capture_diagram, record_outcome
+from sphinx_archviz.pipeline import capture_diagram
 from sphinx_archviz.reference import parse_reference
 from sphinx_archviz.render import render
 from sphinx_archviz.request import FRAMEWORKS, CaptureRequest
@@ -64,6 +65,7 @@ class ArchvizDirective(SphinxDirective):
         "format": directives.unchanged,
         "rankdir": directives.unchanged,
         "device": directives.unchanged,
+        "timeout": directives.unchanged,
         **dict.fromkeys(FLAG_OPTIONS, directives.unchanged),
         "caption": directives.unchanged,
         "name": directives.unchanged,
@@ -76,10 +78,13 @@ class ArchvizDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             diagram = self.diagram_node()
-            capture = capture_diagram(self.env, self.capture_request(), self.get_location())
+            capture = capture_diagram(
+                self.env, self.capture_request(), self.get_location(), self.timeout()
+            )
         except ArchvizError as error:
-            warn(error, self.arguments[0], self.get_location())
-            record_outcome(self.env, "failed")
+            report_failure(
+                self.env, self.env.docname, error, self.arguments[0], self.get_location()
+            )
             return [self.wrap(unavailable_node(self.arguments[0], error))]
         for path in capture.source_files:
             self.env.note_dependency(path)
@@ -134,6 +139,20 @@ class ArchvizDirective(SphinxDirective):
             **flags,
         )
 
+    def timeout(self) -> float:
+        if "timeout" not in self.options:
+            return self.config.archviz_timeout
+        try:
+            seconds = float(self.options["timeout"])
+        except ValueError:
+            seconds = 0
+        if not seconds > 0:
+            raise ArchvizError(
+                "option",
+                f":timeout: {self.options['timeout']!r} is not a positive number of seconds",
+            )
+        return seconds
+
     def wrap(self, node: nodes.Element) -> nodes.Element:
         """Put the node in a figure when there is a caption, and give it its ``:name:``."""
         if "caption" in self.options:
@@ -159,15 +178,9 @@ def unavailable_node(reference: str, error: ArchvizError) -> nodes.container:
     return box
 
 
-def warn(error: ArchvizError, reference: str, location: str | nodes.Node) -> None:
-    logger.warning(
-        "%s: %s",
-        reference,
-        error.message,
-        type="archviz",
-        subtype=error.subtype,
-        location=location,
-    )
+def warn_at_node(translator: SphinxTranslator, error: ArchvizError, node: archviz) -> None:
+    builder = translator.builder
+    report_failure(builder.env, builder.current_docname, error, node["reference"], node)
 
 
 def resolve_sys_path(app: Sphinx, config: Config) -> None:
@@ -200,7 +213,7 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     try:
         source = render_image(self, node, node["format"])
     except ArchvizError as error:
-        warn(error, node["reference"], node)
+        warn_at_node(self, error, node)
         self.body.append(
             f'<div class="{UNAVAILABLE_CLASS}"><p><strong>Diagram unavailable: '
             f"{html.escape(node['reference'])}</strong></p>"
@@ -220,7 +233,7 @@ def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:
     try:
         source = render_image(self, node, "pdf")
     except ArchvizError as error:
-        warn(error, node["reference"], node)
+        warn_at_node(self, error, node)
         unavailable = self.encode(f"[Diagram unavailable: {node['reference']}]")
         self.body.append(f"\n\n{unavailable}\n\n")
         raise nodes.SkipNode from None
@@ -237,7 +250,7 @@ def texinfo_visit_archviz(self: TexinfoTranslator, node: archviz) -> None:
     try:
         source = render_image(self, node, "png")
     except ArchvizError as error:
-        warn(error, node["reference"], node)
+        warn_at_node(self, error, node)
         raise nodes.SkipNode from None
     self.body.append(
         f"@image{{{source.removesuffix('.png')},,,{self.escape_arg(node['alt'])},png}}\n"

@@ -12,7 +12,9 @@ from sphinx.util import logging
 
 from sphinx_archviz.cache import DiagramCache
 from sphinx_archviz.capture.detect import detect_framework, is_framework_package
+from sphinx_archviz.config import memory_limit
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.failures import failures
 from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Outcome = Literal["rendered", "cached", "failed"]
+Outcome = Literal["rendered", "cached"]
 
 #: The reference after ``.. archviz::``, a ```` ```{archviz} ```` or a ``:::{archviz}`` fence.
 _DIRECTIVE_ARGUMENT = re.compile(
@@ -31,7 +33,9 @@ _DIRECTIVE_ARGUMENT = re.compile(
 )
 
 
-def capture_diagram(env: BuildEnvironment, request: CaptureRequest, location: str) -> Capture:
+def capture_diagram(
+    env: BuildEnvironment, request: CaptureRequest, location: str, timeout: float
+) -> Capture:
     folder = _cache_folder(env)
     cache = DiagramCache(folder) if folder else None
     key = cache.key(request) if cache else ""
@@ -40,7 +44,7 @@ def capture_diagram(env: BuildEnvironment, request: CaptureRequest, location: st
         logger.info("archviz: %s (%s): cached", request.reference, location)
         record_outcome(env, "cached")
         return cached
-    capture = pool_for(request.framework).capture(request, env.config.archviz_timeout)
+    capture = pool_for(request.framework).capture(request, timeout)
     logger.info(
         "archviz: %s (%s): rendered in %.1f s", request.reference, location, capture.seconds
     )
@@ -89,7 +93,10 @@ def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     """Before Sphinx reads (and perhaps forks readers): remember what this build reads, share
     the worker pools with forked readers, and on a cold build start the workers now."""
     env.__dict__["archviz_read_now"] = set(docnames)
-    serve_forked_processes(app.parallel if app.is_parallel_allowed("read") else 1)
+    serve_forked_processes(
+        app.parallel if app.is_parallel_allowed("read") else 1,
+        memory_limit(app.config.archviz_worker_memory),
+    )
     folder = _cache_folder(env)
     if folder is not None and any(folder.glob("*/*.json")):
         # A rebuild: the cache will serve unchanged diagrams, so start workers early only for
@@ -135,7 +142,7 @@ def log_summary(app: Sphinx, exception: BaseException | None) -> None:
     env = app.env
     outcomes = env.__dict__.get("archviz_outcomes", {})
     read_now = env.__dict__.pop("archviz_read_now", set())
-    counts = {"rendered": 0, "cached": 0, "failed": 0}
+    counts = {"rendered": 0, "cached": 0, "failed": len(failures(env))}
     for docname in read_now:
         for outcome in outcomes.get(docname, []):
             counts[outcome] += 1

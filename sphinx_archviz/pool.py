@@ -25,9 +25,10 @@ from sphinx_archviz.worker import FrameworkWorker
 class WorkerPool:
     """Workers of one framework; a capture takes an idle one, starting one if none is idle."""
 
-    def __init__(self, framework: Framework, size: int = 1) -> None:
+    def __init__(self, framework: Framework, size: int = 1, memory: int | None = None) -> None:
         self.framework = framework
         self.size = size
+        self.memory = memory
         self._workers: list[FrameworkWorker] = []
         self._idle: list[FrameworkWorker] = []
         self._available = threading.Condition()
@@ -67,7 +68,9 @@ class WorkerPool:
     def _new_worker(self) -> FrameworkWorker:
         cores = os.cpu_count() or 1
         return FrameworkWorker(
-            self.framework, max(1, cores // self.size) if self.size > 1 else None
+            self.framework,
+            max(1, cores // self.size) if self.size > 1 else None,
+            self.memory,
         )
 
     def _acquire(self) -> FrameworkWorker:
@@ -156,12 +159,14 @@ def pool_for(framework: Framework) -> WorkerPool | _RemotePool:
     return _RemotePool(framework, _parent_connection)
 
 
-def serve_forked_processes(parallel: int) -> None:
+def serve_forked_processes(parallel: int, memory: int | None = None) -> None:
     """Let processes forked from now on use this process's pools, with ``parallel`` workers
-    per framework at most."""
+    per framework at most, each allowed ``memory`` bytes."""
     global _server
     for framework in ("torch", "keras"):
-        pool_for(framework).size = max(1, parallel)  # type: ignore[union-attr]
+        pool = pool_for(framework)
+        assert isinstance(pool, WorkerPool)
+        pool.size, pool.memory = max(1, parallel), memory
     if _server is None and parallel > 1:
         _server = _PoolServer()
 

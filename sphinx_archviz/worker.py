@@ -1,10 +1,11 @@
 """Framework worker processes: each framework's captures run in a process of their own.
 
 TensorFlow and the CUDA build of torch cannot share a process, so the Sphinx process imports
-neither. A worker is started on first need with ``python -m sphinx_archviz.worker``, imports its
-framework once, serves requests over a socket (pickled :class:`CaptureRequest` in, pickled
-:class:`Capture` or :class:`ArchvizError` out) and exits when the socket closes or its parent
-process goes away. Its stdout and stderr go to a temporary file, shown only when it dies.
+neither. A worker is a fresh Python process (started on first need, or early by the pool)
+that imports its framework once, serves requests over a socket (pickled
+:class:`CaptureRequest` in, pickled :class:`Capture` or :class:`ArchvizError` out) and exits
+when the socket closes or its parent process goes away. Its stdout and stderr go to a temporary
+file, shown only when it dies.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -40,15 +42,21 @@ class Warmup:
 
 
 _LOG_TAIL_LINES = 8
+_WORKER_MAIN = "from sphinx_archviz.worker import main; main()"
+_MEMORY_VARIABLE = "ARCHVIZ_WORKER_MEMORY"
 
 
 class FrameworkWorker:
     """The Sphinx side of one framework's worker process."""
 
-    def __init__(self, framework: Framework, threads: int | None = None) -> None:
+    def __init__(
+        self, framework: Framework, threads: int | None = None, memory: int | None = None
+    ) -> None:
         self.framework = framework
         #: Threads for the framework's own parallelism; None leaves its default (all cores).
         self.threads = threads
+        #: The most memory (bytes of data) the process may take; None for no limit.
+        self.memory = memory
         self._process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
         self._log: IO[bytes] | None = None
@@ -128,12 +136,14 @@ class FrameworkWorker:
             ),
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         }
+        if self.memory is not None:
+            environment[_MEMORY_VARIABLE] = str(self.memory)
         if self.threads is not None:  # several workers share the cores: do not oversubscribe
             for variable in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS"):
                 environment.setdefault(variable, str(self.threads))
         with theirs:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "sphinx_archviz.worker", str(theirs.fileno())],
+                [sys.executable, "-c", _WORKER_MAIN, str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,
@@ -199,13 +209,13 @@ def serve(connection: Connection) -> None:
         connection.send(reply)
 
 
+def _limit_memory() -> None:
+    limit = os.environ.pop(_MEMORY_VARIABLE, None)
+    if limit:
+        resource.setrlimit(resource.RLIMIT_DATA, (int(limit), int(limit)))
+
+
 def main() -> None:
+    _limit_memory()
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
     serve(Connection(int(sys.argv[1])))
-
-
-if __name__ == "__main__":
-    # Run the imported module's main, so pickled classes (Warmup…) are the same objects.
-    from sphinx_archviz.worker import main as module_main
-
-    module_main()

@@ -48,7 +48,7 @@ CASES = {
     "factory raises": Case(
         ".. archviz:: broken_models:raises\n   :input-shape: 2, 4",
         "factory",
-        "calling raises() raised ValueError: bad config (broken_models.py:11, in raises)",
+        "calling raises() raised ValueError: bad config (broken_models.py:12, in raises)",
     ),
     "object is not a model": Case(
         ".. archviz:: broken_models:settings\n   :input-shape: 2, 4",
@@ -138,6 +138,37 @@ CASES = {
         ".. archviz:: broken_models:exits\n   :input-shape: 2, 4",
         "worker",
         "SystemExit: 3",
+    ),
+    "factory calls os._exit": Case(
+        ".. archviz:: broken_models:hard_exits\n   :input-shape: 2, 4",
+        "worker",
+        "the torch worker process died during the capture (exit code 7",
+    ),
+    "factory returns None": Case(
+        ".. archviz:: broken_models:returns_none\n   :input-shape: 2, 4",
+        "not-a-model",
+        "calling returns_none() returned NoneType, which is not a model",
+    ),
+    "reference with a path separator": Case(
+        ".. archviz:: models/cnn:CNNModel", "reference", "is not a reference of the form"
+    ),
+    "reference with ..": Case(
+        ".. archviz:: ..models:CNNModel", "reference", "is not a reference of the form"
+    ),
+    "absurd input on the CPU": Case(
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, 3, 100000, 100000\n   :device: cpu",
+        "input",
+        "would take 111.8 GiB on the CPU",
+    ),
+    "unknown device": Case(
+        ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n   :device: gpu",
+        "option",
+        ":device: 'gpu' is not one of meta, cpu",
+    ),
+    "timeout not a number": Case(
+        ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n   :timeout: soon",
+        "option",
+        ":timeout: 'soon' is not a positive number of seconds",
     ),
 }
 
@@ -266,10 +297,10 @@ def test_segfaulting_factory_is_reported_and_a_fresh_worker_continues(
 
 
 def test_hanging_factory_is_stopped_at_the_timeout(build_project: BuildProject) -> None:
-    page = ".. archviz:: broken_models:hangs\n   :input-shape: 2, 4\n\n" + GOOD
-    built = build_project({"index.rst": page}, conf="archviz_timeout = 3")
+    page = ".. archviz:: broken_models:hangs\n   :input-shape: 2, 4\n   :timeout: 2\n\n" + GOOD
+    built = build_project({"index.rst": page})
     [warning] = built.archviz_warnings()
-    assert "the capture took longer than 3 s" in warning["text"]
+    assert "the capture took longer than 2 s" in warning["text"]
     assert warning["text"].endswith("[archviz.worker]")
     assert len(built.images()) == 1
 

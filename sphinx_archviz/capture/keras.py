@@ -4,6 +4,8 @@ only module that imports TensorFlow, Keras and pydot."""
 from __future__ import annotations
 
 import contextlib
+import html
+from collections.abc import Iterator
 from typing import Any
 
 import keras
@@ -48,15 +50,31 @@ def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
             "the model has no defined inputs (it is subclassed or not yet built); add "
             ":input-shape: with the batch size first, for example 1, 110, 110, 3",
         )
-    graph = keras.utils.model_to_dot(
-        model,
-        show_shapes=request.show_shapes,
-        show_dtype=request.show_dtype,
-        show_layer_names=request.show_layer_names,
-        rankdir=request.rankdir,
-        expand_nested=request.expand_nested,
-    )
-    return graph.to_string()
+    with _names_escaped_for_html_labels(model):
+        graph = keras.utils.model_to_dot(
+            model,
+            show_shapes=request.show_shapes,
+            show_dtype=request.show_dtype,
+            show_layer_names=request.show_layer_names,
+            rankdir=request.rankdir,
+            expand_nested=request.expand_nested,
+        )
+        return graph.to_string()
+
+
+@contextlib.contextmanager
+def _names_escaped_for_html_labels(model: keras.Model) -> Iterator[None]:
+    """model_to_dot puts layer names into Graphviz HTML labels as they are, so a name with
+    ``<`` or ``&`` breaks the graph (or injects markup). Escape them while it runs."""
+    layers = list(model._flatten_layers(include_self=True, recursive=True))
+    names = [layer.name for layer in layers]
+    for layer, name in zip(layers, names, strict=True):
+        layer.name = html.escape(" ".join(name.split()))
+    try:
+        yield
+    finally:
+        for layer, name in zip(layers, names, strict=True):
+            layer.name = name
 
 
 def _run(model: keras.Model, request: CaptureRequest) -> None:

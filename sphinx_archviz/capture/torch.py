@@ -11,6 +11,7 @@ left as it was.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,8 +129,19 @@ def example_inputs(
     )
 
 
+#: The largest example input built on the CPU; on the meta device inputs take no memory.
+CPU_INPUT_LIMIT = 2**30
+
+
 def _dummy_tensor(spec: ExampleInput, device: str) -> torch.Tensor:
     dtype = getattr(torch, spec.dtype)
+    size = math.prod(spec.shape) * dtype.itemsize
+    if device != "meta" and size > CPU_INPUT_LIMIT:
+        raise ArchvizError(
+            "input",
+            f"the input {spec} would take {size / 2**30:.1f} GiB on the CPU; draw the model on "
+            "the meta device (:device: meta) or use a smaller :input-shape:",
+        )
     if dtype.is_floating_point:
         return torch.randn(spec.shape, dtype=dtype, device=device)
     return torch.zeros(spec.shape, dtype=dtype, device=device)

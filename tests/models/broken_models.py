@@ -2,6 +2,7 @@
 
 import sys
 
+import torch
 import torch.nn as nn
 
 settings = {"layers": 3}
@@ -43,3 +44,36 @@ def reports_cwd_and_sys_path():
     import os
 
     raise RuntimeError(f"cwd={os.getcwd()} nowhere_on_path={'/nowhere' in sys.path}")  # noqa: PTH109
+
+
+def returns_none():
+    return None
+
+
+def hard_exits():
+    import os
+
+    os._exit(7)
+
+
+def chatty():
+    print("x" * (5 * 2**20))
+    return nn.Linear(2, 2)
+
+
+def greedy():
+    return bytearray(4 * 2**30)
+
+
+class OddNames(nn.Module):
+    """Parameter names a docs page must show as text, never as markup."""
+
+    def __init__(self):
+        super().__init__()
+        for index, name in enumerate(["</script><script>alert(1)", 'a"b&c<d>', "{x|y}", "한국어"]):
+            self.register_parameter(name, nn.Parameter(torch.ones(2) * index))
+
+    def forward(self, x):
+        for param in self.parameters():
+            x = x * param
+        return x

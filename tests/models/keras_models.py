@@ -33,3 +33,9 @@ class Subclassed(keras.Model):
 
     def call(self, x):
         return self.dense(x)
+
+
+def odd_names():
+    inputs = keras.Input(shape=(4,), name='in<put>&"x"')
+    outputs = keras.layers.Dense(2, name="</script><script>alert(1)</script>{a|b}\n한국어")(inputs)
+    return keras.Model(inputs, outputs, name="odd")
