@@ -46,9 +46,11 @@ def describe_exception(exc: BaseException, user_dirs: Iterable[str | Path] = ())
     own code (the files in ``user_dirs``); frames inside libraries are left out."""
     text = f"{type(exc).__name__}: {exc}".rstrip(": ")
     frame = _relevant_frame(exc, [Path(d).resolve() for d in user_dirs])
-    if frame is None:
-        return text
-    return f"{text} ({Path(frame.filename).name}:{frame.lineno}, in {frame.name})"
+    if frame is not None:
+        text = f"{text} ({Path(frame.filename).name}:{frame.lineno}, in {frame.name})"
+    if isinstance(exc, MemoryError):
+        text += " (each framework worker may use archviz_worker_memory)"
+    return text
 
 
 def _relevant_frame(exc: BaseException, user_dirs: list[Path]) -> traceback.FrameSummary | None:

@@ -52,6 +52,16 @@ class WorkerPool:
                 self._workers.append(worker)
                 self._idle.append(worker)
 
+    def configure(self, size: int, memory: int | None) -> None:
+        """Set the pool's size and memory limit; workers started under another limit stop."""
+        with self._available:
+            if memory != self.memory:
+                for worker in self._workers:
+                    worker.stop()
+                self._workers.clear()
+                self._idle.clear()
+            self.size, self.memory = size, memory
+
     def running(self) -> bool:
         return any(worker.running for worker in self._workers)
 
@@ -166,7 +176,7 @@ def serve_forked_processes(parallel: int, memory: int | None = None) -> None:
     for framework in ("torch", "keras"):
         pool = pool_for(framework)
         assert isinstance(pool, WorkerPool)
-        pool.size, pool.memory = max(1, parallel), memory
+        pool.configure(max(1, parallel), memory)
     if _server is None and parallel > 1:
         _server = _PoolServer()
 

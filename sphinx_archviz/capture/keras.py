@@ -62,14 +62,18 @@ def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
         return graph.to_string()
 
 
+_RECORD_ENTITIES = str.maketrans({"{": "&#123;", "|": "&#124;", "}": "&#125;"})
+
+
 @contextlib.contextmanager
 def _names_escaped_for_html_labels(model: keras.Model) -> Iterator[None]:
     """model_to_dot puts layer names into Graphviz HTML labels as they are, so a name with
-    ``<`` or ``&`` breaks the graph (or injects markup). Escape them while it runs."""
+    ``<`` or ``&`` breaks the graph (or injects markup), and so do ``{ | }`` in its record-shaped
+    nodes. Escape them while it runs."""
     layers = list(model._flatten_layers(include_self=True, recursive=True))
     names = [layer.name for layer in layers]
     for layer, name in zip(layers, names, strict=True):
-        layer.name = html.escape(" ".join(name.split()))
+        layer.name = html.escape(" ".join(name.split())).translate(_RECORD_ENTITIES)
     try:
         yield
     finally:

@@ -70,7 +70,7 @@ class OddNames(nn.Module):
 
     def __init__(self):
         super().__init__()
-        for index, name in enumerate(["</script><script>alert(1)", 'a"b&c<d>', "{x|y}", "한국어"]):
+        for index, name in enumerate(["<script>alert(1)</script>", 'a"b&c<d>', "{x|y}", "한국어"]):
             self.register_parameter(name, nn.Parameter(torch.ones(2) * index))
 
     def forward(self, x):

@@ -37,5 +37,5 @@ class Subclassed(keras.Model):
 
 def odd_names():
     inputs = keras.Input(shape=(4,), name='in<put>&"x"')
-    outputs = keras.layers.Dense(2, name="</script><script>alert(1)</script>{a|b}\n한국어")(inputs)
+    outputs = keras.layers.Dense(2, name="<script>alert(1)<\\script>{a|b}\n한국어 & <b>")(inputs)
     return keras.Model(inputs, outputs, name="odd")
