@@ -126,6 +126,15 @@ CONFIG_VALUES = (
         rebuild="",
     ),
     ConfigValue(
+        "archviz_layout_timeout",
+        30,
+        (int, float),
+        "Seconds Graphviz may spend laying out one diagram before archviz draws it with a "
+        "faster layout instead.",
+        (_positive, "a positive number of seconds"),
+        rebuild="",
+    ),
+    ConfigValue(
         "archviz_worker_memory",
         "50%",
         (str, int, type(None)),

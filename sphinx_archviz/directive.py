@@ -205,6 +205,10 @@ def render_image(
         dot=builder.config.archviz_dot,
         dot_args=builder.config.archviz_dot_args,
         lock_folder=Path(builder.env.doctreedir, "archviz", "locks"),
+        layout_timeout=builder.config.archviz_layout_timeout,
+        on_fallback=lambda message: logger.info(
+            "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
+        ),
     )
     return posixpath.join(builder.imgpath, name)
 

@@ -15,7 +15,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from sphinx_archviz.errors import ArchvizError
@@ -27,6 +27,20 @@ INSTALL_HINT = (
 )
 
 
+#: Above this many edges, dot's default iteration limits can take minutes (DenseNet's
+#: concatenations make long edges across hundreds of ranks); these settings bundle parallel edges
+#: and bound the iterations, at a small cost in layout quality.
+LARGE_GRAPH_EDGES = 1000
+LARGE_GRAPH_ARGS = ("-Gconcentrate=true", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.1")
+#: When even that runs out of time: a force-directed layout, complete but not layered.
+FALLBACK_ARGS = ("-Ksfdp",)
+
+
+def layout_arguments(dot_source: str) -> tuple[str, ...]:
+    """dot settings chosen by the graph's size."""
+    return LARGE_GRAPH_ARGS if dot_source.count("->") > LARGE_GRAPH_EDGES else ()
+
+
 def render(
     dot_source: str,
     fmt: str,
@@ -35,8 +49,15 @@ def render(
     dot: str,
     dot_args: Sequence[str] = (),
     lock_folder: Path,
+    layout_timeout: float | None = None,
+    on_fallback: Callable[[str], None] = lambda _message: None,
 ) -> str:
-    """Render ``dot_source`` into ``folder`` as ``fmt``; the image's file name."""
+    """Render ``dot_source`` into ``folder`` as ``fmt``; the image's file name.
+
+    A layout that takes longer than ``layout_timeout`` seconds is stopped and redone with a
+    faster engine; ``on_fallback`` hears about it.
+    """
+    dot_args = (*layout_arguments(dot_source), *dot_args)
     version = graphviz_version(dot)
     digest = hashlib.sha1(
         "\0".join([dot_source, fmt, dot, *dot_args, version]).encode(), usedforsecurity=False
@@ -47,8 +68,16 @@ def render(
         return name
     try:
         with _locked(lock_folder / f"{name}.lock"):
-            if not target.is_file():
-                _run_dot(dot_source, fmt, target, dot, dot_args)
+            if target.is_file():
+                return name
+            try:
+                _run_dot(dot_source, fmt, target, dot, dot_args, layout_timeout)
+            except subprocess.TimeoutExpired:
+                on_fallback(
+                    f"the layout took longer than {layout_timeout:g} s "
+                    "(archviz_layout_timeout), so it was drawn with the faster sfdp layout"
+                )
+                _run_dot(dot_source, fmt, target, dot, (*FALLBACK_ARGS, *dot_args), None)
     except OSError as exc:
         raise ArchvizError(
             "graphviz", f"could not write {exc.filename or target}: {exc.strerror}"
@@ -71,7 +100,14 @@ def graphviz_version(dot: str) -> str:
     return (result.stderr or result.stdout).strip()
 
 
-def _run_dot(dot_source: str, fmt: str, target: Path, dot: str, dot_args: Sequence[str]) -> None:
+def _run_dot(
+    dot_source: str,
+    fmt: str,
+    target: Path,
+    dot: str,
+    dot_args: Sequence[str],
+    timeout: float | None,
+) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
         dir=target.parent, prefix=".tmp-", suffix=f".{fmt}", delete=False
@@ -83,6 +119,7 @@ def _run_dot(dot_source: str, fmt: str, target: Path, dot: str, dot_args: Sequen
             input=dot_source.encode(),
             capture_output=True,
             check=False,
+            timeout=timeout,
         )
         if result.returncode != 0 or partial_path.stat().st_size == 0:
             message = " ".join(result.stderr.decode(errors="replace").split())

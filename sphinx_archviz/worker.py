@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,6 +43,8 @@ class Warmup:
 
 
 _LOG_TAIL_LINES = 8
+_CAPTURE_STACK_BYTES = 256 << 20  # counts against archviz_worker_memory (RLIMIT_DATA)
+_CAPTURE_RECURSION_LIMIT = 200_000
 _WORKER_MAIN = "from sphinx_archviz.worker import main; main()"
 _MEMORY_VARIABLE = "ARCHVIZ_WORKER_MEMORY"
 
@@ -194,19 +197,34 @@ def serve(connection: Connection) -> None:
                     importlib.import_module(module)
             connection.send(None)
             continue
-        reply: Capture | ArchvizError
+        replies: list[Capture | ArchvizError] = []
+        # A thread with a deep stack: torchviz walks the autograd graph recursively, one
+        # level per layer, which the main thread's stack cannot do for the biggest models.
+        thread = threading.Thread(target=_reply_into, args=(replies, request, capture), daemon=True)
         try:
-            reply = capture(request)
-        except ArchvizError as error:
-            reply = error
-        except KeyboardInterrupt:
-            return
-        except BaseException as exc:  # the user's code may raise SystemExit, RecursionError…
-            reply = ArchvizError(
-                "worker",
-                f"the capture failed: {describe_exception(exc, request.search_paths)}",
+            thread.start()
+        except RuntimeError:  # no memory left for the stack: capture on the main thread
+            _reply_into(replies, request, capture)
+        else:
+            thread.join()
+        connection.send(replies[0])
+
+
+def _reply_into(
+    replies: list[Capture | ArchvizError],
+    request: CaptureRequest,
+    capture: Callable[[CaptureRequest], Capture],
+) -> None:
+    try:
+        replies.append(capture(request))
+    except ArchvizError as error:
+        replies.append(error)
+    except BaseException as exc:  # the user's code may raise SystemExit, RecursionError…
+        replies.append(
+            ArchvizError(
+                "worker", f"the capture failed: {describe_exception(exc, request.search_paths)}"
             )
-        connection.send(reply)
+        )
 
 
 def _limit_memory() -> None:
@@ -217,5 +235,7 @@ def _limit_memory() -> None:
 
 def main() -> None:
     _limit_memory()
+    threading.stack_size(_CAPTURE_STACK_BYTES)
+    sys.setrecursionlimit(_CAPTURE_RECURSION_LIMIT)
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
     serve(Connection(int(sys.argv[1])))

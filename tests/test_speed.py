@@ -204,3 +204,50 @@ def test_unwritable_cache_gives_a_located_warning_and_the_diagram(
     assert "the diagram could not be stored in" in warning["text"]
     assert warning["text"].endswith("[archviz.cache]")
     assert len(built.images()) == 1
+
+
+# Big graphs: recursion and layout --------------------------------------------------------
+
+
+def test_the_deepest_torchvision_model_is_captured(build_project: BuildProject) -> None:
+    """torchviz recurses once per graph level: EfficientNet-V2-L is deeper than Python's
+    default recursion limit allows."""
+    built = build_project(
+        {
+            "index.rst": ".. archviz:: torchvision.models:efficientnet_v2_l\n"
+            "   :input-shape: 1, 3, 224, 224\n"
+        }
+    )
+    assert built.warnings == ""
+    [dot] = dots(built.app)
+    assert dot.count("->") > 3000
+
+
+def test_densenet_is_laid_out_with_bounded_iterations(build_project: BuildProject) -> None:
+    built = build_project(
+        {
+            "index.rst": ".. archviz:: torchvision.models:densenet121\n"
+            "   :input-shape: 1, 3, 224, 224\n"
+        }
+    )
+    assert built.warnings == ""
+    assert "faster sfdp layout" not in strip_colors(built.app.status.getvalue())
+    assert len(built.images()) == 1
+
+
+def test_a_layout_over_its_time_budget_falls_back_and_says_so(
+    build_project: BuildProject,
+) -> None:
+    built = build_project(
+        {
+            "index.rst": "Title\n=====\n\n"
+            ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"
+        },
+        conf="archviz_layout_timeout = 0.001",
+    )
+    assert built.warnings == ""
+    status = strip_colors(built.app.status.getvalue())
+    assert status.count("archviz_layout_timeout") == 1
+    assert "index.rst:4): the layout took longer than 0.001 s" in status
+    [svg] = built.images()
+    assert "conv1.weight" in svg.read_text()

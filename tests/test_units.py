@@ -127,3 +127,12 @@ def test_a_local_package_is_followed_through_its_imports(tmp_path: Path) -> None
     )
     assert detect_framework(Reference("app_models", "model"), (str(tmp_path),)) == "torch"
     assert detect_framework(Reference("nets", "Block"), (str(tmp_path),)) == "torch"
+
+
+def test_large_graphs_get_bounded_layout_settings() -> None:
+    from sphinx_archviz.render import LARGE_GRAPH_ARGS, layout_arguments
+
+    small = "digraph {\n" + "a -> b\n" * 10 + "}"
+    large = "digraph {\n" + "a -> b\n" * 1001 + "}"
+    assert layout_arguments(small) == ()
+    assert layout_arguments(large) == LARGE_GRAPH_ARGS
