@@ -114,6 +114,13 @@ def bench(session: nox.Session) -> None:
     session.run(str(bin_dir / "python"), "benchmarks/bench.py", *session.posargs, external=True)
 
 
+@nox.session(venv_backend="none", default=False)
+def zoo(session: nox.Session) -> None:
+    """Draw every torchvision and keras.applications classifier (benchmarks/results/zoo.md)."""
+    bin_dir = framework_env(session)
+    session.run(str(bin_dir / "python"), "benchmarks/zoo.py", *session.posargs, external=True)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""

@@ -127,7 +127,7 @@ CONFIG_VALUES = (
     ),
     ConfigValue(
         "archviz_layout_timeout",
-        30,
+        20,
         (int, float),
         "Seconds Graphviz may spend laying out one diagram before archviz draws it with a "
         "faster layout instead.",

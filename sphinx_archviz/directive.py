@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -198,6 +199,7 @@ def render_image(
 ) -> str:
     """Render the node's diagram for this builder; the image's path relative to the page."""
     builder = translator.builder
+    started = time.perf_counter()
     name = render(
         node["dot"],
         fmt,
@@ -209,6 +211,15 @@ def render_image(
         on_fallback=lambda message: logger.info(
             "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
         ),
+    )
+    logger.verbose(
+        "archviz: %s (%s:%s): %s laid out in %.2f s (%d edges)",
+        node["reference"],
+        node.source,
+        node.line,
+        name,
+        time.perf_counter() - started,
+        node["dot"].count("->"),
     )
     return posixpath.join(builder.imgpath, name)
 

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -34,6 +35,7 @@ LARGE_GRAPH_EDGES = 1000
 LARGE_GRAPH_ARGS = ("-Gconcentrate=true", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.1")
 #: When even that runs out of time: a force-directed layout, complete but not layered.
 FALLBACK_ARGS = ("-Ksfdp",)
+_ORTHOGONAL_EDGES = re.compile(r"\bsplines\s*=\s*\"?ortho\b")
 
 
 def layout_arguments(dot_source: str) -> tuple[str, ...]:
@@ -72,6 +74,13 @@ def render(
                 return name
             try:
                 _run_dot(dot_source, fmt, target, dot, dot_args, layout_timeout)
+            except ArchvizError as error:
+                if not _ORTHOGONAL_EDGES.search(dot_source):
+                    raise
+                # Graphviz's right-angled edge router (plot_model's default) crashes on some
+                # big graphs ("Trapezoid-table overflow"); curved edges lay out the same graph.
+                on_fallback(f"{error.message}; drawn with curved instead of right-angled edges")
+                _run_dot(dot_source, fmt, target, dot, (*dot_args, "-Gsplines=true"), None)
             except subprocess.TimeoutExpired:
                 on_fallback(
                     f"the layout took longer than {layout_timeout:g} s "

@@ -251,3 +251,22 @@ def test_a_layout_over_its_time_budget_falls_back_and_says_so(
     assert "index.rst:4): the layout took longer than 0.001 s" in status
     [svg] = built.images()
     assert "conv1.weight" in svg.read_text()
+
+
+def test_graphviz_crash_on_right_angled_edges_falls_back_to_curves(
+    build_project: BuildProject,
+) -> None:
+    """Graphviz 2.43's ortho router, plot_model's default, crashes on EfficientNet-B0."""
+    built = build_project(
+        {
+            "index.rst": "Title\n=====\n\n.. archviz:: keras.applications:EfficientNetB0\n"
+            '   :kwargs: {"weights": null}\n'
+        }
+    )
+    assert built.warnings == ""
+    [svg] = built.images()
+    assert "block1a_dwconv" in svg.read_text()
+    status = strip_colors(built.app.status.getvalue())
+    if "curved instead of right-angled edges" not in status:
+        pytest.skip("this Graphviz lays out EfficientNet-B0's right-angled edges")
+    assert "index.rst:4): dot failed:" in status

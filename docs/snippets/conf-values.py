@@ -9,6 +9,6 @@ archviz_rankdir = "TB"  # 기본 방향: "TB", "LR", "BT", "RL"
 archviz_device = "meta"  # PyTorch 모델을 만들고 실행할 장치: "meta" 또는 "cpu"
 archviz_cache = True  # 입력이 그대로인 그림은 다시 그리지 않음
 archviz_timeout = 120  # 다이어그램 하나의 캡처 제한 시간(초)
-archviz_layout_timeout = 30  # Graphviz 배치 제한 시간(초), 넘기면 sfdp로 다시 그림
+archviz_layout_timeout = 20  # Graphviz 배치 제한 시간(초), 넘기면 sfdp로 다시 그림
 archviz_worker_memory = "50%"  # 작업 프로세스 하나의 메모리 상한: "4G", "50%", None
 archviz_fail_on_error = False  # True면 그림 하나라도 실패할 때 빌드를 실패시킴
