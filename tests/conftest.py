@@ -35,6 +35,19 @@ def _stop_workers_at_end() -> None:
     stop_all()
 
 
+def write_site(srcdir: Path, pages: dict[str, str], conf: str = "") -> Path:
+    """A Sphinx project for a build in another process: the docs' models.py, the tests' models
+    on archviz_sys_path, and ``pages``."""
+    srcdir.mkdir(parents=True)
+    (srcdir / "models.py").write_text((DOCS / "models.py").read_text())
+    (srcdir / "conf.py").write_text(
+        f"extensions = ['sphinx_archviz']\narchviz_sys_path = ['.', {str(MODELS)!r}]\n{conf}\n"
+    )
+    for name, text in pages.items():
+        (srcdir / name).write_text(text)
+    return srcdir
+
+
 @dataclass
 class Built:
     app: SphinxTestApp

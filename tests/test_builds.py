@@ -15,7 +15,7 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from tests.conftest import DOCS, MODELS, TESTS, BuildProject, requires_dot
+from tests.conftest import DOCS, TESTS, BuildProject, requires_dot, write_site
 
 pytestmark = requires_dot
 
@@ -73,12 +73,7 @@ PROBE = textwrap.dedent(
 
 
 def probe_build(tmp_path: Path, page: str) -> dict[str, object]:
-    srcdir = tmp_path / "src"
-    srcdir.mkdir()
-    (srcdir / "conf.py").write_text(
-        f"extensions = ['sphinx_archviz']\narchviz_sys_path = [{str(MODELS)!r}]\n"
-    )
-    (srcdir / "index.rst").write_text(page)
+    srcdir = write_site(tmp_path / "src", {"index.rst": page})
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(srcdir), str(tmp_path / "out")],
         check=True,
@@ -226,20 +221,14 @@ PARALLEL_PROBE = textwrap.dedent(
 
 
 def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
-    srcdir = tmp_path / "src"
-    srcdir.mkdir()
-    (srcdir / "conf.py").write_text(
-        f"extensions = ['sphinx_archviz']\narchviz_sys_path = [{str(MODELS)!r}]\n"
-    )
     pages = [f"page{i}" for i in range(8)]
-    (srcdir / "index.rst").write_text(
-        "Home\n====\n\n.. toctree::\n\n" + "".join(f"   {page}\n" for page in pages)
-    )
-    for index, page in enumerate(pages):
-        (srcdir / f"{page}.rst").write_text(
-            f"Page {index}\n======\n\n.. archviz:: torch_models:tiny_mlp\n"
-            f'   :input-shape: 2, 4\n   :kwargs: {{"width": {index + 2}}}\n'
-        )
+    site = {
+        f"{page}.rst": f"Page {index}\n======\n\n.. archviz:: torch_models:tiny_mlp\n"
+        f'   :input-shape: 2, 4\n   :kwargs: {{"width": {index + 2}}}\n'
+        for index, page in enumerate(pages)
+    }
+    site["index.rst"] = "Home\n====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages)
+    srcdir = write_site(tmp_path / "src", site)
     result = subprocess.run(
         [sys.executable, "-c", PARALLEL_PROBE, str(srcdir), str(tmp_path / "out")],
         check=True,

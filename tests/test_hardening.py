@@ -14,20 +14,9 @@ from pathlib import Path
 import pytest
 
 from sphinx_archviz.directive import archviz
-from tests.conftest import DOCS, MODELS, BuildProject, requires_dot
+from tests.conftest import BuildProject, requires_dot, write_site
 
 pytestmark = requires_dot
-
-
-def write_site(srcdir: Path, pages: dict[str, str], conf: str = "") -> Path:
-    srcdir.mkdir(parents=True)
-    (srcdir / "models.py").write_text((DOCS / "models.py").read_text())
-    (srcdir / "conf.py").write_text(
-        f"extensions = ['sphinx_archviz']\narchviz_sys_path = ['.', {str(MODELS)!r}]\n{conf}\n"
-    )
-    for name, text in pages.items():
-        (srcdir / name).write_text(text)
-    return srcdir
 
 
 def sphinx_build(srcdir: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
 from sphinx_archviz.directive import archviz
-from tests.conftest import DOCS, MODELS, BuildProject, requires_dot
+from tests.conftest import BuildProject, requires_dot, write_site
 
 pytestmark = requires_dot
 
@@ -110,15 +110,7 @@ PAGES = {
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    srcdir = tmp_path / "src"
-    srcdir.mkdir()
-    (srcdir / "models.py").write_text((DOCS / "models.py").read_text())
-    (srcdir / "conf.py").write_text(
-        f"extensions = ['sphinx_archviz']\narchviz_sys_path = ['.', {str(MODELS)!r}]\n"
-    )
-    for name, text in PAGES.items():
-        (srcdir / name).write_text(text)
-    return srcdir
+    return write_site(tmp_path / "src", PAGES)
 
 
 def sphinx_build(srcdir: Path, *args: str) -> tuple[dict[str, object], str]:
