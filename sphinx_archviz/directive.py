@@ -179,9 +179,13 @@ def unavailable_node(reference: str, error: ArchvizError) -> nodes.container:
     return box
 
 
-def warn_at_node(translator: SphinxTranslator, error: ArchvizError, node: archviz) -> None:
-    builder = translator.builder
-    report_failure(builder.env, builder.current_docname, error, node["reference"], node)
+def show_unavailable(translator: SphinxTranslator, error: ArchvizError, node: archviz) -> None:
+    """At write time: report the failure and write the same placeholder the reader would."""
+    env = translator.builder.env
+    # The node's own source: LaTeX and Texinfo write several documents as one.
+    docname = env.path2doc(node.source) or ""
+    report_failure(env, docname, error, node["reference"], node)
+    unavailable_node(node["reference"], error).walkabout(translator)
 
 
 def resolve_sys_path(app: Sphinx, config: Config) -> None:
@@ -228,12 +232,7 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     try:
         source = render_image(self, node, node["format"])
     except ArchvizError as error:
-        warn_at_node(self, error, node)
-        self.body.append(
-            f'<div class="{UNAVAILABLE_CLASS}"><p><strong>Diagram unavailable: '
-            f"{html.escape(node['reference'])}</strong></p>"
-            f"<p>{html.escape(error.message)}</p></div>\n"
-        )
+        show_unavailable(self, error, node)
         raise nodes.SkipNode from None
     classes = " ".join(["archviz", f"align-{node.get('align', 'center')}", *node["classes"]])
     style = f' style="width: {html.escape(node["width"])}"' if "width" in node else ""
@@ -248,9 +247,7 @@ def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:
     try:
         source = render_image(self, node, "pdf")
     except ArchvizError as error:
-        warn_at_node(self, error, node)
-        unavailable = self.encode(f"[Diagram unavailable: {node['reference']}]")
-        self.body.append(f"\n\n{unavailable}\n\n")
+        show_unavailable(self, error, node)
         raise nodes.SkipNode from None
     options = f"width={self.latex_image_length(node['width'])}" if "width" in node else ""
     image = rf"\sphinxincludegraphics[{options}]{{{source}}}"
@@ -265,7 +262,7 @@ def texinfo_visit_archviz(self: TexinfoTranslator, node: archviz) -> None:
     try:
         source = render_image(self, node, "png")
     except ArchvizError as error:
-        warn_at_node(self, error, node)
+        show_unavailable(self, error, node)
         raise nodes.SkipNode from None
     self.body.append(
         f"@image{{{source.removesuffix('.png')},,,{self.escape_arg(node['alt'])},png}}\n"

@@ -341,3 +341,21 @@ def test_user_code_cannot_move_the_working_directory_or_sys_path(
     [warning] = built.archviz_warnings()
     srcdir = str(built.app.srcdir)
     assert re.search(rf"cwd={re.escape(srcdir)} nowhere_on_path=False", warning["text"])
+
+
+@pytest.mark.parametrize(("builder", "output"), [("latex", "*.tex"), ("texinfo", "*.texi")])
+def test_write_time_failures_leave_the_same_placeholder_in_every_builder(
+    builder: str, output: str, build_project: BuildProject
+) -> None:
+    built = build_project(
+        {"index.rst": "Title\n=====\n\n" + GOOD},
+        conf="archviz_dot = '/nowhere/dot'",
+        builder=builder,
+    )
+    [warning] = built.archviz_warnings()
+    assert warning["text"].endswith("[archviz.graphviz]")
+    written = next(built.outdir.glob(output)).read_text()
+    assert "Diagram unavailable: torch\\_models:TinyMLP" in written or (
+        "Diagram unavailable: torch_models:TinyMLP" in written
+    )
+    assert "was not found" in written
