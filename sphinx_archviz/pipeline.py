@@ -39,8 +39,7 @@ def capture_diagram(
     folder = _cache_folder(env)
     cache = DiagramCache(folder) if folder else None
     key = cache.key(request) if cache else ""
-    cached = cache.get(key) if cache else None
-    if cached is not None:
+    if cache and (cached := cache.get(key)):
         logger.info("archviz: %s (%s): cached", request.reference, location)
         record_outcome(env, "cached")
         return cached

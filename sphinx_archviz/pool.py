@@ -18,7 +18,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.request import Capture, CaptureRequest, Framework
+from sphinx_archviz.request import FRAMEWORKS, Capture, CaptureRequest, Framework
 from sphinx_archviz.worker import FrameworkWorker
 
 
@@ -173,7 +173,7 @@ def serve_forked_processes(parallel: int, memory: int | None = None) -> None:
     """Let processes forked from now on use this process's pools, with ``parallel`` workers
     per framework at most, each allowed ``memory`` bytes."""
     global _server
-    for framework in ("torch", "keras"):
+    for framework in FRAMEWORKS:
         pool = pool_for(framework)
         assert isinstance(pool, WorkerPool)
         pool.configure(max(1, parallel), memory)

@@ -66,6 +66,7 @@ class _Reader:
     def __init__(self, search_paths: tuple[str, ...]) -> None:
         self.search_paths = [*search_paths, *sys.path]
         self.modules_seen: set[str] = set()
+        self._specs: dict[str, ModuleSpec | None] = {}
 
     def frameworks_of_reference(self, reference: Reference) -> set[Framework]:
         known = _FRAMEWORK_OF_PACKAGE.get(reference.module.partition(".")[0])
@@ -125,6 +126,11 @@ class _Reader:
 
     def find_spec(self, name: str) -> ModuleSpec | None:
         """The module's spec, found without importing it or its parent packages."""
+        if name not in self._specs:
+            self._specs[name] = self._look_up_spec(name)
+        return self._specs[name]
+
+    def _look_up_spec(self, name: str) -> ModuleSpec | None:
         locations: list[str] | None = self.search_paths
         spec = None
         parts = name.split(".")

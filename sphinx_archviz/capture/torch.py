@@ -159,6 +159,7 @@ def _tensors_in(output: Any) -> Iterator[torch.Tensor]:
 
 
 def _describe(inputs: tuple[torch.Tensor, ...]) -> str:
+    """The tensors actually fed, written as :input-shape: / :input-dtype: would give them."""
     return "; ".join(
-        f"({', '.join(map(str, t.shape))}) {str(t.dtype).removeprefix('torch.')}" for t in inputs
+        str(ExampleInput(tuple(t.shape), str(t.dtype).removeprefix("torch."))) for t in inputs
     )
