@@ -1,0 +1,50 @@
+"""Headless Chromium for the browser tests: Debian's ``chromium`` driven through Playwright.
+
+Playwright's own browser download needs the internet; the system Chromium does not.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("ARCHVIZ_CHROMIUM") or shutil.which("chromium") or ""
+#: Flags that keep Chromium off the (closed) network and out of first-run dialogs.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+requires_chromium = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Chromium for the whole session (a ``playwright`` Browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def page_url(site: Path, page: str) -> str:
+    """The ``file://`` address of a built page (``page`` without ``.html``)."""
+    return (site / f"{page}.html").resolve().as_uri()
+
+
+def artifacts_folder(site: Path) -> Path:
+    """Where a browser test keeps its screenshots: beside the site it opened, in the build dir."""
+    folder = site.parent / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
