@@ -48,3 +48,22 @@ def artifacts_folder(site: Path) -> Path:
     folder = site.parent / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+#: The documentation site as the browser tests see it; screenshots go beside it.
+DOCS_SITE = Path(__file__).parents[1] / "docs" / "_build" / "browser-tests" / "html"
+
+
+@pytest.fixture(scope="session")
+def docs_site() -> Path:
+    """Build the project's own documentation (incrementally) and return its HTML folder."""
+    import subprocess
+    import sys
+
+    docs = DOCS_SITE.parents[2]
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html"]
+    result = subprocess.run(
+        [*command, str(docs), str(DOCS_SITE)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return DOCS_SITE
