@@ -29,11 +29,16 @@ class CNNModel(nn.Module):
         return x
 
 
+# 모델 인스턴스 생성
 model = CNNModel()
+
+# 더미 입력 생성 (1개의 1x64x64 이미지: 9*9*128로 펼치려면 64x64가 필요)
 inputs = torch.randn(1, 1, 64, 64)
+
+# 모델의 forward 경로를 시각화
 y = model(inputs)
 dot = make_dot(y, params=dict(list(model.named_parameters()) + [("input", inputs)]))
-dot.render("cnn_model", format="png", cleanup=True)
+dot.render("cnn_model", format="png", cleanup=True)  # 'cnn_model.png' 파일 생성
 if os.environ.get("SEED_DOT_OUT"):
     with open(os.environ["SEED_DOT_OUT"], "w") as out:
         out.write(dot.source)
