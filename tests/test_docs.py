@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from pathlib import Path
 
@@ -77,3 +79,55 @@ def test_troubleshooting_lists_every_bad_input_with_its_test() -> None:
         else:
             assert any(hasattr(module, name) for module in modules), name
     assert set(test_errors.CASES) <= set(tests)
+
+
+#: The example pages: the markers of the block each one shows from docs/models.py (None: the
+#: model is torchvision's), and a line of the code the built page must show.
+EXAMPLES = {
+    "wide-resnet50-2": (None, "model = wide_resnet50_2(weights=None)"),
+    "custom-cnn": ("cnn", "class CNNModel(nn.Module):"),
+    "keras-plot-model": ("keras", "def get_model():"),
+}
+MODEL_CODE = ("class CNNModel", "def get_model", "nn.Conv2d", "keras.layers", "make_dot(")
+
+
+@pytest.mark.parametrize("page", EXAMPLES)
+def test_example_pages_include_their_code_and_directive_instead_of_copying_them(
+    page: str,
+) -> None:
+    source = (DOCS / "examples" / f"{page}.md").read_text()
+    markers, _ = EXAMPLES[page]
+    if markers is not None:
+        start, end = f"# [{markers}-start]", f"# [{markers}-end]"
+        assert "```{literalinclude} ../models.py" in source
+        assert f':start-after: "{start}"' in source and f':end-before: "{end}"' in source
+        models = (DOCS / "models.py").read_text()
+        assert start in models and end in models
+    snippet = f"../snippets/examples/{page}.md"
+    assert f"```{{include}} {snippet}" in source
+    assert f"```{{literalinclude}} {snippet}" in source
+    assert "{archviz}" not in source
+    assert not [code for code in MODEL_CODE if code in source]
+
+
+@requires_dot
+def test_each_example_page_draws_one_diagram_and_shows_its_code(
+    build_project: BuildProject, tmp_path: Path
+) -> None:
+    srcdir = tmp_path / "src"
+    for folder in ("examples", "snippets"):
+        shutil.copytree(DOCS / folder, srcdir / folder)
+    shutil.copy(DOCS / "models.py", srcdir)
+    shutil.copytree(DOCS.parent / "benchmarks" / "seed", tmp_path / "benchmarks" / "seed")
+    linked = ["reference", "troubleshooting"]  # pages the examples link to
+    toctree = "\n".join([*(f"examples/{page}" for page in EXAMPLES), *linked])
+    pages = {f"{name}.md": f"# {name}\n" for name in linked}
+    pages["index.md"] = f"# Examples\n\n```{{toctree}}\n{toctree}\n```\n"
+    built = build_project(pages, conf="numfig = True\nexclude_patterns = ['snippets']")
+    assert built.warnings == ""
+    for page, (_, code) in EXAMPLES.items():
+        page_html = built.html(f"examples/{page}")
+        classes = [value.split() for value in re.findall(r'class="([^"]*)"', page_html)]
+        assert sum("archviz" in names for names in classes) == 1, page
+        assert "archviz-unavailable" not in page_html, page
+        assert code in html.unescape(re.sub(r"<[^>]+>", "", page_html)), page
