@@ -121,6 +121,14 @@ def zoo(session: nox.Session) -> None:
     session.run(str(bin_dir / "python"), "benchmarks/zoo.py", *session.posargs, external=True)
 
 
+@nox.session(python=PYTHON, default=False)
+def rtd(session: nox.Session) -> None:
+    """Replay Read the Docs' build (.readthedocs.yaml) in a fresh virtualenv, against its limits."""
+    session.install("-c", str(CONSTRAINTS), "pyyaml", "virtualenv")
+    workdir = session.cache_dir / "rtd-replay"
+    session.run("python", "tools/rtd_replay.py", "--workdir", str(workdir), *session.posargs)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""

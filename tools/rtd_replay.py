@@ -212,6 +212,11 @@ class Layout:
     def logs(self) -> Path:
         return self.workdir / "logs"
 
+    def short(self, command: str) -> str:
+        """``command`` as the console shows it: the venv's programs by name, $READTHEDOCS_OUTPUT."""
+        command = command.replace(f"{self.venv}/bin/", "")
+        return command.replace(str(self.output), "$READTHEDOCS_OUTPUT")
+
 
 def plan(config: RtdConfig, layout: Layout, interpreter: str, language: str) -> list[Step]:
     """Every command Read the Docs would run for ``config``, in order."""
@@ -531,7 +536,7 @@ def replay(args: argparse.Namespace) -> int:
                 substitution = Substitution(step.job, step.command, ran, dropped)
                 report.substitutions.append(substitution)
                 _shout(substitution)
-        print(f"\n[{step.job}] {ran}")
+        print(f"\n[{step.job}] {layout.short(ran)}")
         log = layout.logs / f"{index:02d}-{step.job}.log"
         result = run_step(step, env, log, ran, echo=args.verbose or step.job == "build")
         report.results.append(result)
@@ -545,7 +550,7 @@ def replay(args: argparse.Namespace) -> int:
 
     summary = _measure(layout, report, total, args.keep_venv)
     (layout.workdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    _print_summary(report, summary)
+    _print_summary(report, summary, layout)
     return 1 if report.failures else 0
 
 
@@ -577,7 +582,7 @@ def _measure(layout: Layout, report: Report, total: float, keep_venv: bool) -> d
         "steps": [
             {
                 "job": r.step.job,
-                "command": r.ran,
+                "command": layout.short(r.ran),
                 "seconds": round(r.seconds, 1),
                 "peak_rss_bytes": r.peak_rss,
                 "exit": r.returncode,
@@ -598,6 +603,8 @@ def _measure(layout: Layout, report: Report, total: float, keep_venv: bool) -> d
         sizes = json.loads(_venv_output(python, SIZES_BY_DISTRIBUTION) or "{}")
         cuda = {name: size for name, size in sizes.items() if CUDA_ONLY.match(name)}
         summary["cuda_only_bytes"] = sum(cuda.values())
+        largest = sorted(sizes.items(), key=lambda item: item[1], reverse=True)[:6]
+        summary["largest_distributions"] = dict(largest)
         summary["torch"] = _venv_output(python, TORCH_BUILD)
     html = layout.output / "html"
     if html.exists():
@@ -640,13 +647,13 @@ def _check_limits(report: Report, summary: dict[str, Any]) -> None:
             report.failures.append(f"{len(warnings)} Sphinx warning(s): see {build_log}")
 
 
-def _print_summary(report: Report, summary: dict[str, Any]) -> None:
+def _print_summary(report: Report, summary: dict[str, Any], layout: Layout) -> None:
     print("\n" + "=" * 78)
     print(f"{'step':<26}{'seconds':>9}{'peak RSS':>12}  command")
     for result in report.results:
         print(
             f"{result.step.job:<26}{result.seconds:>9.1f}{result.peak_rss / GB:>9.2f} GB  "
-            f"{result.ran[:60]}"
+            f"{layout.short(result.ran)[:60]}"
         )
     limits = RTD_LIMITS
     print(f"\ninstall (all steps before build): {summary['install_seconds']:.0f} s")
@@ -666,6 +673,10 @@ def _print_summary(report: Report, summary: dict[str, Any]) -> None:
                 f"{summary['venv_bytes_as_on_rtd'] / GB:.2f} GB"
             )
         print(f"{line} (limit {limits.disk_bytes / GB:.0f} GB)")
+        largest = ", ".join(
+            f"{name} {size / GB:.2f}" for name, size in summary["largest_distributions"].items()
+        )
+        print(f"largest distributions (GB): {largest}")
         print(f"torch, torchvision, CUDA: {summary.get('torch') or 'not importable'}")
     if "site_bytes" in summary:
         print(f"site ($READTHEDOCS_OUTPUT/html): {summary['site_bytes'] / MB:.1f} MB")
