@@ -19,7 +19,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from sphinx_archviz.request import Capture, CaptureRequest
+from sphinx_archviz.request import Capture, CaptureRequest, Summary, SummaryRow
 
 #: Distributions whose version changes what a capture produces.
 _TRACKED_DISTRIBUTIONS = (
@@ -56,6 +56,7 @@ class DiagramCache:
                 dot=entry["dot"],
                 source_files=tuple(entry["sources"]),
                 seconds=entry["seconds"],
+                summary=_summary_from_json(entry.get("summary")),
             )
             if entry["checksum"] != _sha256(capture.dot.encode()):
                 return None
@@ -71,6 +72,7 @@ class DiagramCache:
             "checksum": _sha256(capture.dot.encode()),
             "sources": _hash_files(capture.source_files),
             "seconds": capture.seconds,
+            "summary": dataclasses.asdict(capture.summary) if capture.summary else None,
         }
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +84,13 @@ class DiagramCache:
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
+
+
+def _summary_from_json(value: dict | None) -> Summary | None:
+    if value is None:
+        return None
+    rows = tuple(SummaryRow(**row) for row in value["rows"])
+    return Summary(rows, value["trainable"], value["non_trainable"])
 
 
 def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:

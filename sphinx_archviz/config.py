@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
+from sphinx_archviz.request import VIEWS
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
@@ -56,6 +58,10 @@ def _is_memory_limit(value: Any) -> bool:
     return True
 
 
+def _level_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def _strings(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
 
@@ -100,6 +106,22 @@ CONFIG_VALUES = (
         (str,),
         "Default direction of diagrams: 'TB' (top to bottom), 'LR' (left to right), ...",
         _one_of(RANKDIRS),
+    ),
+    ConfigValue(
+        "archviz_view",
+        "autograd",
+        (str,),
+        "Default picture: 'autograd' (torchviz's autograd graph, plot_model's graph for Keras) "
+        "or 'modules' (modules or layers with tensor shapes, repeated blocks folded).",
+        _one_of(VIEWS),
+    ),
+    ConfigValue(
+        "archviz_depth",
+        2,
+        (int,),
+        "Modules view: how many levels of nested modules are drawn; deeper modules are drawn "
+        "as one node each.",
+        (_level_count, "a whole number of levels, 1 or more"),
     ),
     ConfigValue(
         "archviz_cache",

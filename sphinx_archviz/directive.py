@@ -18,11 +18,18 @@ from sphinx_archviz.capture.detect import detect_framework
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
-from sphinx_archviz.options import parse_choice, parse_flag, parse_inputs, parse_kwargs
+from sphinx_archviz.options import (
+    parse_choice,
+    parse_depth,
+    parse_flag,
+    parse_inputs,
+    parse_kwargs,
+)
 from sphinx_archviz.pipeline import capture_diagram
 from sphinx_archviz.reference import parse_reference
 from sphinx_archviz.render import render
-from sphinx_archviz.request import FRAMEWORKS, CaptureRequest
+from sphinx_archviz.request import FRAMEWORKS, VIEWS, CaptureRequest
+from sphinx_archviz.summary import summary_table
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -44,6 +51,8 @@ FLAG_OPTIONS = {
     "show-layer-names": "show_layer_names",
     "show-dtype": "show_dtype",
     "expand-nested": "expand_nested",
+    "fold": "fold",
+    "summary": "summary",
 }
 ALIGNMENTS = ("left", "center", "right")
 UNAVAILABLE_CLASS = "archviz-unavailable"
@@ -67,6 +76,8 @@ class ArchvizDirective(SphinxDirective):
         "rankdir": directives.unchanged,
         "device": directives.unchanged,
         "timeout": directives.unchanged,
+        "view": directives.unchanged,
+        "depth": directives.unchanged,
         **dict.fromkeys(FLAG_OPTIONS, directives.unchanged),
         "caption": directives.unchanged,
         "name": directives.unchanged,
@@ -90,7 +101,9 @@ class ArchvizDirective(SphinxDirective):
         for path in capture.source_files:
             self.env.note_dependency(path)
         diagram["dot"] = capture.dot
-        return [self.wrap(diagram)]
+        if capture.summary is None:
+            return [self.wrap(diagram)]
+        return [self.wrap(diagram), summary_table(capture.summary)]
 
     def diagram_node(self) -> archviz:
         """The node with everything but the DOT source; checks the display options."""
@@ -134,6 +147,12 @@ class ArchvizDirective(SphinxDirective):
             ),
             device=parse_choice(
                 "device", self.options.get("device", self.config.archviz_device), DEVICES
+            ),
+            view=parse_choice("view", self.options.get("view", self.config.archviz_view), VIEWS),
+            depth=(
+                parse_depth(self.options["depth"])
+                if "depth" in self.options
+                else self.config.archviz_depth
             ),
             search_paths=search_paths,
             workdir=str(self.env.srcdir),

@@ -29,6 +29,18 @@ def parse_flag(option: str, text: str) -> bool:
     raise ArchvizError("option", f":{option}: {text.strip()!r} is not true or false")
 
 
+def parse_depth(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ArchvizError(
+            "option", f":depth: {text.strip()!r} is not a whole number of levels (1 or more)"
+        )
+    return value
+
+
 def parse_kwargs(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)

@@ -9,6 +9,9 @@ from typing import Any, Literal
 Framework = Literal["torch", "keras"]
 FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
 
+#: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
+VIEWS = ("autograd", "modules")
+
 #: dtype names understood by both PyTorch and Keras.
 DTYPES = (
     "float16",
@@ -51,6 +54,14 @@ class CaptureRequest:
     show_layer_names: bool = True
     show_dtype: bool = False
     expand_nested: bool = False
+    #: Which picture: "autograd" (torchviz's graph, plot_model's for Keras) or "modules".
+    view: str = "autograd"
+    #: Modules view: how many levels of called modules are drawn; deeper ones are collapsed.
+    depth: int = 2
+    #: Modules view: draw a run of identical consecutive blocks once, marked "× N".
+    fold: bool = True
+    #: Also return a table of the modules (in either view).
+    summary: bool = False
     #: Absolute folders put in front of ``sys.path`` while the model is imported.
     search_paths: tuple[str, ...] = ()
     #: The working directory while the user's code runs (the Sphinx configuration directory).
@@ -58,6 +69,27 @@ class CaptureRequest:
 
     def describe_inputs(self) -> str:
         return "; ".join(map(str, self.inputs)) or "the model's own example input"
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One module or layer of the summary table (a folded run of N blocks is one row)."""
+
+    name: str
+    type: str
+    output_shape: str
+    trainable: int
+    non_trainable: int
+    #: How deep in the drawing: 0 for the model's children, 1 inside one cluster, …
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    rows: tuple[SummaryRow, ...]
+    #: The whole model's parameters, counted once each.
+    trainable: int
+    non_trainable: int
 
 
 @dataclass(frozen=True)
@@ -70,3 +102,5 @@ class Capture:
     seconds: float = 0.0
     #: Things the user should hear about, such as a fallback from the meta device to the CPU.
     notes: tuple[str, ...] = ()
+    #: The table of modules, when the request asked for one.
+    summary: Summary | None = None

@@ -13,6 +13,10 @@ request needs. Each backend module provides:
     Whether an exception means the model cannot run on the meta device.
 ``draw(model, request, device) -> str``
     Run the model on the example input on ``device`` and return the graph as DOT.
+
+The modules view (``:view: modules``) and the summary table come from a second module per
+framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
+the :class:`Summary` of one traced forward pass (see :mod:`.module_graph`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from sphinx_archviz.reference import (
     resolve,
     user_code_context,
 )
-from sphinx_archviz.request import Capture, CaptureRequest, Framework
+from sphinx_archviz.request import Capture, CaptureRequest, Framework, Summary
 
 #: What to install when a backend's import fails, by the missing top-level module.
 _INSTALL_HINTS = {
@@ -53,31 +57,43 @@ def capture(request: CaptureRequest) -> Capture:
     backend = load_backend(request.framework)
     reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
+    summary: Summary | None = None
     with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
         found = resolve(reference, request.search_paths)
         try:
-            dot = _build_and_draw(backend, found, reference, request, request.device)
+            dot, summary = _build_and_draw(backend, found, reference, request, request.device)
         except ArchvizError as error:
             if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
                 raise
             backend.reset()
-            dot = _build_and_draw(backend, found, reference, request, "cpu")
+            dot, summary = _build_and_draw(backend, found, reference, request, "cpu")
             reason = str(error.__cause__).strip().splitlines()[0]
             notes = (f"cannot run on the meta device ({reason}); drawn on the CPU instead",)
     return Capture(
-        canonical_node_ids(dot), tuple(source_files), time.perf_counter() - started, notes
+        canonical_node_ids(dot), tuple(source_files), time.perf_counter() - started, notes, summary
     )
 
 
 def _build_and_draw(
     backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
-) -> str:
+) -> tuple[str, Summary | None]:
     with backend.placement(device):
         model = materialize(
             found, request.kwargs, backend.is_model, reference, request.search_paths
         )
-    return backend.draw(model, request, device)
+    if request.view == "modules":
+        dot, summary = _modules_view(request.framework).draw(model, request, device)
+    else:
+        dot = backend.draw(model, request, device)
+        summary = None
+        if request.summary:
+            summary = _modules_view(request.framework).draw(model, request, device)[1]
+    return dot, summary if request.summary else None
+
+
+def _modules_view(framework: Framework) -> ModuleType:
+    return importlib.import_module(f"sphinx_archviz.capture.{framework}_modules")
 
 
 def load_backend(framework: Framework) -> ModuleType:

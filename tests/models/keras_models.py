@@ -39,3 +39,38 @@ def odd_names():
     inputs = keras.Input(shape=(4,), name='in<put>&"x"')
     outputs = keras.layers.Dense(2, name="<script>alert(1)<\\script>{a|b}\n한국어 & <b>")(inputs)
     return keras.Model(inputs, outputs, name="odd")
+
+
+class ThreeLayers(keras.Model):
+    """A subclassed model with three inner layers, which plot_model draws as one box."""
+
+    def __init__(self):
+        super().__init__(name="three_layers")
+        self.conv = keras.layers.Conv2D(8, 3, activation="relu", name="conv")
+        self.pool = keras.layers.GlobalAveragePooling2D(name="pool")
+        self.classifier = keras.layers.Dense(4, name="classifier")
+
+    def call(self, x):
+        return self.classifier(self.pool(self.conv(x)))
+
+
+class ResidualBlock(keras.layers.Layer):
+    """A custom layer with layers inside and a residual connection."""
+
+    def __init__(self, width, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(width, activation="relu")
+        self.norm = keras.layers.LayerNormalization()
+
+    def call(self, x):
+        return self.norm(x + self.dense(x))
+
+
+def stacked_blocks():
+    """Four identical custom blocks after a dense layer: folded into one "× 4"."""
+    inputs = keras.Input(shape=(16,), name="features")
+    x = keras.layers.Dense(32, name="project")(inputs)
+    for number in range(4):
+        x = ResidualBlock(32, name=f"block_{number}")(x)
+    outputs = keras.layers.Dense(3, name="head")(x)
+    return keras.Model(inputs, outputs, name="stacked")

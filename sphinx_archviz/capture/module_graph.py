@@ -1,0 +1,505 @@
+"""The modules view, whatever the framework: a trace of one forward pass (which module called
+which, which functional ops ran between them, which output fed which input) becomes the DOT a
+person would draw on a whiteboard, and the rows of the summary table.
+
+A tracer (``torch_modules``, ``keras_modules``) records :class:`Call` objects in call order.
+The *atoms* of the graph are the calls that do the work: leaf modules (modules that call no
+other module), functional ops run by a container's own code, the inputs and the outputs.
+Tensors flow between atoms (``Call.sources``). Everything else here is grouping:
+
+- ``depth``: a module call ``depth`` levels below the model is drawn as one node standing for
+  every atom inside it (with the summed parameter count); the levels above it are clusters.
+- folding: a run of consecutive sibling calls with the same structure and shapes, each feeding
+  the next (the 32 layers of a decoder), is drawn once and marked "× N".
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sphinx_archviz import style
+from sphinx_archviz.request import Summary, SummaryRow
+
+Shape = tuple[int | None, ...]
+Kind = Literal["input", "output", "module", "function"]
+
+
+@dataclass
+class Call:
+    """A module (layer) call, a functional op, an input or an output, in call order."""
+
+    index: int
+    kind: Kind
+    #: The module's attribute path (``layer1.0.conv2``), the op's name (``add``) or the
+    #: input's parameter name (``x``).
+    name: str
+    #: ``Conv2d``, ``add``; empty for inputs and outputs.
+    type_name: str = ""
+    #: Where the type is documented: ``torch.nn.modules.conv.Conv2d``, ``torch.add``; or "".
+    type_path: str = ""
+    #: The enclosing module call; None for the model's own call, inputs and outputs.
+    parent: int | None = None
+    #: The tensors this call consumed: (index of the call that produced it, its shape).
+    sources: list[tuple[int, Shape]] = field(default_factory=list)
+    input_shapes: list[Shape] = field(default_factory=list)
+    output_shapes: list[Shape] = field(default_factory=list)
+    #: Parameters of the module and everything in it.
+    trainable: int = 0
+    non_trainable: int = 0
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Trace:
+    calls: list[Call]
+    #: The model's own call.
+    root: int
+    #: The whole model's parameters, each counted once.
+    trainable: int
+    non_trainable: int
+
+    def add(self, call: Call) -> Call:
+        self.calls.append(call)
+        if call.parent is not None:
+            self.calls[call.parent].children.append(call.index)
+        return call
+
+
+def format_shape(shape: Shape) -> str:
+    return "×".join("?" if size is None else str(size) for size in shape) or "scalar"
+
+
+def format_shapes(shapes: Iterable[Shape]) -> str:
+    return ", ".join(format_shape(shape) for shape in shapes) or "–"
+
+
+def format_count(count: int) -> str:
+    """``832``, ``12.3K``, ``2.36M``, ``6.74B``: parameter counts for node labels."""
+    for limit, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if count >= limit:
+            value = count / limit
+            return f"{value:.3g}{suffix}" if value < 1000 else f"{value:.0f}{suffix}"
+    return str(count)
+
+
+@dataclass
+class _Run:
+    """Consecutive sibling calls drawn once: ``members[0]`` stands for them all."""
+
+    members: list[int]
+    level: int
+
+
+@dataclass
+class _Node:
+    key: int
+    name: str
+    type_name: str
+    type_path: str
+    family: str
+    input_shapes: list[Shape]
+    output_shapes: list[Shape]
+    trainable: int
+    non_trainable: int
+    kind: Kind
+    repeat: int = 1
+    clusters: tuple[int, ...] = ()
+
+
+class ModuleGraph:
+    """A trace seen at one depth, with or without folding."""
+
+    def __init__(self, trace: Trace, depth: int, fold: bool) -> None:
+        self.trace = trace
+        self.calls = trace.calls
+        self.depth = depth
+        self._level: dict[int, int] = {}
+        self._set_levels(trace.root, 0)
+        self._leaf = {
+            call.index: call.kind == "module"
+            and not any(self.calls[child].kind == "module" for child in call.children)
+            for call in self.calls
+        }
+        self._atoms: dict[int, list[int]] = {}
+        self._signatures: dict[int, tuple] = {}
+        self.runs: dict[int, _Run] = {}  # by representative
+        self._replacement: list[dict[int, int]] = []
+        self._member: dict[int, dict[int, int]] = {}  # atom → {run representative: member}
+        if fold:
+            self._find_runs(trace.root)
+
+    # Structure -------------------------------------------------------------------------------
+
+    def _set_levels(self, index: int, level: int) -> None:
+        self._level[index] = level
+        for child in self.calls[index].children:
+            self._set_levels(child, level + 1)
+
+    def is_atom(self, index: int) -> bool:
+        call = self.calls[index]
+        if call.kind != "module":
+            return call.parent is None or not self._leaf[call.parent]
+        return self._leaf[index]
+
+    def atoms_under(self, index: int) -> list[int]:
+        if index not in self._atoms:
+            if self.is_atom(index):
+                found = [index]
+            else:
+                found = [
+                    atom for child in self.calls[index].children for atom in self.atoms_under(child)
+                ]
+            self._atoms[index] = found
+        return self._atoms[index]
+
+    def signature(self, index: int) -> tuple:
+        """Equal for calls with the same types, parameters, shapes and wiring inside."""
+        if index not in self._signatures:
+            call = self.calls[index]
+            atoms = self.atoms_under(index)
+            position = {atom: number for number, atom in enumerate(atoms)}
+            wiring = tuple(
+                tuple(
+                    (position.get(source, -1), shape) for source, shape in self.calls[atom].sources
+                )
+                for atom in atoms
+            )
+            children = () if self.is_atom(index) else self.calls[index].children
+            self._signatures[index] = (
+                call.kind,
+                call.type_path or call.type_name,
+                call.trainable,
+                call.non_trainable,
+                tuple(call.input_shapes),
+                tuple(call.output_shapes),
+                tuple(self.signature(child) for child in children),
+                wiring,
+            )
+        return self._signatures[index]
+
+    def _feeds(self, earlier: int, later: int) -> bool:
+        produced = set(self.atoms_under(earlier))
+        return any(
+            source in produced
+            for atom in self.atoms_under(later)
+            for source, _ in self.calls[atom].sources
+        )
+
+    def _find_runs(self, index: int) -> None:
+        """Runs of identical, chained sibling module calls, outer levels first."""
+        pending = [index]
+        while pending:
+            parent = pending.pop(0)
+            children = self.calls[parent].children
+            position = 0
+            while position < len(children):
+                first = children[position]
+                end = position + 1
+                if self.calls[first].kind == "module":
+                    while (
+                        end < len(children)
+                        and self.calls[children[end]].kind == "module"
+                        and self.signature(children[end]) == self.signature(first)
+                        and self._feeds(children[end - 1], children[end])
+                    ):
+                        end += 1
+                if end - position > 1:
+                    self._fold(children[position:end])
+                position = end
+            pending.extend(child for child in children if not self.is_atom(child))
+
+    def _fold(self, members: list[int]) -> None:
+        representative = members[0]
+        self.runs[representative] = _Run(list(members), self._level[representative])
+        pattern = self.atoms_under(representative)
+        replacement = {}
+        for number, member in enumerate(members):
+            for atom, standing_in in zip(self.atoms_under(member), pattern, strict=True):
+                if number:
+                    replacement[atom] = standing_in
+                self._member.setdefault(atom, {})[representative] = number
+        self._replacement.append(replacement)
+
+    def _atom_of(self, index: int) -> int:
+        """The atom that stands for a call: itself, or the leaf module an op ran inside."""
+        while not self.is_atom(index):
+            parent = self.calls[index].parent
+            if parent is None:
+                break
+            index = parent
+        return index
+
+    def _stand_in(self, atom: int) -> int:
+        for replacement in self._replacement:
+            atom = replacement.get(atom, atom)
+        return atom
+
+    def _across_members(self, source: int, target: int) -> bool:
+        """Whether an edge joins two different members of one run (drawn as nothing)."""
+        ours = self._member.get(source, {})
+        theirs = self._member.get(target, {})
+        return any(run in theirs and theirs[run] != number for run, number in ours.items())
+
+    def _ancestry(self, index: int) -> list[int]:
+        """The calls from the model's children down to ``index``."""
+        chain = []
+        while index is not None and index != self.trace.root:
+            chain.append(index)
+            index = self.calls[index].parent
+        return chain[::-1]
+
+    def drawn_as(self, atom: int) -> int:
+        """The call whose node stands for ``atom`` at this depth."""
+        chain = self._ancestry(self._stand_in(atom))
+        if not chain:
+            return atom
+        return chain[min(self.depth, len(chain)) - 1]
+
+    # Nodes and edges -------------------------------------------------------------------------
+
+    def nodes(self) -> list[_Node]:
+        seen: dict[int, _Node] = {}
+        for call in self.calls:
+            if self.is_atom(call.index):
+                key = self.drawn_as(call.index)
+                if key not in seen:
+                    seen[key] = self._node(key)
+        return list(seen.values())
+
+    def _node(self, key: int, folded: bool | None = None) -> _Node:
+        call = self.calls[key]
+        if folded is None:
+            folded = self.is_atom(key) or self._level[key] >= self.depth
+        run = self.runs.get(key) if folded else None
+        clusters = tuple(
+            ancestor
+            for ancestor in self._ancestry(key)[:-1]
+            if self.calls[ancestor].kind == "module"
+        )
+        family = (
+            "io"
+            if call.kind in ("input", "output")
+            else style.family_of(
+                call.type_name,
+                is_function=call.kind == "function",
+                is_container=not self.is_atom(key),
+            )
+        )
+        node = _Node(
+            key=key,
+            name=call.name,
+            type_name=call.type_name,
+            type_path=call.type_path,
+            family=family,
+            input_shapes=call.input_shapes,
+            output_shapes=call.output_shapes,
+            trainable=call.trainable,
+            non_trainable=call.non_trainable,
+            kind=call.kind,
+            clusters=clusters,
+        )
+        if run is not None:
+            last = self.calls[run.members[-1]]
+            node.name = run_name(call.name, last.name)
+            node.repeat = len(run.members)
+            node.output_shapes = last.output_shapes
+            node.trainable = sum(self.calls[member].trainable for member in run.members)
+            node.non_trainable = sum(self.calls[member].non_trainable for member in run.members)
+        return node
+
+    def edges(self) -> list[tuple[int, int, list[Shape]]]:
+        found: dict[tuple[int, int], list[Shape]] = {}
+        for call in self.calls:
+            if not self.is_atom(call.index):
+                continue
+            for producer, shape in call.sources:
+                source = self._atom_of(producer)
+                if self._across_members(source, call.index):
+                    continue
+                start, end = self.drawn_as(source), self.drawn_as(call.index)
+                if start == end:
+                    continue
+                shapes = found.setdefault((start, end), [])
+                if shape not in shapes:
+                    shapes.append(shape)
+        return [(start, end, shapes) for (start, end), shapes in found.items()]
+
+    def cluster_node(self, index: int) -> _Node:
+        """A module drawn as a cluster around its insides (a folded run's first says × N)."""
+        return self._node(index, folded=index in self.runs)
+
+
+def run_name(first: str, last: str) -> str:
+    """``layers.0–31`` for ``layers.0`` … ``layers.31``; ``a … b`` otherwise."""
+    head, _, first_tail = first.rpartition(".")
+    last_head, _, last_tail = last.rpartition(".")
+    if head == last_head and first_tail.isdigit() and last_tail.isdigit():
+        return f"{first}–{last_tail}"
+    return f"{first} … {last}"
+
+
+# DOT --------------------------------------------------------------------------------------------
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _attributes(values: dict[str, str]) -> str:
+    return ", ".join(
+        f"{name}={value if value.startswith('<') else _quote(value)}"
+        for name, value in values.items()
+    )
+
+
+def _params_text(trainable: int, non_trainable: int) -> str:
+    total = trainable + non_trainable
+    text = f"{total:,} params"
+    if non_trainable:
+        text += f" ({non_trainable:,} non-trainable)"
+    return text
+
+
+def _label(node: _Node, cluster: bool = False) -> str:
+    name = html.escape(node.name)
+    if cluster:
+        repeat = f" <B>× {node.repeat}</B>" if node.repeat > 1 else ""
+        return f"<<B>{name}</B> {html.escape(node.type_name)}{repeat}>"
+    if node.kind == "input":
+        return f"<<B>{name}</B><BR/>{style.muted(format_shapes(node.output_shapes))}>"
+    if node.kind == "output":
+        return f"<<B>{name}</B><BR/>{style.muted(format_shapes(node.input_shapes))}>"
+    if node.kind == "function":
+        return f"<{html.escape(node.type_name)}>"
+    lines = [
+        f"<B>{name}</B>",
+        html.escape(node.type_name) + (f" × {node.repeat}" if node.repeat > 1 else ""),
+    ]
+    total = node.trainable + node.non_trainable
+    if total:
+        lines.append(style.muted(f"{format_count(total)} params"))
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _tooltip(node: _Node) -> str:
+    """Full name, type, shapes in → out and parameters: the SVG's hover text."""
+    if node.kind == "input":
+        return f"{node.name}\ninput\n{format_shapes(node.output_shapes)}"
+    if node.kind == "output":
+        return f"{node.name}\noutput\n{format_shapes(node.input_shapes)}"
+    kind = "function" if node.kind == "function" else node.type_name
+    if node.repeat > 1:
+        kind += f" × {node.repeat}"
+    lines = [node.name, kind]
+    lines.append(f"{format_shapes(node.input_shapes)} → {format_shapes(node.output_shapes)}")
+    if node.kind == "module":
+        text = _params_text(node.trainable, node.non_trainable)
+        if node.repeat > 1:
+            text += f", {(node.trainable + node.non_trainable) // node.repeat:,} each"
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def to_dot(graph: ModuleGraph, rankdir: str, title: str) -> str:
+    nodes = graph.nodes()
+    ids = {node.key: f"node{number}" for number, node in enumerate(nodes)}
+    lines = [f"digraph {_quote(title)} {{"]
+    lines.append(f"  graph [{_attributes(style.graph_attributes(rankdir))}];")
+    lines.append(f"  node [{_attributes(style.node_defaults())}];")
+    lines.append(f"  edge [{_attributes(style.edge_defaults())}];")
+    lines.extend(_cluster_lines(graph, nodes, ids))
+    for start, end, shapes in graph.edges():
+        label = "\n".join(format_shape(shape) for shape in shapes)
+        lines.append(f"  {ids[start]} -> {ids[end]} [{_attributes({'label': label})}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _cluster_lines(graph: ModuleGraph, nodes: list[_Node], ids: dict[int, str]) -> Iterator[str]:
+    for event, node, level in _in_drawing_order(graph, nodes):
+        indent = "  " * (level + 1)
+        if event == "close":
+            yield f"{indent}}}"
+            continue
+        attributes = {
+            "label": _label(node, cluster=event == "open"),
+            **(
+                style.cluster_attributes()
+                if event == "open"
+                else style.node_attributes(node.family)
+            ),
+            "tooltip": _tooltip(node),
+        }
+        if node.type_path:
+            attributes["URL"] = f"archviz-class:{node.type_path}"
+        if event == "open":
+            yield f"{indent}subgraph {_quote(f'cluster_{node.key}')} {{"
+            yield f"{indent}  graph [{_attributes(attributes)}];"
+        else:
+            yield f"{indent}{ids[node.key]} [{_attributes(attributes)}];"
+
+
+Event = Literal["open", "node", "close"]
+
+
+def _in_drawing_order(graph: ModuleGraph, nodes: list[_Node]) -> Iterator[tuple[Event, _Node, int]]:
+    """Nodes and the clusters around them, outermost first: ("open", cluster, level), ("node",
+    node, level), ("close", cluster, level). A cluster's nodes are drawn together, where its
+    first node comes in call order."""
+    first_seen: dict[int, int] = {}
+    for position, node in enumerate(nodes):
+        for cluster in node.clusters:
+            first_seen.setdefault(cluster, position)
+    order = {node.key: position for position, node in enumerate(nodes)}
+    nodes = sorted(
+        nodes, key=lambda node: (*(first_seen[c] for c in node.clusters), order[node.key])
+    )
+    open_clusters: list[_Node] = []
+    for node in nodes:
+        shared = 0
+        while (
+            shared < len(open_clusters)
+            and shared < len(node.clusters)
+            and open_clusters[shared].key == node.clusters[shared]
+        ):
+            shared += 1
+        while len(open_clusters) > shared:
+            closed = open_clusters.pop()
+            yield "close", closed, len(open_clusters)
+        for cluster in node.clusters[shared:]:
+            opened = graph.cluster_node(cluster)
+            yield "open", opened, len(open_clusters)
+            open_clusters.append(opened)
+        yield "node", node, len(open_clusters)
+    while open_clusters:
+        closed = open_clusters.pop()
+        yield "close", closed, len(open_clusters)
+
+
+# Summary ----------------------------------------------------------------------------------------
+
+
+def summary(graph: ModuleGraph) -> Summary:
+    """A row per module drawn, node or cluster, in drawing order; clusters' rows count their
+    insides too (like torchinfo), and the totals count each parameter once."""
+    rows = tuple(
+        SummaryRow(
+            name=node.name,
+            type=node.type_name + (f" × {node.repeat}" if node.repeat > 1 else ""),
+            output_shape=format_shapes(node.output_shapes),
+            trainable=node.trainable,
+            non_trainable=node.non_trainable,
+            level=level,
+        )
+        for event, node, level in _in_drawing_order(graph, graph.nodes())
+        if event != "close" and node.kind == "module"
+    )
+    return Summary(rows, graph.trace.trainable, graph.trace.non_trainable)
+
+
+def draw(trace: Trace, depth: int, fold: bool, rankdir: str, title: str) -> tuple[str, Summary]:
+    graph = ModuleGraph(trace, depth, fold)
+    return to_dot(graph, rankdir, title), summary(graph)

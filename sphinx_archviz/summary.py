@@ -1,0 +1,59 @@
+"""The summary table under a diagram (``:summary:``): a plain docutils table, so every builder
+writes it and the search index finds its names."""
+
+from __future__ import annotations
+
+from docutils import nodes
+
+from sphinx_archviz.request import Summary
+
+SUMMARY_CLASS = "archviz-summary"
+HEADINGS = ("Name", "Type", "Output shape", "Trainable params", "Non-trainable params")
+_INDENT = "\u00a0\u00a0\u00a0\u00a0"
+
+
+def summary_table(summary: Summary) -> nodes.table:
+    """One row per module or layer drawn, then the totals of the whole model."""
+    table = nodes.table(classes=[SUMMARY_CLASS])
+    group = nodes.tgroup(cols=len(HEADINGS))
+    table += group
+    for width in (30, 22, 18, 15, 15):
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    head += _row(HEADINGS)
+    group += head
+    body = nodes.tbody()
+    for row in summary.rows:
+        body += _row(
+            (
+                _INDENT * row.level + row.name,
+                row.type,
+                row.output_shape,
+                f"{row.trainable:,}",
+                f"{row.non_trainable:,}",
+            )
+        )
+    total = summary.trainable + summary.non_trainable
+    body += _row(
+        (
+            f"Total: {total:,} params",
+            "",
+            "",
+            f"{summary.trainable:,}",
+            f"{summary.non_trainable:,}",
+        ),
+        strong=True,
+    )
+    group += body
+    return table
+
+
+def _row(cells: tuple[str, ...], strong: bool = False) -> nodes.row:
+    row = nodes.row()
+    for text in cells:
+        entry = nodes.entry()
+        if text:
+            content: nodes.Node = nodes.strong(text=text) if strong else nodes.Text(text)
+            entry += nodes.paragraph("", "", content)
+        row += entry
+    return row

@@ -1,0 +1,424 @@
+"""The modules view (``:view: modules``), ``:depth:``, ``:fold:`` and ``:summary:``, checked on
+real models: torchvision's Wide ResNet50-2, the seed's CNN, a 7B-sized decoder, small residual
+nets and Keras models, drawn by real Graphviz."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sphinx_archviz.directive import archviz
+from tests.conftest import MODELS, BuildProject, Built, requires_dot
+
+pytestmark = requires_dot
+
+REPOSITORY = Path(__file__).parent.parent
+WRN = ".. archviz:: torchvision.models:wide_resnet50_2\n   :input-shape: 1, 3, 224, 224\n"
+CNN = ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"
+DECODER = ".. archviz:: big_models:decoder_7b\n   :input-shape: 1, 16\n   :input-dtype: int64\n"
+RESIDUAL = ".. archviz:: torch_models:ResidualNet\n   :input-shape: 1, 3, 8, 8\n"
+MODULES = "   :view: modules\n"
+#: Wide ResNet50-2's parameters, as torchvision documents them.
+WRN_PARAMETERS = 68_883_240
+
+
+# What a diagram shows -------------------------------------------------------------------------
+
+
+def svgs(built: Built, docname: str = "index") -> list[str]:
+    """The page's diagrams as Graphviz draws them into SVG files, in page order."""
+    return [
+        subprocess.run(
+            ["dot", "-Tsvg"], input=dot, capture_output=True, text=True, check=True
+        ).stdout
+        for dot in dots(built, docname)
+    ]
+
+
+def dots(built: Built, docname: str = "index") -> list[str]:
+    return [node["dot"] for node in built.app.env.get_doctree(docname).findall(archviz)]
+
+
+def classes(svg: str) -> list[str]:
+    """The class attributes of the SVG's groups (Graphviz writes "-" as "&#45;" in them)."""
+    return [html.unescape(found) for found in re.findall(r'<g id="[^"]*" class="([^"]*)"', svg)]
+
+
+def texts(svg: str) -> list[str]:
+    return [html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def node_count(svg: str) -> int:
+    return len(re.findall(r'<g id="node\d+" class="node', svg))
+
+
+def tooltips(svg: str) -> list[str]:
+    return [html.unescape(title) for title in re.findall(r'xlink:title="([^"]*)"', svg)]
+
+
+def tooltip_of(svg: str, name: str) -> str:
+    [found] = [title for title in tooltips(svg) if title.split("\n")[0] == name]
+    return found
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert match, svg[:400]
+    return float(match[1]), float(match[2])
+
+
+def edges(dot: str) -> list[tuple[str, str, str]]:
+    """(source name, target name, label) of each edge, with node names from their tooltips."""
+    names = {
+        node: tooltip.split("\\n")[0]
+        for node, tooltip in re.findall(r'^\s*(node\d+) \[.*?tooltip="([^"]*)"', dot, re.MULTILINE)
+    }
+    return [
+        (names[start], names[end], label)
+        for start, end, label in re.findall(r'(node\d+) -> (node\d+) \[label="([^"]*)"\]', dot)
+    ]
+
+
+# PyTorch --------------------------------------------------------------------------------------
+
+
+def test_wide_resnet_modules_view_fits_a_column_and_folds_each_stage(
+    build_project: BuildProject,
+) -> None:
+    built = build_project({"index.rst": WRN + MODULES})
+    assert built.warnings == ""
+    [svg] = svgs(built)
+    width, _ = svg_size(svg)
+    assert node_count(svg) <= 40
+    assert width <= 400  # a docs column is about 700 px wide
+    shown = texts(svg)
+    for folded in ("layer1.1–2", "layer2.1–3", "layer3.1–5", "layer4.1–2"):
+        assert folded in shown
+    assert "Bottleneck × 5" in shown
+    assert "layer1.0" in shown and "layer1.1" not in shown
+    assert "flatten" in shown  # torch.flatten in forward, between avgpool and fc
+    assert tooltip_of(svg, "layer1.0") == (
+        "layer1.0\nBottleneck\n1×64×56×56 → 1×256×56×56\n206,336 params"
+    )
+    assert tooltip_of(svg, "layer3.1–5").endswith("17,059,840 params, 3,411,968 each")
+    assert "cluster archviz-cluster" in classes(svg)
+    assert "node archviz-conv" in classes(svg) and "node archviz-io" in classes(svg)
+    assert 'xlink:href="archviz-class:torchvision.models.resnet.Bottleneck"' in svg
+
+
+def test_depth_one_collapses_each_stage_with_its_summed_parameters(
+    build_project: BuildProject,
+) -> None:
+    built = build_project({"index.rst": WRN + MODULES + "   :depth: 1\n"})
+    [svg] = svgs(built)
+    assert "cluster archviz-cluster" not in classes(svg)
+    assert tooltip_of(svg, "layer1") == (
+        "layer1\nSequential\n1×64×56×56 → 1×256×56×56\n634,368 params"  # 206,336 + 2 × 214,016
+    )
+    assert "layer1.0" not in texts(svg)
+    assert node_count(svg) == 13
+
+
+def test_a_deeper_level_is_drawn_as_clusters_inside_its_parent(
+    build_project: BuildProject,
+) -> None:
+    built = build_project({"index.rst": RESIDUAL + MODULES + "   :depth: 3\n"})
+    [svg] = svgs(built)
+    [dot] = dots(built)
+    assert classes(svg).count("cluster archviz-cluster") == 2  # blocks, and blocks.0–2 in it
+    assert "blocks.0.conv" in texts(svg) and "blocks.0.bn" in texts(svg)
+    assert re.search(r'subgraph "cluster_\d+" \{\n.*\n    subgraph "cluster_\d+"', dot)
+
+
+def test_a_residual_connection_shows_the_add_and_both_of_its_inputs(
+    build_project: BuildProject,
+) -> None:
+    built = build_project({"index.rst": RESIDUAL + MODULES + "   :depth: 3\n"})
+    [dot] = dots(built)
+    into_add = sorted((start, label) for start, end, label in edges(dot) if end == "add")
+    assert into_add == [("blocks.0.bn", "1×4×8×8"), ("stem", "1×4×8×8")]
+    assert ("add", "relu", "1×4×8×8") in edges(dot)
+    [svg] = svgs(built)
+    assert "add" in texts(svg) and "node archviz-op" in classes(svg)
+
+
+def test_fold_false_draws_every_block(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": WRN + MODULES + "   :fold: false\n"})
+    [svg] = svgs(built)
+    shown = texts(svg)
+    assert not any("×" in text and text.startswith("Bottleneck") for text in shown)
+    for block in ("layer1.0", "layer1.1", "layer1.2", "layer3.5", "layer4.2"):
+        assert block in shown
+    assert node_count(svg) == 5 + 16 + 4  # input, stem; 16 bottlenecks; pool, flatten, fc, out
+
+
+def test_the_seed_cnn_shows_its_functional_ops_and_shapes(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": CNN + MODULES})
+    assert built.warnings == ""
+    [svg] = svgs(built)
+    [dot] = dots(built)
+    assert node_count(svg) == 15
+    assert [start for start, _, _ in edges(dot)] == [
+        "x", "conv1", "relu", "max_pool2d", "conv2", "relu", "max_pool2d", "conv3", "relu",
+        "view", "fc1", "relu", "dropout", "fc2",
+    ]  # fmt: skip
+    assert ("conv3", "relu", "1×128×9×9") in edges(dot)
+    assert ("relu", "view", "1×128×9×9") in edges(dot)
+    assert ("view", "fc1", "1×10368") in edges(dot)
+    assert tooltip_of(svg, "fc1") == "fc1\nLinear\n1×10368 → 1×2046\n21,214,974 params"
+    assert tooltip_of(svg, "x") == "x\ninput\n1×1×64×64"
+    assert 'xlink:href="archviz-class:torch.nn.modules.conv.Conv2d"' in svg
+    assert 'xlink:href="archviz-class:torch.nn.functional.relu"' in svg
+    assert "node archviz-activation" in classes(svg) and "node archviz-op" in classes(svg)
+
+
+def test_the_7b_decoder_folds_its_32_layers(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": DECODER + MODULES})
+    assert built.warnings == ""
+    [svg] = svgs(built)
+    assert node_count(svg) <= 25
+    shown = texts(svg)
+    assert "layers.0–31" in shown and "× 32" in shown
+    assert "layers.0.attention" in shown and "layers.1.attention" not in shown
+    assert tooltip_of(svg, "layers.0–31").endswith(
+        "6,476,267,520 params, 202,383,360 each"
+    )  # 32 × (2 × 4,096 + 4 × 4,096² + 3 × 4,096 × 11,008)
+    [dot] = dots(built)
+    # The residual adds of the layer, each with the layer's input and its branch.
+    adds = [(start, end) for start, end, _ in edges(dot) if end == "add"]
+    assert ("layers.0.attention", "add") in adds and ("embed_tokens", "add") in adds
+    assert ("layers.0.mlp", "add") in adds
+
+
+def test_rankdir_lays_the_modules_view_out_sideways(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": CNN + MODULES + "\n" + CNN + MODULES + "   :rankdir: LR\n"})
+    top_down, left_right = (svg_size(svg) for svg in svgs(built))
+    assert top_down[1] > top_down[0]
+    assert left_right[0] > left_right[1]
+    assert 'rankdir="LR"' in dots(built)[1]
+
+
+def test_view_and_depth_config_values_set_the_defaults(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": WRN + "\n" + WRN + "   :view: autograd\n"},
+        conf="archviz_view = 'modules'\narchviz_depth = 1",
+    )
+    assert built.warnings == ""
+    modules, autograd = dots(built)
+    assert "layer1" in modules and "layer1.0" not in modules
+    assert autograd.count("->") == 514  # the seed's picture
+
+
+def test_autograd_stays_the_default_view(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": CNN})
+    [dot] = dots(built)
+    assert "conv1.weight\n (32, 1, 5, 5)" in dot and "archviz-" not in dot
+
+
+# Summary table --------------------------------------------------------------------------------
+
+
+def summary_rows(page: str) -> list[list[str]]:
+    table = re.split(r'<table class="[^"]*\barchviz-summary\b', page, maxsplit=1)[1]
+    table = table.split("</table>", 1)[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.DOTALL)
+    return [
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)
+        ]
+        for row in rows
+    ]
+
+
+def test_summary_lists_modules_shapes_and_parameter_totals(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": WRN + MODULES + "   :summary:\n"})
+    assert built.warnings == ""
+    rows = summary_rows(built.html())
+    assert rows[0] == ["Name", "Type", "Output shape", "Trainable params", "Non-trainable params"]
+    by_name = {row[0].replace("\xa0", ""): row for row in rows[1:]}
+    assert by_name["conv1"] == ["conv1", "Conv2d", "1×64×112×112", "9,408", "0"]
+    assert by_name["layer3.1–5"][1:] == ["Bottleneck × 5", "1×1024×14×14", "17,059,840", "0"]
+    assert by_name["fc"][1:] == ["Linear", "1×1000", "2,049,000", "0"]
+    assert rows[-1] == [f"Total: {WRN_PARAMETERS:,} params", "", "", f"{WRN_PARAMETERS:,}", "0"]
+
+
+def test_summary_counts_frozen_parameters_as_non_trainable(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": RESIDUAL + "   :summary:\n"})  # the autograd view
+    assert built.warnings == ""
+    rows = summary_rows(built.html())
+    by_name = {row[0].replace("\xa0", ""): row for row in rows[1:]}
+    assert by_name["stem"] == ["stem", "Conv2d", "1×4×8×8", "0", "112"]
+    assert by_name["blocks.0–2"][1:] == ["ResidualBlock × 3", "1×4×8×8", "468", "0"]
+    assert rows[-1] == ["Total: 590 params", "", "", "478", "112"]
+    assert "AccumulateGrad" in dots(built)[0]  # the picture is still the autograd graph
+
+
+def test_summary_table_reaches_the_text_builder(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": CNN + MODULES + "   :summary:\n"}, builder="text")
+    text = (built.outdir / "index.txt").read_text()
+    assert "| Trainable       |" in text and "|=====" in text
+    assert re.search(r"\| fc1 +\| Linear +\| 1×2046 +\| 21,214,974 +\| 0 +\|", text)
+    assert "**Total: 21,480,186 params**" in text
+
+
+def test_summary_comes_back_from_the_cache(build_project: BuildProject) -> None:
+    page = {"index.rst": CNN + MODULES + "   :summary:\n"}
+    build_project(page)
+    again = build_project(page, freshenv=True)
+    assert "archviz: models:CNNModel (" in again.app.status.getvalue()
+    assert "): cached" in again.app.status.getvalue()
+    assert summary_rows(again.html())[-1][0] == "Total: 21,480,186 params"
+
+
+# Keras ----------------------------------------------------------------------------------------
+
+
+def test_keras_subclassed_model_shows_its_three_layers_with_shapes(
+    build_project: BuildProject,
+) -> None:
+    reference = ".. archviz:: keras_models:ThreeLayers\n   :input-shape: 1, 32, 32, 3\n"
+    built = build_project({"index.rst": reference + "\n" + reference + MODULES})
+    assert built.warnings == ""
+    plot_model, modules = dots(built)
+    assert "conv" not in plot_model  # plot_model: one opaque box
+    [_, svg] = svgs(built)
+    inner = [name for name in texts(svg) if name in ("conv", "pool", "classifier")]
+    assert inner == ["conv", "pool", "classifier"]
+    assert tooltip_of(svg, "conv") == "conv\nConv2D\n1×32×32×3 → 1×30×30×8\n224 params"
+    assert tooltip_of(svg, "pool") == "pool\nGlobalAveragePooling2D\n1×30×30×8 → 1×8\n0 params"
+    assert tooltip_of(svg, "classifier") == "classifier\nDense\n1×8 → 1×4\n36 params"
+    assert [(start, end) for start, end, _ in edges(modules)] == [
+        ("input", "conv"),
+        ("conv", "pool"),
+        ("pool", "classifier"),
+        ("classifier", "output"),
+    ]
+    assert 'xlink:href="archviz-class:keras.layers.Conv2D"' in svg
+    assert "node archviz-conv" in classes(svg)  # the same families as PyTorch's
+
+
+def test_keras_custom_blocks_fold_and_collapse_by_depth(build_project: BuildProject) -> None:
+    reference = ".. archviz:: keras_models:stacked_blocks\n" + MODULES
+    built = build_project(
+        {"index.rst": reference + "   :summary:\n\n" + reference + "   :depth: 1\n"}
+    )
+    assert built.warnings == ""
+    expanded, collapsed = svgs(built)
+    assert "× 4" in texts(expanded) and "block_0.dense" in texts(expanded)
+    assert "block_0.norm" in texts(expanded)
+    assert tooltip_of(collapsed, "block_0 … block_3") == (
+        "block_0 … block_3\nResidualBlock × 4\n1×32 → 1×32\n4,480 params, 1,120 each"
+    )
+    assert summary_rows(built.html())[-1] == ["Total: 5,123 params", "", "", "5,123", "0"]
+
+
+def test_keras_functional_model_without_input_shape(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": ".. archviz:: models:get_model\n" + MODULES})
+    assert built.warnings == ""
+    [svg] = svgs(built)
+    assert tooltip_of(svg, "flatten") == "flatten\nFlatten\n1×26×26×64 → 1×43264\n0 params"
+    assert tooltip_of(svg, "image") == "image\ninput\n1×110×110×3"
+
+
+# Determinism and the user's model -------------------------------------------------------------
+
+_CAPTURE_SCRIPT = """
+import json, sys
+from sphinx_archviz.capture import capture
+from sphinx_archviz.request import CaptureRequest, ExampleInput
+request = CaptureRequest(
+    {reference!r}, {framework!r}, (ExampleInput({shape!r}),), view="modules",
+    search_paths=({models!r},),
+)
+print(json.dumps(capture(request).dot))
+"""
+
+
+def _run(script: str) -> str:
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPOSITORY), str(MODELS)]),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("reference", "framework", "shape"),
+    [
+        ("torchvision.models:wide_resnet50_2", "torch", (1, 3, 224, 224)),
+        ("keras_models:stacked_blocks", "keras", (1, 16)),
+    ],
+)
+def test_modules_view_dot_is_byte_identical_across_processes(
+    reference: str, framework: str, shape: tuple[int, ...]
+) -> None:
+    script = _CAPTURE_SCRIPT.format(
+        reference=reference, framework=framework, shape=shape, models=str(MODELS)
+    )
+    first, second = _run(script), _run(script)
+    assert json.loads(first) == json.loads(second)
+    assert "digraph" in json.loads(first)
+
+
+def test_tracing_leaves_the_users_model_as_it_was() -> None:
+    script = """
+    import json, torch
+    from torch.nn.modules import module
+    from sphinx_archviz.capture.torch_modules import trace_model
+    from sphinx_archviz.request import CaptureRequest, ExampleInput
+    import torch_models
+
+    model = torch_models.ResidualNet().eval()
+    before = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    parameters = [id(p) for p in model.parameters()]
+    attributes = {name: sorted(vars(m)) for name, m in model.named_modules()}
+    request = CaptureRequest("torch_models:ResidualNet", "torch", (ExampleInput((1, 3, 8, 8)),))
+    trace = trace_model(model, request, "meta")
+    print(json.dumps({
+        "calls": len(trace.calls),
+        "hooks": sum(
+            len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules()
+        ),
+        "global_hooks": len(module._global_forward_hooks)
+        + len(module._global_forward_pre_hooks),
+        "function_modes": torch._C._len_torch_function_stack(),
+        "same_parameters": parameters == [id(p) for p in model.parameters()],
+        "same_values": all(
+            torch.equal(before[name], tensor) for name, tensor in model.state_dict().items()
+        ),
+        "on_cpu": all(p.device.type == "cpu" for p in model.parameters()),
+        "same_attributes": attributes == {n: sorted(vars(m)) for n, m in model.named_modules()},
+        "training": model.training,
+    }))
+    """
+    found = json.loads(_run(script))
+    assert found == {
+        "calls": found["calls"],
+        "hooks": 0,
+        "global_hooks": 0,
+        "function_modes": 0,
+        "same_parameters": True,
+        "same_values": True,
+        "on_cpu": True,
+        "same_attributes": True,
+        "training": False,
+    }
+    assert found["calls"] > 10
