@@ -185,9 +185,10 @@ class Step:
 
     @property
     def shown(self) -> str:
+        """The command as a log shows it (a program by its name, not its path)."""
         if isinstance(self.command, str):
             return self.command
-        return " ".join(self.command)
+        return " ".join((Path(self.command[0]).name, *self.command[1:]))
 
 
 @dataclass(frozen=True)
@@ -538,13 +539,16 @@ def replay(args: argparse.Namespace) -> int:
                 _shout(substitution)
         print(f"\n[{step.job}] {layout.short(ran)}")
         log = layout.logs / f"{index:02d}-{step.job}.log"
-        result = run_step(step, env, log, ran, echo=args.verbose or step.job == "build")
+        echo = args.verbose or step.job == "build"
+        result = run_step(step, env, log, ran, echo)
         report.results.append(result)
         peak = result.peak_rss / GB
         print(f"  {result.seconds:.1f} s, peak {peak:.2f} GB, exit {result.returncode}")
         if result.returncode != 0:
-            report.failures.append(f"{step.job}: `{ran}` exited {result.returncode} (log: {log})")
-            print("".join(log.read_text().splitlines(keepends=True)[-40:]))
+            shown = layout.short(ran)
+            report.failures.append(f"{step.job}: `{shown}` exited {result.returncode} (log: {log})")
+            if not echo:
+                print("".join(log.read_text().splitlines(keepends=True)[-40:]))
             break
     total = time.perf_counter() - started
 
@@ -653,7 +657,7 @@ def _print_summary(report: Report, summary: dict[str, Any], layout: Layout) -> N
     for result in report.results:
         print(
             f"{result.step.job:<26}{result.seconds:>9.1f}{result.peak_rss / GB:>9.2f} GB  "
-            f"{layout.short(result.ran)[:60]}"
+            f"{layout.short(result.ran)[:66]}"
         )
     limits = RTD_LIMITS
     print(f"\ninstall (all steps before build): {summary['install_seconds']:.0f} s")
@@ -704,7 +708,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = parse_config((ROOT / CONFIG_FILE).read_text())
         layout = Layout(args.workdir.resolve())
         for step in plan(config, layout, f"python{config.python}", args.language):
-            print(f"[{step.job}] (cwd {step.cwd}) {step.shown}")
+            where = step.cwd.relative_to(layout.workdir)
+            print(f"[{step.job}] (in {where}) {layout.short(step.shown)}")
         return 0
     return replay(args)
 
