@@ -1,11 +1,18 @@
 """Sphinx configuration of the sphinx-archviz site."""
 
+import sys
+from pathlib import Path
+
+# Local extensions: korean_search makes the search page find Korean words whatever particle
+# follows them.
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
 project = "sphinx-archviz"
 author = "sphinx-archviz developers"
 copyright = "2026, sphinx-archviz developers"
 language = "ko"
 
-extensions = ["sphinx_archviz", "myst_parser"]
+extensions = ["sphinx_archviz", "myst_parser", "korean_search"]
 myst_enable_extensions = ["colon_fence"]
 numfig = True
 exclude_patterns = ["_build", "snippets"]
