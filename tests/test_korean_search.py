@@ -29,8 +29,8 @@ def _load_extension() -> ModuleType:
 
 
 korean_search = _load_extension()
-stem = korean_search.SearchKorean({}).stem
-split = korean_search.SearchKorean({}).split
+language = korean_search.SearchKorean({})
+stem, split = language.stem, language.split
 
 # The first sentences of docs/index.md.
 INDEX_SENTENCE = (
@@ -94,11 +94,11 @@ def test_a_noun_and_the_noun_with_any_particle_stem_alike(noun: str) -> None:
 
 
 def test_words_that_merely_end_like_a_particle_keep_their_last_syllable() -> None:
-    # 이 and 가 follow only a syllable with / without a final consonant; 의 and 도 must leave
-    # two syllables.
-    assert [stem(w) for w in ["이미지", "가지", "사이", "정의", "정도", "속도"]] == [
-        "이미지", "가지", "사이", "정의", "정도", "속도",
-    ]  # fmt: skip
+    # The particle 이 follows only a final consonant (사이, 나이); 나, 의 and 도 must leave two
+    # syllables (하나, 정의, 정도).
+    words = ["사이", "나이", "하나", "정의", "정도", "속도", "이미지"]
+
+    assert [stem(word) for word in words] == words
 
 
 def test_one_syllable_nouns_lose_their_particles() -> None:
@@ -112,19 +112,12 @@ def test_latin_words_use_the_english_stemmer() -> None:
 
 
 def test_text_splits_between_scripts_and_adds_compound_prefixes() -> None:
-    assert split("PyTorch의 합성곱층은 32개") == [
-        "PyTorch",
-        "의",
-        "합성곱층은",
-        "합성",
-        "합성곱",
-        "32",
-        "개",
-    ]
+    words = split("PyTorch의 합성곱층은 32개")
+
+    assert words == ["PyTorch", "의", "합성곱층은", "합성", "합성곱", "32", "개"]
 
 
 def test_particles_alone_are_stopwords() -> None:
-    language = korean_search.SearchKorean({})
     assert not language.word_filter("의")
     assert not language.word_filter("the")
     assert language.word_filter("모델")
@@ -134,13 +127,13 @@ def test_particles_alone_are_stopwords() -> None:
 
 
 def _docs_hangul_words() -> list[str]:
-    text = "\n".join(page.read_text(encoding="utf-8") for page in sorted(DOCS.rglob("*.md")))
+    pages = [page for page in sorted(DOCS.rglob("*.md")) if "_build" not in page.parts]
+    text = "\n".join(page.read_text(encoding="utf-8") for page in pages)
     return sorted(set(korean_search.HANGUL_WORD.findall(text)))
 
 
 @requires_chromium
 def test_javascript_stems_and_splits_like_python(chromium: object) -> None:  # noqa: F811
-    language = korean_search.SearchKorean({})
     words = [*_docs_hangul_words(), "Models", "running", "합성곱층은"]
     assert len(words) > 300
     page = chromium.new_page()
@@ -171,7 +164,7 @@ PAGES = {
            graph
            other
         """,
-    # 모델, 입력 and 합성곱 appear only with something attached.
+    # On these two pages 모델, 입력 and 합성곱 appear only with something attached.
     "cnn.rst": """
         첫째 예제
         =========
