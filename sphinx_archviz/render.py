@@ -1,6 +1,6 @@
 """DOT source → image files with Graphviz's ``dot``. Knows Graphviz, not frameworks.
 
-File names are the hash of everything that decides the image (DOT, format, the ``dot`` program,
+File names are the hash of everything that decides the image (DOT, the ``dot`` program,
 its arguments and its version), so unchanged diagrams keep their files and builds do not churn.
 Each file is rendered under a lock and moved into place whole, so parallel writers never render
 the same file at once and no reader sees half an image.
@@ -45,7 +45,7 @@ def layout_arguments(dot_source: str) -> tuple[str, ...]:
 
 def render(
     dot_source: str,
-    fmt: str,
+    formats: Sequence[str],
     folder: Path,
     *,
     dot: str,
@@ -53,45 +53,59 @@ def render(
     lock_folder: Path,
     layout_timeout: float | None = None,
     on_fallback: Callable[[str], None] = lambda _message: None,
-) -> str:
-    """Render ``dot_source`` into ``folder`` as ``fmt``; the image's file name.
+) -> dict[str, str]:
+    """Render ``dot_source`` into ``folder`` in each of ``formats``; the file name of each.
 
-    A layout that takes longer than ``layout_timeout`` seconds is stopped and redone with a
-    faster engine; ``on_fallback`` hears about it.
+    One layout serves every format (``dot -Tsvg -o… -Tpng -o…``); the format ``"dot"`` is the
+    source itself. A layout that takes longer than ``layout_timeout`` seconds is stopped and
+    redone with a faster engine; ``on_fallback`` hears about it.
     """
     dot_args = (*layout_arguments(dot_source), *dot_args)
     version = graphviz_version(dot)
     digest = hashlib.sha1(
-        "\0".join([dot_source, fmt, dot, *dot_args, version]).encode(), usedforsecurity=False
+        "\0".join([dot_source, dot, *dot_args, version]).encode(), usedforsecurity=False
     ).hexdigest()
-    name = f"archviz-{digest}.{fmt}"
-    target = folder / name
-    if target.is_file():
-        return name
+    names = {fmt: f"archviz-{digest}.{fmt}" for fmt in formats}
+    targets = {fmt: folder / name for fmt, name in names.items()}
+    if all(target.is_file() for target in targets.values()):
+        return names
     try:
-        with _locked(lock_folder / f"{name}.lock"):
-            if target.is_file():
-                return name
-            try:
-                _run_dot(dot_source, fmt, target, dot, dot_args, layout_timeout)
-            except ArchvizError as error:
-                if not _ORTHOGONAL_EDGES.search(dot_source):
-                    raise
-                # Graphviz's right-angled edge router (plot_model's default) crashes on some
-                # big graphs ("Trapezoid-table overflow"); curved edges lay out the same graph.
-                on_fallback(f"{error.message}; drawn with curved instead of right-angled edges")
-                _run_dot(dot_source, fmt, target, dot, (*dot_args, "-Gsplines=true"), None)
-            except subprocess.TimeoutExpired:
-                on_fallback(
-                    f"the layout took longer than {layout_timeout:g} s "
-                    "(archviz_layout_timeout), so it was drawn with the faster sfdp layout"
-                )
-                _run_dot(dot_source, fmt, target, dot, (*FALLBACK_ARGS, *dot_args), None)
+        with _locked(lock_folder / f"archviz-{digest}.lock"):
+            missing = {fmt: path for fmt, path in targets.items() if not path.is_file()}
+            if "dot" in missing:
+                _write_whole(missing.pop("dot"), dot_source.encode())
+            if missing:
+                _lay_out(dot_source, missing, dot, dot_args, layout_timeout, on_fallback)
     except OSError as exc:
         raise ArchvizError(
-            "graphviz", f"could not write {exc.filename or target}: {exc.strerror}"
+            "graphviz", f"could not write {exc.filename or folder}: {exc.strerror}"
         ) from None
-    return name
+    return names
+
+
+def _lay_out(
+    dot_source: str,
+    targets: dict[str, Path],
+    dot: str,
+    dot_args: Sequence[str],
+    layout_timeout: float | None,
+    on_fallback: Callable[[str], None],
+) -> None:
+    try:
+        _run_dot(dot_source, targets, dot, dot_args, layout_timeout)
+    except ArchvizError as error:
+        if not _ORTHOGONAL_EDGES.search(dot_source):
+            raise
+        # Graphviz's right-angled edge router (plot_model's default) crashes on some big
+        # graphs ("Trapezoid-table overflow"); curved edges lay out the same graph.
+        on_fallback(f"{error.message}; drawn with curved instead of right-angled edges")
+        _run_dot(dot_source, targets, dot, (*dot_args, "-Gsplines=true"), None)
+    except subprocess.TimeoutExpired:
+        on_fallback(
+            f"the layout took longer than {layout_timeout:g} s "
+            "(archviz_layout_timeout), so it was drawn with the faster sfdp layout"
+        )
+        _run_dot(dot_source, targets, dot, (*FALLBACK_ARGS, *dot_args), None)
 
 
 @functools.cache
@@ -111,33 +125,74 @@ def graphviz_version(dot: str) -> str:
 
 def _run_dot(
     dot_source: str,
-    fmt: str,
-    target: Path,
+    targets: dict[str, Path],
     dot: str,
     dot_args: Sequence[str],
     timeout: float | None,
 ) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=".tmp-", suffix=f".{fmt}", delete=False
-    ) as partial:
-        partial_path = Path(partial.name)
+    """One ``dot`` run writing every target; each file appears whole or not at all."""
+    partials = {fmt: _partial_file(target) for fmt, target in targets.items()}
+    outputs = [arg for fmt, path in partials.items() for arg in (f"-T{fmt}", f"-o{path}")]
     try:
         result = subprocess.run(
-            [dot, *dot_args, f"-T{fmt}", f"-o{partial_path}"],
+            [dot, *dot_args, *outputs],
             input=dot_source.encode(),
             capture_output=True,
             check=False,
             timeout=timeout,
         )
-        if result.returncode != 0 or partial_path.stat().st_size == 0:
+        if result.returncode != 0 or any(path.stat().st_size == 0 for path in partials.values()):
             message = " ".join(result.stderr.decode(errors="replace").split())
             raise ArchvizError(
                 "graphviz", f"dot failed: {message or f'exit code {result.returncode}'}"
             )
-        partial_path.replace(target)
+        if "svg" in partials:
+            svg = partials["svg"]
+            svg.write_text(undo_svg_dpi(svg.read_text(encoding="utf-8")), encoding="utf-8")
+        for fmt, path in partials.items():
+            path.replace(targets[fmt])
     finally:
-        partial_path.unlink(missing_ok=True)
+        for path in partials.values():
+            path.unlink(missing_ok=True)
+
+
+_SVG_SIZE = re.compile(
+    r'<svg width="(?P<width>[\d.]+)pt" height="(?P<height>[\d.]+)pt"\s+'
+    r'viewBox="[\d.]+ [\d.]+ (?P<box_width>[\d.]+) (?P<box_height>[\d.]+)"'
+)
+_SVG_SCALE = re.compile(r'(<g id="graph0" class="graph" transform=")scale\([\d.]+ [\d.]+\)')
+
+
+def undo_svg_dpi(svg: str) -> str:
+    """Graphviz 2.43 scales an SVG's size and content by ``dpi`` (Keras asks for 200) but not its
+    viewBox, so browsers show only the top-left corner; draw it at 72 dpi, as SVG means."""
+    size = _SVG_SIZE.search(svg)
+    if size is None or float(size["width"]) <= float(size["box_width"]) + 1:
+        return svg
+    svg = _SVG_SIZE.sub(
+        f'<svg width="{size["box_width"]}pt" height="{size["box_height"]}pt"\n'
+        f' viewBox="0.00 0.00 {size["box_width"]} {size["box_height"]}"',
+        svg,
+        count=1,
+    )
+    return _SVG_SCALE.sub(r"\1scale(1 1)", svg, count=1)
+
+
+def _partial_file(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        dir=target.parent, prefix=".tmp-", suffix=target.suffix, delete=False
+    ) as partial:
+        return Path(partial.name)
+
+
+def _write_whole(target: Path, content: bytes) -> None:
+    partial = _partial_file(target)
+    try:
+        partial.write_bytes(content)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
