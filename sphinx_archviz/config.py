@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 OUTPUT_FORMATS = ("svg", "png")
 DEVICES = ("meta", "cpu")
 RANKDIRS = ("TB", "LR", "BT", "RL")
+DOWNLOAD_FORMATS = ("svg", "png", "dot")
 
 
 def _one_of(choices: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
@@ -66,6 +67,10 @@ def _strings(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
 
 
+def _download_formats(value: Any) -> bool:
+    return _strings(value) and set(value) <= set(DOWNLOAD_FORMATS)
+
+
 @dataclass(frozen=True)
 class ConfigValue:
     name: str
@@ -84,6 +89,23 @@ CONFIG_VALUES = (
         (str,),
         "Image format of diagrams in HTML output: 'svg' or 'png'.",
         _one_of(OUTPUT_FORMATS),
+    ),
+    ConfigValue(
+        "archviz_downloads",
+        list(DOWNLOAD_FORMATS),
+        (list, tuple),
+        "Download links under each HTML diagram: any of 'svg', 'png' and 'dot' (the Graphviz "
+        "source); [] for none. PNG files cost Graphviz time on a cold build.",
+        (_download_formats, "a list of 'svg', 'png' and 'dot'"),
+        rebuild="html",
+    ),
+    ConfigValue(
+        "archviz_interactive",
+        True,
+        (bool,),
+        "Let readers zoom, pan, search and open HTML diagrams full screen (a small script on "
+        "pages with diagrams); False shows plain images.",
+        rebuild="html",
     ),
     ConfigValue(
         "archviz_sys_path",

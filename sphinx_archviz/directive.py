@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import posixpath
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from sphinx_archviz.capture.detect import detect_framework
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
+from sphinx_archviz.html import ClassLinker, diagram_html
 from sphinx_archviz.options import (
     parse_choice,
     parse_depth,
@@ -32,6 +32,8 @@ from sphinx_archviz.request import FRAMEWORKS, VIEWS, CaptureRequest
 from sphinx_archviz.summary import summary_table
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sphinx.application import Sphinx
     from sphinx.config import Config
     from sphinx.util.typing import OptionSpec
@@ -217,15 +219,17 @@ def resolve_sys_path(app: Sphinx, config: Config) -> None:
 # Visitors ---------------------------------------------------------------------------------------
 
 
-def render_image(
-    translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator, node: archviz, fmt: str
-) -> str:
-    """Render the node's diagram for this builder; the image's path relative to the page."""
+def render_files(
+    translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator,
+    node: archviz,
+    formats: Sequence[str],
+) -> dict[str, str]:
+    """Render the node's diagram in each format; the file name of each, in the image folder."""
     builder = translator.builder
     started = time.perf_counter()
-    name = render(
+    names = render(
         node["dot"],
-        fmt,
+        formats,
         Path(builder.outdir, builder.imagedir),
         dot=builder.config.archviz_dot,
         dot_args=builder.config.archviz_dot_args,
@@ -240,24 +244,42 @@ def render_image(
         node["reference"],
         node.source,
         node.line,
-        name,
+        names[formats[0]],
         time.perf_counter() - started,
         node["dot"].count("->"),
     )
-    return posixpath.join(builder.imgpath, name)
+    return names
+
+
+def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz, fmt: str) -> str:
+    """Render the node's diagram for this builder; the image's path relative to the page."""
+    return posixpath.join(translator.builder.imgpath, render_files(translator, node, [fmt])[fmt])
 
 
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
+    config = self.builder.config
+    shown = node["format"]
+    downloads = list(dict.fromkeys(config.archviz_downloads))
     try:
-        source = render_image(self, node, node["format"])
+        names = render_files(self, node, [shown, *(fmt for fmt in downloads if fmt != shown)])
     except ArchvizError as error:
         show_unavailable(self, error, node)
         raise nodes.SkipNode from None
-    classes = " ".join(["archviz", f"align-{node.get('align', 'center')}", *node["classes"]])
-    style = f' style="width: {html.escape(node["width"])}"' if "width" in node else ""
     self.body.append(
-        f'<div class="{classes}"><img src="{html.escape(source)}" '
-        f'alt="{html.escape(node["alt"])}"{style} /></div>\n'
+        diagram_html(
+            names=names,
+            reference=node["reference"],
+            image_folder=Path(self.builder.outdir, self.builder.imagedir),
+            image_uri=self.builder.imgpath,
+            shown=shown,
+            alt=node["alt"],
+            classes=[f"align-{node.get('align', 'center')}", *node["classes"]],
+            width=node.get("width"),
+            interactive=config.archviz_interactive,
+            downloads=downloads,
+            language=config.language,
+            class_uri=ClassLinker(self.builder, self.builder.current_docname),
+        )
     )
     raise nodes.SkipNode
 

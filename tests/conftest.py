@@ -19,6 +19,7 @@ TESTS = Path(__file__).parent
 MODELS = TESTS / "models"
 #: The documentation's models (the seed's CNN, its Keras CNN and small examples).
 DOCS = TESTS.parent / "docs"
+DIAGRAM_KEY = re.compile(r'data-archviz="(archviz-[0-9a-f]+)"')
 WARNING_LINE = re.compile(r"^(?P<path>\S+?):(?P<line>\d+): WARNING: (?P<text>.*)$", re.MULTILINE)
 
 requires_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
@@ -33,6 +34,12 @@ def rootdir() -> Path:
 def _stop_workers_at_end() -> None:
     yield
     stop_all()
+
+
+def diagram_files(outdir: Path, page: str = "index", suffix: str = ".svg") -> list[Path]:
+    """The image files of a built page's diagrams, in page order."""
+    html = (outdir / f"{page}.html").read_text(encoding="utf-8")
+    return [outdir / "_images" / f"{key}{suffix}" for key in DIAGRAM_KEY.findall(html)]
 
 
 def write_site(srcdir: Path, pages: dict[str, str], conf: str = "") -> Path:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from sphinx_archviz.directive import archviz
-from tests.conftest import BuildProject, requires_dot
+from tests.conftest import BuildProject, diagram_files, requires_dot
 
 pytestmark = requires_dot
 
@@ -26,7 +26,7 @@ def dots(built, docname: str = "index") -> list[str]:
     return [node["dot"] for node in built.app.env.get_doctree(docname).findall(archviz)]
 
 
-def test_alt_align_width_and_class_reach_the_img(build_project: BuildProject) -> None:
+def test_alt_align_width_and_class_reach_the_inline_svg(build_project: BuildProject) -> None:
     built = build_project(
         {
             "index.rst": CNN + "   :alt: The seed's CNN\n   :align: left\n   :width: 60%\n"
@@ -35,19 +35,27 @@ def test_alt_align_width_and_class_reach_the_img(build_project: BuildProject) ->
     )
     assert built.warnings == ""
     html = built.html()
-    assert '<div class="archviz align-left wide dark-safe"><img src="_images/archviz-' in html
-    assert 'alt="The seed&#x27;s CNN" style="width: 60%" />' in html
+    assert (
+        '<div class="archviz archviz-svg align-left wide dark-safe" data-archviz="archviz-' in html
+    )
+    assert (
+        '<svg class="archviz-graph" role="img" aria-label="The seed&#x27;s CNN" style="width: 60%"'
+        in html
+    )
 
 
 def test_default_alt_names_the_reference(build_project: BuildProject) -> None:
     built = build_project({"index.rst": CNN})
-    assert 'alt="Architecture diagram of models:CNNModel"' in built.html()
+    assert 'aria-label="Architecture diagram of models:CNNModel"' in built.html()
 
 
 def test_format_png_writes_a_png(build_project: BuildProject) -> None:
-    built = build_project({"index.rst": CNN + "   :format: png\n"})
+    built = build_project({"index.rst": CNN + "   :format: png\n"}, conf="archviz_downloads = []")
     [png] = built.images(".png")
     assert png.read_bytes().startswith(b"\x89PNG\r\n")
+    assert f'<img src="_images/{png.name}" alt="Architecture diagram of models:CNNModel" />' in (
+        built.html()
+    )
     assert f'src="_images/{png.name}"' in built.html()
     assert built.images(".svg") == []
 
@@ -193,8 +201,7 @@ def test_sys_path_config_is_relative_to_conf_dir(build_project: BuildProject, tm
 
 
 def _in_page_order(built) -> list[Path]:
-    names = re.findall(r'src="_images/(archviz-[0-9a-f]+\.svg)"', built.html())
-    return [built.outdir / "_images" / name for name in names]
+    return diagram_files(built.outdir)
 
 
 def test_invalid_config_values_warn_and_fall_back_to_defaults(

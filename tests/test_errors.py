@@ -170,6 +170,22 @@ CASES = {
         "option",
         ":timeout: 'soon' is not a positive number of seconds",
     ),
+    "unknown view": Case(
+        ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n   :view: layers",
+        "option",
+        ":view: 'layers' is not one of autograd, modules",
+    ),
+    "depth below 1": Case(
+        ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n   :view: modules\n"
+        "   :depth: 0",
+        "option",
+        ":depth: '0' is not a whole number of levels (1 or more)",
+    ),
+    "modules view: forward pass fails": Case(
+        ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 28, 28\n   :view: modules",
+        "forward",
+        "running the model on input (1, 1, 28, 28) float32 raised RuntimeError",
+    ),
 }
 
 
@@ -227,7 +243,7 @@ def test_every_warning_is_one_of_the_cases_and_each_gets_a_placeholder(bad_build
 def test_the_good_diagrams_between_the_bad_ones_render(bad_build) -> None:
     built, _ = bad_build
     html = built.html()
-    assert html.count('<div class="archviz align-center"><img src="_images/archviz-') == len(CASES)
+    assert html.count('<div class="archviz archviz-svg align-center" data-archviz=') == len(CASES)
     assert len(built.images()) == 1  # the same good diagram each time: one file
     assert "_static/archviz.css" in html
 

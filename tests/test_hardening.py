@@ -108,7 +108,9 @@ def test_the_same_diagram_on_many_pages_with_j2_is_rendered_once(tmp_path: Path)
     result = sphinx_build(site, "-j", "2")
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
-    assert len(list((site / "_build" / "_images").glob("archviz-*"))) == 1
+    files = list((site / "_build" / "_images").glob("archviz-*"))
+    assert len({path.stem for path in files}) == 1
+    assert sorted(path.suffix for path in files) == [".dot", ".png", ".svg"]
     assert not list((site / "_build" / "_images").glob(".tmp-*"))
 
 

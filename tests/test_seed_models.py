@@ -4,7 +4,6 @@ graphs as the seed's own scripts run the plain way."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.directive import archviz
-from tests.conftest import DOCS, requires_dot
+from tests.conftest import DOCS, diagram_files, requires_dot
 
 SEED_SCRIPTS = Path(__file__).parent.parent / "benchmarks" / "seed"
 
@@ -77,9 +76,8 @@ def test_keras_model_matches_plot_model(seed_site: SphinxTestApp, tmp_path: Path
 
 
 def page_svg(app: SphinxTestApp, page: str) -> str:
-    html = (Path(app.outdir) / f"{page}.html").read_text()
-    [name] = re.findall(r'src="_images/(archviz-[0-9a-f]+\.svg)"', html)
-    return (Path(app.outdir) / "_images" / name).read_text()
+    [svg] = diagram_files(Path(app.outdir), page)
+    return svg.read_text()
 
 
 def test_svg_shows_parameter_names_and_layer_shapes(seed_site: SphinxTestApp) -> None:
@@ -102,4 +100,5 @@ def test_caption_and_name_make_a_numbered_figure(seed_site: SphinxTestApp) -> No
 def test_both_myst_fences_render(seed_site: SphinxTestApp) -> None:
     for page in ("wide_resnet", "keras_cnn"):
         html = (Path(seed_site.outdir) / f"{page}.html").read_text()
-        assert '<div class="archviz align-center"><img src="_images/archviz-' in html
+        assert '<div class="archviz archviz-svg align-center" data-archviz="archviz-' in html
+        assert '<svg class="archviz-graph" role="img"' in html

@@ -1,0 +1,215 @@
+"""A diagram in an HTML page: the SVG inlined so the page's styles (dark mode) and script (zoom,
+search) reach it, node links resolved to the site's class documentation, download links.
+
+Without JavaScript the inline SVG is still a plain, complete image that fits the column.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.errors import NoUri
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sphinx.builders import Builder
+
+#: Words of the controls, by the site's ``language`` (English otherwise).
+LABELS = {
+    "en": {
+        "toolbar": "Diagram controls",
+        "zoom-in": "Zoom in",
+        "zoom-out": "Zoom out",
+        "reset": "Fit",
+        "fullscreen": "Full screen",
+        "search": "Find a node",
+        "download": "Download",
+        "dot": "Graphviz source",
+    },
+    "ko": {
+        "toolbar": "그림 조작",
+        "zoom-in": "확대",
+        "zoom-out": "축소",
+        "reset": "맞춤",
+        "fullscreen": "전체 화면",
+        "search": "노드 찾기",
+        "download": "내려받기",
+        "dot": "Graphviz 소스",
+    },
+}
+#: Button faces; the words above are their accessible names and tooltips.
+BUTTONS = {"zoom-in": "+", "zoom-out": "−", "reset": "⤢", "fullscreen": "⛶"}
+KEYS = {"zoom-in": "+", "zoom-out": "-", "reset": "0", "fullscreen": "F"}
+
+#: Where a capture wants a node to link to its class's documentation (``URL`` in the DOT).
+CLASS_LINK_SCHEME = "archviz-class:"
+
+_PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->\n?", re.DOTALL)
+_TITLE = re.compile(r"<title>[^<]*</title>\n?")
+_ID = re.compile(r'\bid="([^"]*)"')
+_ID_REFERENCE = re.compile(r'url\(#([^)"]*)\)|href="#([^"]*)"')
+_SVG_START = re.compile(r"<svg\b([^>]*)>")
+_CLASS_LINK = re.compile(rf'xlink:href="{CLASS_LINK_SCHEME}([^"]*)"')
+
+
+def labels(language: str | None) -> dict[str, str]:
+    return LABELS.get((language or "en").split("_")[0], LABELS["en"])
+
+
+def diagram_html(
+    *,
+    names: dict[str, str],
+    reference: str,
+    image_folder: Path,
+    image_uri: str,
+    shown: str,
+    alt: str,
+    classes: list[str],
+    width: str | None,
+    interactive: bool,
+    downloads: list[str],
+    language: str | None,
+    class_uri: ClassLinker,
+) -> str:
+    """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``."""
+    words = labels(language)
+    key = Path(names[shown]).stem
+    style = f' style="width: {html.escape(width)}"' if width else ""
+    if shown == "svg":
+        svg = (image_folder / names["svg"]).read_text(encoding="utf-8")
+        picture = inline_svg(svg, key, alt, class_uri, style)
+    else:
+        source = html.escape(posixpath.join(image_uri, names[shown]))
+        picture = f'<img src="{source}" alt="{html.escape(alt)}"{style} />'
+    parts = [
+        f'<div class="{" ".join(["archviz", f"archviz-{shown}", *classes])}" '
+        f'data-archviz="{key}">\n'
+    ]
+    if interactive:
+        parts.append(_toolbar(words))
+    parts.append(f'<div class="archviz-viewport" tabindex="0">{picture}</div>\n')
+    if downloads:
+        parts.append(_download_links(names, downloads, image_uri, reference, words))
+    parts.append("</div>\n")
+    return "".join(parts)
+
+
+def _toolbar(words: dict[str, str]) -> str:
+    # ``hidden`` until the script runs: without JavaScript there are no dead buttons.
+    buttons = "".join(
+        f'<button type="button" data-archviz-action="{action}" '
+        f'aria-label="{words[action]}" title="{words[action]} ({KEYS[action]})">{face}</button>'
+        for action, face in BUTTONS.items()
+    )
+    search = (
+        f'<input type="search" class="archviz-search" placeholder="{words["search"]}" '
+        f'aria-label="{words["search"]}" /><span class="archviz-matches" aria-live="polite">'
+        "</span>"
+    )
+    return (
+        f'<div class="archviz-toolbar" role="toolbar" aria-label="{words["toolbar"]}" hidden>'
+        f"{buttons}{search}</div>\n"
+    )
+
+
+def _download_links(
+    names: dict[str, str], formats: list[str], image_uri: str, reference: str, words: dict[str, str]
+) -> str:
+    # Saved under the model's name (models:CNNModel → CNNModel.svg), not the content hash.
+    stem = html.escape(re.sub(r"[^\w.-]+", "_", reference.rpartition(":")[2]))
+    links = " · ".join(
+        f'<a class="archviz-download" href="{html.escape(posixpath.join(image_uri, names[fmt]))}"'
+        f' download="{stem}.{fmt}"'
+        + (f' title="{words["dot"]}"' if fmt == "dot" else "")
+        + f">{fmt.upper()}</a>"
+        for fmt in formats
+    )
+    return f'<p class="archviz-downloads">{words["download"]}: {links}</p>\n'
+
+
+def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str = "") -> str:
+    """Graphviz's SVG file as an element of the page.
+
+    Ids get the diagram's key as prefix (several diagrams share a page), the node titles
+    Graphviz writes (internal node names) go, and class links become links to the site's
+    documentation of that class, or no link at all.
+    """
+    svg = _PROLOG.sub("", svg)
+    svg = _TITLE.sub("", svg)
+    svg = _ID.sub(lambda match: f'id="{key}-{match[1]}"', svg)
+    svg = _ID_REFERENCE.sub(
+        lambda match: (
+            f"url(#{key}-{match[1]})" if match[1] is not None else f'href="#{key}-{match[2]}"'
+        ),
+        svg,
+    )
+    svg = _CLASS_LINK.sub(lambda match: _link_attribute(class_uri(match[1])), svg)
+    return _SVG_START.sub(
+        lambda match: (
+            f'<svg class="archviz-graph" role="img" aria-label="{html.escape(alt)}"{style}'
+            f"{match[1]}>"
+        ),
+        svg.strip(),
+        count=1,
+    )
+
+
+def _link_attribute(uri: str | None) -> str:
+    return f'xlink:href="{html.escape(uri)}"' if uri else ""
+
+
+class ClassLinker:
+    """Finds the documentation of a Python class for one page: this site's own (autodoc,
+    ``py:class``) or an intersphinx inventory's; None when nothing documents it."""
+
+    def __init__(self, builder: Builder, docname: str) -> None:
+        self.builder = builder
+        self.docname = docname
+        self.found: dict[str, str | None] = {}
+
+    def __call__(self, qualified_name: str) -> str | None:
+        if qualified_name not in self.found:
+            self.found[qualified_name] = next(
+                filter(None, map(self._resolve, public_names(qualified_name))), None
+            )
+        return self.found[qualified_name]
+
+    def _resolve(self, target: str) -> str | None:
+        env = self.builder.env
+        reference = addnodes.pending_xref(
+            "", refdomain="py", reftype="class", reftarget=target, refexplicit=False
+        )
+        content = nodes.literal(target, target)
+        resolved = env.get_domain("py").resolve_xref(
+            env, self.docname, self.builder, "class", target, reference, content
+        )
+        if resolved is None:
+            try:
+                resolved = env.events.emit_firstresult(
+                    "missing-reference", env, reference, content, allowed_exceptions=(NoUri,)
+                )
+            except NoUri:
+                return None
+        if resolved is None or "refuri" not in resolved:
+            return None
+        return resolved["refuri"]
+
+
+def public_names(qualified_name: str) -> Iterator[str]:
+    """The names a class may be documented under, most specific first:
+    ``torch.nn.modules.conv.Conv2d`` → …, ``torch.nn.modules.Conv2d``, ``torch.nn.Conv2d``;
+    ``keras.src.layers.convolutional.conv2d.Conv2D`` → …, ``keras.layers.Conv2D``."""
+    module, _, name = qualified_name.rpartition(".")
+    yield qualified_name
+    parts = [part for part in module.split(".") if part != "src" and not part.startswith("_")]
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join([*parts[:end], name])
+        if candidate != qualified_name:
+            yield candidate
