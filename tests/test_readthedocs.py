@@ -154,6 +154,11 @@ def test_replay_runs_user_jobs_as_shell_lines_with_the_venv_first_on_path(tmp_pa
             "pre_biuld",
         ),
         ("version: 2\nbuild: {os: x, tools: {python: '3'}}\nmkdocs: {}\n", "mkdocs"),
+        (
+            "version: 2\nbuild: {os: x, tools: {python: '3'}, jobs: {system_dependencies: [ls]}}\n"
+            "sphinx: {configuration: c}\n",
+            "system_dependencies",
+        ),
     ],
 )
 def test_replay_rejects_configs_it_cannot_replay(text: str, message: str) -> None:

@@ -56,7 +56,9 @@ class Limits:
 
 RTD_LIMITS = Limits()
 
-# The user-defined jobs, in the order Read the Docs runs them around its pre-defined jobs.
+# Read the Docs' build jobs in the order it runs them. For the pre-defined ones it runs its own
+# commands (system_dependencies, create_environment, install, build) unless the config gives
+# its own; the others run only the config's commands.
 JOB_ORDER = (
     "post_checkout",
     "pre_system_dependencies",
@@ -72,7 +74,6 @@ JOB_ORDER = (
     "build",
     "post_build",
 )
-PREDEFINED_JOBS = ("system_dependencies", "create_environment", "install", "build")
 # A program that shows an apt package works, beyond dpkg saying it is installed.
 APT_PROGRAMS = {"graphviz": ("dot", "-V")}
 # Distributions only a CUDA build of torch pulls in; PyTorch's CPU wheels need none of them.
@@ -129,8 +130,8 @@ def parse_config(text: str) -> RtdConfig:
         raise ConfigError("build.os and build.tools.python are required")
     jobs: dict[str, tuple[str, ...]] = {}
     for name, commands in _mapping(build, "jobs", where="build.").items():
-        if name not in JOB_ORDER:
-            raise ConfigError(f"build.jobs.{name} is not a build job")
+        if name not in JOB_ORDER or name == "system_dependencies":
+            raise ConfigError(f"build.jobs.{name} is not a job the config can set")
         if name == "build":
             if not isinstance(commands, dict) or set(commands) - {"html"}:
                 raise ConfigError("build.jobs.build: only an html list is replayed")
@@ -499,6 +500,9 @@ TORCH_BUILD = (
 def replay(args: argparse.Namespace) -> int:
     layout = Layout(args.workdir.resolve())
     if layout.workdir.exists():
+        if any(layout.workdir.iterdir()) and not layout.logs.is_dir():
+            print(f"{layout.workdir} is not empty and not an earlier replay's: not deleting it")
+            return 2
         shutil.rmtree(layout.workdir)
     layout.logs.mkdir(parents=True)
     started = time.perf_counter()
@@ -631,7 +635,8 @@ def _check_limits(report: Report, summary: dict[str, Any]) -> None:
             f"build took {summary['total_seconds']:.0f} s > {limits.seconds:.0f} s"
         )
     if summary["peak_rss_bytes"] > limits.memory_bytes:
-        report.failures.append(f"peak memory {summary['peak_rss_bytes'] / GB:.2f} GB > 7 GB")
+        peak, limit = summary["peak_rss_bytes"] / GB, limits.memory_bytes / GB
+        report.failures.append(f"peak memory {peak:.2f} GB > {limit:.0f} GB")
     venv = summary.get("venv_bytes", 0)
     if substituted:
         # Read the Docs' CPU torch brings none of the CUDA-only packages; torch's own CUDA
@@ -645,7 +650,8 @@ def _check_limits(report: Report, summary: dict[str, Any]) -> None:
         report.failures.append(f"torch is a CUDA build ({torch}): the CPU index step did not hold")
     build_log = next((r.log for r in report.results if r.step.job == "build"), None)
     if build_log is not None:
-        warnings = [line for line in build_log.read_text().splitlines() if "WARNING" in line]
+        lines = build_log.read_text().splitlines()
+        warnings = [line for line in lines if re.search(r"(^|: )WARNING: ", line)]
         summary["sphinx_warnings"] = warnings
         if warnings:
             report.failures.append(f"{len(warnings)} Sphinx warning(s): see {build_log}")
