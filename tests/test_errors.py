@@ -176,8 +176,7 @@ CASES = {
         ":view: 'layers' is not one of autograd, modules",
     ),
     "depth below 1": Case(
-        ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n   :view: modules\n"
-        "   :depth: 0",
+        ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n   :view: modules\n   :depth: 0",
         "option",
         ":depth: '0' is not a whole number of levels (1 or more)",
     ),

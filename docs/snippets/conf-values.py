@@ -6,6 +6,8 @@ archviz_sys_path = ["."]  # 모델 모듈을 찾을 폴더 (conf.py 기준 상�
 archviz_dot = "dot"  # Graphviz dot 프로그램의 이름 또는 경로
 archviz_dot_args = []  # dot을 실행할 때마다 덧붙일 인자, 예: ["-Gdpi=96"]
 archviz_rankdir = "TB"  # 기본 방향: "TB", "LR", "BT", "RL"
+archviz_view = "autograd"  # 기본 그림: "autograd"(시드와 같은 그림) 또는 "modules"(모듈 보기)
+archviz_depth = 2  # 모듈 보기에서 그릴 모듈의 단계 수
 archviz_device = "meta"  # PyTorch 모델을 만들고 실행할 장치: "meta" 또는 "cpu"
 archviz_cache = True  # 입력이 그대로인 그림은 다시 그리지 않음
 archviz_timeout = 120  # 다이어그램 하나의 캡처 제한 시간(초)

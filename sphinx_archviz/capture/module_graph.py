@@ -366,8 +366,9 @@ def _params_text(trainable: int, non_trainable: int) -> str:
 def _label(node: _Node, cluster: bool = False) -> str:
     name = html.escape(node.name)
     if cluster:
-        repeat = f" <B>× {node.repeat}</B>" if node.repeat > 1 else ""
-        return f"<<B>{name}</B> {html.escape(node.type_name)}{repeat}>"
+        # No-break spaces: SVG viewers drop a text element's leading plain space.
+        repeat = f"&#160;<B>× {node.repeat}</B>" if node.repeat > 1 else ""
+        return f"<<B>{name}</B>&#160;{html.escape(node.type_name)}{repeat}>"
     if node.kind == "input":
         return f"<<B>{name}</B><BR/>{style.muted(format_shapes(node.output_shapes))}>"
     if node.kind == "output":

@@ -133,7 +133,7 @@ class _Recorder:
     @contextlib.contextmanager
     def recording(self) -> Iterator[None]:
         pre = module_hooks.register_module_forward_pre_hook(self._before_module)
-        post = module_hooks.register_module_forward_hook(self._after_module)
+        post = module_hooks.register_module_forward_hook(self._after_module, with_kwargs=True)
         try:
             with _FunctionRecorder(self):
                 yield
@@ -169,9 +169,15 @@ class _Recorder:
             call.name = type(module).__name__
         self._stack.append([call.index, False, bool(module._modules)])
 
-    def _after_module(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+    def _after_module(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> None:
         index, called_a_module, _ = self._stack.pop()
         call = self.trace.calls[index]
+        # Global pre-hooks do not see keyword arguments; a leaf has not changed their producers.
+        keyword_tensors = list(_tensors_in(kwargs))
+        call.sources += self._sources(keyword_tensors)
+        call.input_shapes += [_shape(tensor) for tensor in keyword_tensors]
         outputs = list(_tensors_in(output))
         call.output_shapes = [_shape(tensor) for tensor in outputs]
         if not called_a_module:  # a leaf: what it returns comes from it, not from its insides
