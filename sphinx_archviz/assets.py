@@ -1,5 +1,6 @@
-"""The HTML builder's static files, added only to pages that have a diagram: archviz.css, and
-archviz.js when diagrams are interactive."""
+"""The HTML builder's static files, added only to pages that have a diagram: archviz.css, the
+diagrams' light and dark colours (archviz-colours.css, written from style.py), and archviz.js
+when diagrams are interactive."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_archviz.directive import UNAVAILABLE_CLASS, archviz
+from sphinx_archviz.style import colours_css
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -17,10 +19,18 @@ if TYPE_CHECKING:
 STATIC_DIR = Path(__file__).parent / "static"
 CSS_FILE = "archviz.css"
 JS_FILE = "archviz.js"
+COLOURS_FILE = "archviz-colours.css"
 
 
 def add_static_path(_app: Sphinx, sphinx_config: Config) -> None:
     sphinx_config.html_static_path.append(str(STATIC_DIR))
+
+
+def write_colours(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        static = Path(app.outdir, "_static")
+        static.mkdir(parents=True, exist_ok=True)
+        (static / COLOURS_FILE).write_text(colours_css(), encoding="utf-8")
 
 
 def add_assets_to_pages_with_diagrams(
@@ -33,6 +43,7 @@ def add_assets_to_pages_with_diagrams(
     if doctree is None or not any(doctree.findall(_is_diagram_or_placeholder)):
         return
     app.add_css_file(CSS_FILE)
+    app.add_css_file(COLOURS_FILE)
     if app.config.archviz_interactive and any(doctree.findall(archviz)):
         app.add_js_file(JS_FILE, loading_method="defer")
 
@@ -45,4 +56,5 @@ def _is_diagram_or_placeholder(node: nodes.Node) -> bool:
 
 def setup_assets(app: Sphinx) -> None:
     app.connect("config-inited", add_static_path)
+    app.connect("builder-inited", write_colours)
     app.connect("html-page-context", add_assets_to_pages_with_diagrams)

@@ -162,7 +162,7 @@ def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str 
 
 
 def _link_attribute(uri: str | None) -> str:
-    return f'xlink:href="{html.escape(uri)}"' if uri else ""
+    return f'href="{html.escape(uri)}"' if uri else ""
 
 
 class ClassLinker:

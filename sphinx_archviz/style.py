@@ -1,8 +1,10 @@
-"""The modules view's visual language, shared by PyTorch and Keras: one family per kind of layer,
-each with a fill colour and a node shape, and one font. The only place that names a colour.
+"""The diagrams' visual language, shared by PyTorch and Keras: one family per kind of layer,
+each with a fill colour for light and for dark pages and a node shape, and one font. The only
+place that names a colour of a diagram.
 
-Every node carries ``class="archviz-<family>"`` (Graphviz writes it into the SVG), so a page's
-CSS can restyle the families, for instance in dark mode.
+Every node carries ``class="archviz-<family>"`` (Graphviz writes it into the SVG), and
+:func:`colours_css` turns the table into the stylesheet that recolours inline SVGs when the page
+switches to dark mode; the colours torchviz and plot_model write are mapped there too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 class Family:
     name: str
     fill: str
+    #: The fill on a dark page: the same hue, dark enough for light text.
+    dark_fill: str
     shape: str = "box"
     style: str = "rounded,filled"
 
@@ -31,18 +35,18 @@ MUTED_TEXT = "#555555"
 FAMILIES = {
     family.name: family
     for family in (
-        Family("io", "#e8e8e8", "ellipse", "filled"),
-        Family("conv", "#cfe2f3"),
-        Family("linear", "#d9ead3"),
-        Family("norm", "#fff2cc"),
-        Family("activation", "#fce5cd"),
-        Family("pool", "#d0e0e3"),
-        Family("dropout", "#eeeeee"),
-        Family("attention", "#ead1dc"),
-        Family("recurrent", "#d9d2e9"),
-        Family("op", "#ffffff", "box", "rounded,filled,dashed"),
-        Family("container", "#f3f3f3"),
-        Family("other", "#ffffff"),
+        Family("io", "#e8e8e8", "#3a3f46", "ellipse", "filled"),
+        Family("conv", "#cfe2f3", "#1d3a55"),
+        Family("linear", "#d9ead3", "#24432a"),
+        Family("norm", "#fff2cc", "#4a3f12"),
+        Family("activation", "#fce5cd", "#4d3015"),
+        Family("pool", "#d0e0e3", "#1f4047"),
+        Family("dropout", "#eeeeee", "#33383f"),
+        Family("attention", "#ead1dc", "#4a2436"),
+        Family("recurrent", "#d9d2e9", "#352b52"),
+        Family("op", "#ffffff", "#22272e", "box", "rounded,filled,dashed"),
+        Family("container", "#f3f3f3", "#2b3038"),
+        Family("other", "#ffffff", "#22272e"),
     )
 }
 
@@ -142,3 +146,81 @@ def cluster_attributes() -> dict[str, str]:
 def muted(text: str) -> str:
     """An HTML-label fragment in the secondary text colour and a smaller size."""
     return f'<FONT POINT-SIZE="{FONT_SIZE - 2}" COLOR="{MUTED_TEXT}">{text}</FONT>'
+
+
+#: Lines and text: (light, dark). Light values are what the DOT says; dark ones replace them.
+DARK_COLOURS = {
+    EDGE_COLOUR: "#9da7b3",
+    EDGE_FONT_COLOUR: "#adbac7",
+    BORDER_COLOUR: "#8b949e",
+    CLUSTER_FILL: "#1c2128",
+    CLUSTER_BORDER: "#444c56",
+    MUTED_TEXT: "#adbac7",
+}
+#: Fills the autograd view (torchviz: operation, parameter, output, saved tensor) and Keras'
+#: plot_model (cells, heading) write, with their dark counterparts.
+FRAMEWORK_FILLS = {
+    "lightgrey": "#373e47",
+    "lightblue": "#1b4b66",
+    "#caff70": "#2e4a12",
+    "orange": "#7a4100",
+    "white": "#22272e",
+    "black": "#30363d",
+}
+INK = ("#1f2328", "#e6edf3")
+LINE = ("#1f2328", "#b1bac4")
+
+_SHAPES = ":is(path, polygon, ellipse)"
+#: The page states in which diagrams are drawn dark: pydata-sphinx-theme and sphinx-book-theme
+#: set data-theme on <html> (from prefers-color-scheme on auto), Furo on <body>.
+_DARK_SCOPES = 'html[data-theme="dark"] div.archviz, body[data-theme="dark"] div.archviz'
+_AUTO_DARK_SCOPE = 'body[data-theme="auto"] div.archviz'
+
+
+def colours_css() -> str:
+    """The stylesheet that gives inline SVG diagrams their light and dark colours."""
+    fills = {
+        **{
+            f"fill-{index}": (light, dark)
+            for index, (light, dark) in enumerate(FRAMEWORK_FILLS.items())
+        },
+        **{f"family-{name}": (family.fill, family.dark_fill) for name, family in FAMILIES.items()},
+        **{f"colour-{index}": pair for index, pair in enumerate(DARK_COLOURS.items())},
+        "ink": INK,
+        "line": LINE,
+    }
+    rules = [
+        "/* Generated from sphinx_archviz/style.py. */",
+        _block("div.archviz", {name: light for name, (light, _) in fills.items()}),
+        _block(_DARK_SCOPES, {name: dark for name, (_, dark) in fills.items()}),
+        "@media (prefers-color-scheme: dark) {",
+        _block(_AUTO_DARK_SCOPE, {name: dark for name, (_, dark) in fills.items()}),
+        "}",
+        'svg.archviz-graph text:not([fill]), svg.archviz-graph text[fill="black"] '
+        "{ fill: var(--archviz-ink); }",
+        "svg.archviz-graph g.edge path { stroke: var(--archviz-line); }",
+        "svg.archviz-graph g.edge polygon "
+        "{ fill: var(--archviz-line); stroke: var(--archviz-line); }",
+        'svg.archviz-graph :is(g.node, g.cluster) [stroke="black"] '
+        "{ stroke: var(--archviz-line); }",
+    ]
+    for index, colour in enumerate(FRAMEWORK_FILLS):
+        rules.append(
+            f'svg.archviz-graph g.node {_SHAPES}[fill="{colour}"] '
+            f"{{ fill: var(--archviz-fill-{index}); }}"
+        )
+    for name in FAMILIES:
+        rules.append(
+            f"svg.archviz-graph g.node.archviz-{name} {_SHAPES} "
+            f"{{ fill: var(--archviz-family-{name}); }}"
+        )
+    for index, colour in enumerate(DARK_COLOURS):
+        variable = f"var(--archviz-colour-{index})"
+        rules.append(f'svg.archviz-graph [fill="{colour}"] {{ fill: {variable}; }}')
+        rules.append(f'svg.archviz-graph [stroke="{colour}"] {{ stroke: {variable}; }}')
+    return "\n".join(rules) + "\n"
+
+
+def _block(selector: str, variables: dict[str, str]) -> str:
+    lines = "".join(f"  --archviz-{name}: {value};\n" for name, value in variables.items())
+    return f"{selector} {{\n{lines}}}"
