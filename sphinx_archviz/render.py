@@ -35,6 +35,8 @@ LARGE_GRAPH_EDGES = 1000
 LARGE_GRAPH_ARGS = ("-Gconcentrate=true", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.1")
 #: When even that runs out of time: a force-directed layout, complete but not layered.
 FALLBACK_ARGS = ("-Ksfdp",)
+#: Part of every file name: bump it when this module changes what it writes for the same DOT.
+RENDERER_VERSION = "2"
 _ORTHOGONAL_EDGES = re.compile(r"\bsplines\s*=\s*\"?ortho\b")
 
 
@@ -63,7 +65,8 @@ def render(
     dot_args = (*layout_arguments(dot_source), *dot_args)
     version = graphviz_version(dot)
     digest = hashlib.sha1(
-        "\0".join([dot_source, dot, *dot_args, version]).encode(), usedforsecurity=False
+        "\0".join([RENDERER_VERSION, dot_source, dot, *dot_args, version]).encode(),
+        usedforsecurity=False,
     ).hexdigest()
     names = {fmt: f"archviz-{digest}.{fmt}" for fmt in formats}
     targets = {fmt: folder / name for fmt, name in names.items()}
