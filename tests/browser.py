@@ -43,11 +43,16 @@ def page_url(site: Path, page: str) -> str:
     return (site / f"{page}.html").resolve().as_uri()
 
 
-def artifacts_folder(site: Path) -> Path:
-    """Where a browser test keeps its screenshots: beside the site it opened, in the build dir."""
-    folder = site.parent / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+#: Where the browser tests keep their screenshots (CI keeps docs/_build as its artifacts).
+SCREENSHOTS = Path(__file__).parents[1] / "docs" / "_build" / "browser-tests" / "screenshots"
+
+
+def save_screenshot(page: object, name: str) -> Path:
+    """A full-page screenshot of a Playwright page under :data:`SCREENSHOTS`."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    return path
 
 
 #: The documentation site as the browser tests see it; screenshots go beside it.

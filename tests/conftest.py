@@ -51,7 +51,8 @@ def write_site(srcdir: Path, pages: dict[str, str], conf: str = "") -> Path:
         f"extensions = ['sphinx_archviz']\narchviz_sys_path = ['.', {str(MODELS)!r}]\n{conf}\n"
     )
     for name, text in pages.items():
-        (srcdir / name).write_text(text)
+        (srcdir / name).parent.mkdir(parents=True, exist_ok=True)
+        (srcdir / name).write_text(text, encoding="utf-8")
     return srcdir
 
 
