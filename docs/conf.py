@@ -13,7 +13,7 @@ copyright = "2026, sphinx-archviz developers"
 language = "ko"
 
 extensions = ["sphinx_archviz", "myst_parser", "korean_search"]
-myst_enable_extensions = ["colon_fence"]
+myst_enable_extensions = ["colon_fence", "deflist"]
 numfig = True
 exclude_patterns = ["_build", "snippets"]
 
