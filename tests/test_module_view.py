@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from sphinx_archviz import style
 from sphinx_archviz.directive import archviz
 from tests.conftest import MODELS, BuildProject, Built, requires_dot
 
@@ -268,6 +269,34 @@ def test_summary_table_reaches_the_text_builder(build_project: BuildProject) -> 
     assert "| Trainable       |" in text and "|=====" in text
     assert re.search(r"\| fc1 +\| Linear +\| 1×2046 +\| 21,214,974 +\| 0 +\|", text)
     assert "**Total: 21,480,186 params**" in text
+
+
+def test_summary_table_reaches_latex(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": CNN + MODULES + "   :summary:\n"}, builder="latex")
+    [tex] = built.outdir.glob("*.tex")
+    latex = tex.read_text()
+    assert "Trainable params" in latex and "21,214,974" in latex
+    assert r"\sphinxincludegraphics" in latex
+
+
+def test_layer_families_are_the_same_for_both_frameworks() -> None:
+    pairs = [
+        ("Conv2d", "Conv2D", "conv"),
+        ("Linear", "Dense", "linear"),
+        ("BatchNorm2d", "BatchNormalization", "norm"),
+        ("ReLU", "ReLU", "activation"),
+        ("MaxPool2d", "MaxPooling2D", "pool"),
+        ("Dropout", "Dropout", "dropout"),
+        ("Embedding", "Embedding", "attention"),
+        ("MultiheadAttention", "MultiHeadAttention", "attention"),
+        ("LSTM", "LSTM", "recurrent"),
+    ]
+    for torch_name, keras_name, family in pairs:
+        assert style.family_of(torch_name) == style.family_of(keras_name) == family
+    assert style.family_of("add", is_function=True) == "op"
+    assert style.family_of("relu", is_function=True) == "activation"
+    assert style.family_of("Bottleneck", is_container=True) == "container"
+    assert style.family_of("Identity") == "other"
 
 
 def test_summary_comes_back_from_the_cache(build_project: BuildProject) -> None:

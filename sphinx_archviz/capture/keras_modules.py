@@ -22,7 +22,7 @@ import numpy as np
 
 from sphinx_archviz.capture import module_graph
 from sphinx_archviz.capture.keras import _dummy_tensor
-from sphinx_archviz.capture.module_graph import Call, Shape, Trace
+from sphinx_archviz.capture.module_graph import Call, OpenCall, Shape, Trace
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
 
@@ -128,7 +128,7 @@ class _Recorder:
         self.model = model
         self.trace = Trace([], root=-1, trainable=0, non_trainable=0)
         self._producers: dict[int, tuple[Any, int]] = {}
-        self._stack: list[list[Any]] = []
+        self._stack: list[OpenCall] = []
         self._inputs = inputs
         for name, tensor in zip(input_names, inputs, strict=True):
             call = self.trace.add(
@@ -160,9 +160,9 @@ class _Recorder:
             self._stack.clear()
 
     def before(self, layer: keras.Layer, tensors: list[Any]) -> None:
-        parent = self._stack[-1][0] if self._stack else None
+        parent = self._stack[-1].index if self._stack else None
         if self._stack:
-            self._stack[-1][1] = True
+            self._stack[-1].called_a_module = True
         if parent is None and self.trace.root < 0:
             # The model itself: what it receives are the inputs (perhaps converted copies).
             for tensor, original in zip(tensors, self._inputs, strict=False):
@@ -181,15 +181,16 @@ class _Recorder:
         )
         if parent is None and self.trace.root < 0:
             self.trace.root = call.index
-        self._stack.append([call.index, False, layer])
+        self._stack.append(OpenCall(call.index, layer))
 
     def after(self, layer: keras.Layer, outputs: list[Any]) -> None:
-        index, called_a_layer, _ = self._stack.pop()
+        closed = self._stack.pop()
+        index = closed.index
         call = self.trace.calls[index]
         call.output_shapes = [_shape(tensor) for tensor in outputs]
         call.trainable = _count(layer.trainable_weights)
         call.non_trainable = _count(layer.non_trainable_weights)
-        if not called_a_layer:  # a leaf: what it returns comes from it
+        if not closed.called_a_module:  # a leaf: what it returns comes from it
             for tensor in outputs:
                 self._producers[id(tensor)] = (tensor, index)
 
@@ -197,7 +198,7 @@ class _Recorder:
         """The attribute path (``encoder.dense``) where there is one, else the layer's name."""
         if parent is None:
             return layer.name
-        name = _attribute_name(self._stack[-1][2], layer) or layer.name
+        name = _attribute_name(self._stack[-1].owner, layer) or layer.name
         owner = self.trace.calls[parent].name if parent != self.trace.root else ""
         return f"{owner}.{name}" if owner else name
 
@@ -213,7 +214,7 @@ class _Recorder:
 
     def _latest_with_shape(self, shape: Shape) -> int | None:
         """The latest finished leaf layer (or input) that returned a tensor of ``shape``."""
-        open_calls = {entry[0] for entry in self._stack}
+        open_calls = {entry.index for entry in self._stack}
         for call in reversed(self.trace.calls):
             if call.index in open_calls or call.kind == "output":
                 continue

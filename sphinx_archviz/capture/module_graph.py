@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from sphinx_archviz import style
 from sphinx_archviz.request import Summary, SummaryRow
@@ -66,6 +66,17 @@ class Trace:
         if call.parent is not None:
             self.calls[call.parent].children.append(call.index)
         return call
+
+
+@dataclass
+class OpenCall:
+    """A module call under way, for a tracer's stack."""
+
+    index: int
+    #: The module or layer object being called.
+    owner: Any
+    #: Whether it has called another module yet (if not when it ends, it is a leaf).
+    called_a_module: bool = False
 
 
 def format_shape(shape: Shape) -> str:

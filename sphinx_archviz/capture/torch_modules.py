@@ -22,7 +22,7 @@ from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
 
 from sphinx_archviz.capture import module_graph
-from sphinx_archviz.capture.module_graph import Call, Shape, Trace
+from sphinx_archviz.capture.module_graph import Call, OpenCall, Shape, Trace
 from sphinx_archviz.capture.torch import _describe, _tensors_in, _tensors_on, example_inputs
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, Summary
@@ -125,7 +125,7 @@ class _Recorder:
         #: that its id is not reused by another tensor during the pass.
         self._producers: dict[int, tuple[torch.Tensor, int]] = {}
         #: Module calls under way, innermost last: (call index, whether it called a module).
-        self._stack: list[list[Any]] = []
+        self._stack: list[OpenCall] = []
         self._counts: dict[int, tuple[int, int]] = {}
 
     # Hooks -----------------------------------------------------------------------------------
@@ -143,9 +143,9 @@ class _Recorder:
             self._stack.clear()
 
     def _before_module(self, module: nn.Module, args: tuple[Any, ...]) -> None:
-        parent = self._stack[-1][0] if self._stack else None
+        parent = self._stack[-1].index if self._stack else None
         if self._stack:
-            self._stack[-1][1] = True
+            self._stack[-1].called_a_module = True
         if id(module) not in self._counts:
             self._counts[id(module)] = _count(module)
         trainable, non_trainable = self._counts[id(module)]
@@ -167,12 +167,13 @@ class _Recorder:
         if parent is None and self.trace.root < 0:
             self.trace.root = call.index
             call.name = type(module).__name__
-        self._stack.append([call.index, False, bool(module._modules)])
+        self._stack.append(OpenCall(call.index, module))
 
     def _after_module(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
-        index, called_a_module, _ = self._stack.pop()
+        closed = self._stack.pop()
+        index = closed.index
         call = self.trace.calls[index]
         # Global pre-hooks do not see keyword arguments; a leaf has not changed their producers.
         keyword_tensors = list(_tensors_in(kwargs))
@@ -180,7 +181,9 @@ class _Recorder:
         call.input_shapes += [_shape(tensor) for tensor in keyword_tensors]
         outputs = list(_tensors_in(output))
         call.output_shapes = [_shape(tensor) for tensor in outputs]
-        if not called_a_module:  # a leaf: what it returns comes from it, not from its insides
+        if (
+            not closed.called_a_module
+        ):  # a leaf: what it returns comes from it, not from its insides
             call.children.clear()
             for tensor in outputs:
                 self._producers[id(tensor)] = (tensor, index)
@@ -226,7 +229,7 @@ class _Recorder:
 
     def records_functions(self) -> bool:
         """Ops are drawn only where a container's own code runs them, not inside a leaf."""
-        return bool(self._stack) and self._stack[-1][2]
+        return bool(self._stack) and bool(self._stack[-1].owner._modules)
 
     def function(
         self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
@@ -248,7 +251,7 @@ class _Recorder:
                 name=name,
                 type_name=name,
                 type_path=_function_path(func, name),
-                parent=self._stack[-1][0],
+                parent=self._stack[-1].index,
                 sources=sources,
                 input_shapes=[_shape(tensor) for tensor in tensors],
                 output_shapes=[_shape(tensor) for tensor in outputs],
