@@ -44,8 +44,19 @@ LABELS = {
         "dot": "Graphviz 소스",
     },
 }
-#: Button faces; the words above are their accessible names and tooltips.
-BUTTONS = {"zoom-in": "+", "zoom-out": "−", "reset": "⤢", "fullscreen": "⛶"}
+#: Button faces (drawn, so no font needs the glyphs); the words above are their accessible
+#: names and tooltips.
+_ICON = (
+    '<svg viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true" focusable="false">'
+    '<path d="{}" fill="none" stroke="currentColor" stroke-width="1.8" '
+    'stroke-linecap="round"/></svg>'
+)
+BUTTONS = {
+    "zoom-in": _ICON.format("M3 8h10M8 3v10"),
+    "zoom-out": _ICON.format("M3 8h10"),
+    "reset": _ICON.format("M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4M5 5h6v6H5z"),
+    "fullscreen": _ICON.format("M1.5 6V1.5H6M10 1.5h4.5V6M14.5 10v4.5H10M6 14.5H1.5V10"),
+}
 KEYS = {"zoom-in": "+", "zoom-out": "-", "reset": "0", "fullscreen": "F"}
 
 #: Where a capture wants a node to link to its class's documentation (``URL`` in the DOT).
