@@ -72,3 +72,10 @@ def docs_site() -> Path:
     )
     assert result.returncode == 0, result.stderr
     return DOCS_SITE
+
+
+def luminance(css_colour: str) -> float:
+    """The relative brightness (0 black … 1 white) of a computed ``rgb(…)``/``rgba(…)`` colour."""
+    inside = css_colour[css_colour.index("(") + 1 : css_colour.index(")")]
+    red, green, blue = (float(part) for part in inside.replace("/", ",").split(",")[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255

@@ -19,7 +19,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeXML
 import pytest
 
-from tests.browser import chromium, requires_chromium, save_screenshot  # noqa: F401
+from tests.browser import chromium, luminance, requires_chromium, save_screenshot  # noqa: F401
 from tests.conftest import requires_dot, write_site
 
 pytestmark = [requires_chromium, requires_dot]
@@ -201,11 +201,6 @@ def test_the_system_dark_preference_is_followed_on_auto(chromium, server: str) -
     colours = diagram(page, BIG).evaluate(NODE_COLOURS)
     context.close()
     assert luminance(colours[1]) > 0.6
-
-
-def luminance(css_colour: str) -> float:
-    red, green, blue = (int(part) for part in css_colour[4:-1].split(",")[:3])
-    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
 
 
 def test_hover_shows_a_nodes_details_and_search_highlights_nodes(page) -> None:
