@@ -1,5 +1,6 @@
 """Sphinx configuration of the sphinx-archviz site."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ author = "sphinx-archviz developers"
 copyright = "2026, sphinx-archviz developers"
 language = "ko"
 
-extensions = ["sphinx_archviz", "myst_parser", "korean_search"]
+extensions = ["sphinx_archviz", "myst_parser", "korean_search", "sphinx.ext.intersphinx"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 numfig = True
 exclude_patterns = ["_build", "snippets"]
@@ -20,3 +21,11 @@ exclude_patterns = ["_build", "snippets"]
 html_theme = "sphinx_book_theme"
 html_title = "sphinx-archviz"
 html_theme_options = {"show_toc_level": 2}
+# Read the Docs sets the canonical address of each version.
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
+
+# Diagram nodes link to PyTorch's page for their class. Builds run offline, so the inventory
+# is a local file (tools/torch_inventory.py writes it).
+intersphinx_mapping = {
+    "torch": ("https://docs.pytorch.org/docs/stable/", "_intersphinx/pytorch.inv"),
+}
