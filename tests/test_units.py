@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.options import parse_flag, parse_inputs
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import ExampleInput
-from tests.conftest import DOCS, MODELS
+from tests.conftest import DOCS, MODELS, requires_dot
 
 
 def test_input_shapes_and_dtypes() -> None:
@@ -136,3 +137,32 @@ def test_large_graphs_get_bounded_layout_settings() -> None:
     large = "digraph {\n" + "a -> b\n" * 1001 + "}"
     assert layout_arguments(small) == ()
     assert layout_arguments(large) == LARGE_GRAPH_ARGS
+
+
+@requires_dot
+def test_an_svg_drawn_at_200_dpi_shows_its_whole_graph(tmp_path: Path) -> None:
+    """Keras asks Graphviz for dpi=200; Graphviz 2.43 then scales the SVG but not its viewBox."""
+    from sphinx_archviz.render import render
+
+    dot_source = 'digraph G { graph [dpi=200]; a [label="first"]; a -> b; b -> c; }'
+    names = render(dot_source, ["svg"], tmp_path, dot="dot", lock_folder=tmp_path / "locks")
+    svg = (tmp_path / names["svg"]).read_text()
+    size = re.search(
+        r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="0.00 0.00 ([\d.]+) ([\d.]+)"', svg
+    )
+    assert size is not None
+    width, height, box_width, box_height = map(float, size.groups())
+    assert (width, height) == (box_width, box_height)
+    assert 'transform="scale(1 1) ' in svg
+
+
+def test_a_class_is_looked_up_under_its_public_names() -> None:
+    from sphinx_archviz.html import public_names
+
+    assert list(public_names("torch.nn.modules.conv.Conv2d")) == [
+        "torch.nn.modules.conv.Conv2d",
+        "torch.nn.modules.Conv2d",
+        "torch.nn.Conv2d",
+        "torch.Conv2d",
+    ]
+    assert "keras.layers.Conv2D" in public_names("keras.src.layers.convolutional.conv2d.Conv2D")
