@@ -44,7 +44,8 @@ def add_assets_to_pages_with_diagrams(
         return
     app.add_css_file(CSS_FILE)
     app.add_css_file(COLOURS_FILE)
-    if app.config.archviz_interactive and any(doctree.findall(archviz)):
+    is_ebook = app.builder.name == "epub"
+    if app.config.archviz_interactive and not is_ebook and any(doctree.findall(archviz)):
         app.add_js_file(JS_FILE, loading_method="defer")
 
 

@@ -259,7 +259,9 @@ def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz,
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     config = self.builder.config
     shown = node["format"]
-    downloads = list(dict.fromkeys(config.archviz_downloads))
+    # An e-book is read offline in a reader: no scripts, and no files it cannot list.
+    is_ebook = self.builder.name == "epub"
+    downloads = [] if is_ebook else list(dict.fromkeys(config.archviz_downloads))
     try:
         names = render_files(self, node, [shown, *(fmt for fmt in downloads if fmt != shown)])
     except ArchvizError as error:
@@ -275,7 +277,7 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
             alt=node["alt"],
             classes=[f"align-{node.get('align', 'center')}", *node["classes"]],
             width=node.get("width"),
-            interactive=config.archviz_interactive,
+            interactive=config.archviz_interactive and not is_ebook,
             downloads=downloads,
             language=config.language,
             class_uri=ClassLinker(self.builder, self.builder.current_docname),

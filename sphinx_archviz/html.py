@@ -125,7 +125,7 @@ def _toolbar(words: dict[str, str]) -> str:
         "</span>"
     )
     return (
-        f'<div class="archviz-toolbar" role="toolbar" aria-label="{words["toolbar"]}" hidden>'
+        f'<div class="archviz-toolbar" role="toolbar" aria-label="{words["toolbar"]}" hidden="hidden">'
         f"{buttons}{search}</div>\n"
     )
 

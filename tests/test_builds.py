@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import defusedxml.ElementTree as SafeXML
 import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
@@ -238,3 +239,18 @@ def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary == {"status": 0, "torch_workers": 2}
     assert len(list((tmp_path / "out" / "_images").glob("archviz-*.svg"))) == 8
+
+
+def test_epub_builder_gets_a_static_inline_svg(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": "Title\n=====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
+        builder="epub",
+        conf="version = '1'\ncopyright = '2026'",
+    )
+    assert built.warnings == ""
+    page = (built.outdir / "index.xhtml").read_text()
+    SafeXML.fromstring(page.encode())  # e-book pages are XHTML: the inline SVG must be XML too
+    assert '<svg class="archviz-graph" role="img"' in page
+    assert "archviz-toolbar" not in page and "archviz-download" not in page
+    assert "archviz.js" not in page
+    assert not list(built.outdir.rglob("*.dot"))
