@@ -1,12 +1,16 @@
 """Headless Chromium for the browser tests: Debian's ``chromium`` driven through Playwright.
 
-Playwright's own browser download needs the internet; the system Chromium does not.
+A pytest plugin (conftest.py loads it once, so session fixtures exist once): the ``chromium``
+and ``docs_site`` fixtures, and helpers. Playwright's own browser download needs the internet;
+the system Chromium does not.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,9 +66,6 @@ DOCS_SITE = Path(__file__).parents[1] / "docs" / "_build" / "browser-tests" / "h
 @pytest.fixture(scope="session")
 def docs_site() -> Path:
     """Build the project's own documentation (incrementally) and return its HTML folder."""
-    import subprocess
-    import sys
-
     docs = DOCS_SITE.parents[2]
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html"]
     result = subprocess.run(

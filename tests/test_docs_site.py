@@ -9,14 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import (  # noqa: F401
-    chromium,
-    docs_site,
-    luminance,
-    page_url,
-    requires_chromium,
-    save_screenshot,
-)
+from tests.browser import luminance, page_url, requires_chromium, save_screenshot
 from tests.conftest import requires_dot
 
 pytestmark = [requires_chromium, requires_dot]
@@ -64,8 +57,8 @@ def test_a_font_with_hangul_is_installed() -> None:
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("page_name", list(MODEL_PAGES))
 def test_each_model_page_shows_its_diagram_and_korean_text(
-    chromium,  # noqa: F811
-    docs_site: Path,  # noqa: F811
+    chromium,
+    docs_site: Path,
     page_name: str,
     mode: str,
 ) -> None:

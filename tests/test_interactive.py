@@ -19,7 +19,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeXML
 import pytest
 
-from tests.browser import chromium, luminance, requires_chromium, save_screenshot  # noqa: F401
+from tests.browser import luminance, requires_chromium, save_screenshot
 from tests.conftest import requires_dot, write_site
 
 pytestmark = [requires_chromium, requires_dot]
@@ -77,7 +77,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def page(chromium, server: str, request: pytest.FixtureRequest):  # noqa: F811
+def page(chromium, server: str, request: pytest.FixtureRequest):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -193,7 +193,7 @@ def test_switching_the_theme_to_dark_recolours_the_diagram(page) -> None:
     assert luminance(dark[0]) < 0.3 < luminance(light[0])  # node fill: darker, still a colour
 
 
-def test_the_system_dark_preference_is_followed_on_auto(chromium, server: str) -> None:  # noqa: F811
+def test_the_system_dark_preference_is_followed_on_auto(chromium, server: str) -> None:
     context = chromium.new_context(color_scheme="dark")
     page = context.new_page()
     page.goto(f"{server}/guide/diagrams.html")
@@ -244,7 +244,7 @@ def test_download_links_return_valid_svg_png_and_dot(page, server: str) -> None:
     assert bodies["DOT"].lstrip().startswith(b"digraph")
 
 
-def test_without_javascript_the_diagram_is_a_plain_image(chromium, server: str) -> None:  # noqa: F811
+def test_without_javascript_the_diagram_is_a_plain_image(chromium, server: str) -> None:
     context = chromium.new_context(
         java_script_enabled=False, viewport={"width": 1280, "height": 900}
     )

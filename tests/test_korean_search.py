@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.browser import chromium, docs_site, page_url, requires_chromium  # noqa: F401
+from tests.browser import page_url, requires_chromium
 
 DOCS = Path(__file__).parents[1] / "docs"
 EXTENSIONS = DOCS / "_ext"
@@ -133,7 +133,7 @@ def _docs_hangul_words() -> list[str]:
 
 
 @requires_chromium
-def test_javascript_stems_and_splits_like_python(chromium: object) -> None:  # noqa: F811
+def test_javascript_stems_and_splits_like_python(chromium: object) -> None:
     words = [*_docs_hangul_words(), "Models", "running", "합성곱층은"]
     assert len(words) > 300
     page = chromium.new_page()
@@ -248,7 +248,7 @@ def search(browser: object, site: Path, query: str) -> set[str]:
     ],
 )
 def test_search_page_finds_korean_words_whatever_follows_them(
-    chromium: object,  # noqa: F811
+    chromium: object,
     korean_site: Path,
     query: str,
     pages: set[str],
@@ -272,8 +272,8 @@ def _pages_using(site: Path, word: str) -> set[str]:
 @requires_chromium
 @pytest.mark.parametrize("word", ["입력", "그래프"])
 def test_docs_site_search_finds_every_page_using_a_two_syllable_word(
-    chromium: object,  # noqa: F811
-    docs_site: Path,  # noqa: F811
+    chromium: object,
+    docs_site: Path,
     word: str,
 ) -> None:
     expected = _pages_using(docs_site, word)
