@@ -161,6 +161,19 @@ def test_fold_false_draws_every_block(build_project: BuildProject) -> None:
     assert node_count(svg) == 5 + 16 + 4  # input, stem; 16 bottlenecks; pool, flatten, fc, out
 
 
+def test_a_module_called_again_and_again_folds_and_counts_its_parameters_once(
+    build_project: BuildProject,
+) -> None:
+    page = ".. archviz:: torch_models:Unrolled\n   :input-shape: 1, 8\n" + MODULES
+    built = build_project({"index.rst": page + "   :summary:\n\n" + page + "   :fold: no\n"})
+    folded, unfolded = svgs(built)
+    assert tooltip_of(folded, "cell") == (
+        "cell\nSequential × 5\n1×8 → 1×8\n72 params, the same module each time"
+    )
+    assert node_count(unfolded) == node_count(folded) + 4 * 2  # cell.0 and cell.1 each time
+    assert summary_rows(built.html())[-1] == ["Total: 90 params", "", "", "90", "0"]
+
+
 def test_the_seed_cnn_shows_its_functional_ops_and_shapes(build_project: BuildProject) -> None:
     built = build_project({"index.rst": CNN + MODULES})
     assert built.warnings == ""

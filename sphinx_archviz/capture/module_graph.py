@@ -117,6 +117,8 @@ class _Node:
     non_trainable: int
     kind: Kind
     repeat: int = 1
+    #: A folded run that calls one module again and again (its parameters are counted once).
+    reused: bool = False
     clusters: tuple[int, ...] = ()
 
 
@@ -317,8 +319,11 @@ class ModuleGraph:
             node.name = run_name(call.name, last.name)
             node.repeat = len(run.members)
             node.output_shapes = last.output_shapes
-            node.trainable = sum(self.calls[member].trainable for member in run.members)
-            node.non_trainable = sum(self.calls[member].non_trainable for member in run.members)
+            # A module called again and again has its parameters once (by attribute path).
+            distinct = {self.calls[member].name: self.calls[member] for member in run.members}
+            node.reused = len(distinct) < len(run.members)
+            node.trainable = sum(member.trainable for member in distinct.values())
+            node.non_trainable = sum(member.non_trainable for member in distinct.values())
         return node
 
     def edges(self) -> list[tuple[int, int, list[Shape]]]:
@@ -344,7 +349,10 @@ class ModuleGraph:
 
 
 def run_name(first: str, last: str) -> str:
-    """``layers.0–31`` for ``layers.0`` … ``layers.31``; ``a … b`` otherwise."""
+    """``layers.0–31`` for ``layers.0`` … ``layers.31``; ``a … b`` otherwise; ``cell`` for a
+    module called again and again."""
+    if first == last:
+        return first
     head, _, first_tail = first.rpartition(".")
     last_head, _, last_tail = last.rpartition(".")
     if head == last_head and first_tail.isdigit() and last_tail.isdigit():
@@ -410,7 +418,10 @@ def _tooltip(node: _Node) -> str:
     if node.kind == "module":
         text = _params_text(node.trainable, node.non_trainable)
         if node.repeat > 1:
-            text += f", {(node.trainable + node.non_trainable) // node.repeat:,} each"
+            if node.reused:
+                text += ", the same module each time"
+            else:
+                text += f", {(node.trainable + node.non_trainable) // node.repeat:,} each"
         lines.append(text)
     return "\n".join(lines)
 

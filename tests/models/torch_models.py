@@ -94,3 +94,17 @@ class ResidualNet(nn.Module):
     def forward(self, x):
         x = self.blocks(self.stem(x))
         return self.head(x.mean(dim=(2, 3)))
+
+
+class Unrolled(nn.Module):
+    """One cell applied five times, as an unrolled recurrent network does."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.Sequential(nn.Linear(8, 8), nn.Tanh())
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        for _ in range(5):
+            x = self.cell(x)
+        return self.head(x)
