@@ -101,7 +101,6 @@ class _Run:
     """Consecutive sibling calls drawn once: ``members[0]`` stands for them all."""
 
     members: list[int]
-    level: int
 
 
 @dataclass
@@ -226,7 +225,7 @@ class ModuleGraph:
 
     def _fold(self, members: list[int]) -> None:
         representative = members[0]
-        self.runs[representative] = _Run(list(members), self._level[representative])
+        self.runs[representative] = _Run(list(members))
         pattern = self.atoms_under(representative)
         replacement = {}
         for number, member in enumerate(members):
