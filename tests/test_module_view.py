@@ -174,6 +174,19 @@ def test_a_module_called_again_and_again_folds_and_counts_its_parameters_once(
     assert summary_rows(built.html())[-1] == ["Total: 90 params", "", "", "90", "0"]
 
 
+def test_a_value_check_in_forward_is_left_out_and_meta_falls_back_to_the_cpu(
+    build_project: BuildProject,
+) -> None:
+    built = build_project(
+        {"index.rst": ".. archviz:: torch_models:DataDependent\n   :input-shape: 2, 4\n" + MODULES}
+    )
+    assert built.warnings == ""
+    assert "drawn on the CPU instead" in built.app.status.getvalue()
+    [svg] = svgs(built)
+    assert "sum" not in texts(svg)  # y.sum().item() decides a branch; it feeds no module
+    assert node_count(svg) == 3
+
+
 def test_the_seed_cnn_shows_its_functional_ops_and_shapes(build_project: BuildProject) -> None:
     built = build_project({"index.rst": CNN + MODULES})
     assert built.warnings == ""

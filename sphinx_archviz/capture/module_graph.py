@@ -140,10 +140,31 @@ class ModuleGraph:
         self.runs: dict[int, _Run] = {}  # by representative
         self._replacement: list[dict[int, int]] = []
         self._member: dict[int, dict[int, int]] = {}  # atom → {run representative: member}
+        self._dead = self._dead_ends()
         if fold:
             self._find_runs(trace.root)
 
     # Structure -------------------------------------------------------------------------------
+
+    def _dead_ends(self) -> set[int]:
+        """Functional ops whose result reaches no module and no output, such as the ``x.sum()``
+        of a check in ``forward``: not drawn."""
+        dead: set[int] = set()
+        while True:
+            used = {
+                self._atom_of(source)
+                for call in self.calls
+                if self.is_atom(call.index) and call.index not in dead
+                for source, _ in call.sources
+            }
+            found = {
+                call.index
+                for call in self.calls
+                if call.kind == "function" and self.is_atom(call.index) and call.index not in used
+            }
+            if found <= dead:
+                return dead
+            dead |= found
 
     def _set_levels(self, index: int, level: int) -> None:
         self._level[index] = level
@@ -275,7 +296,7 @@ class ModuleGraph:
     def nodes(self) -> list[_Node]:
         seen: dict[int, _Node] = {}
         for call in self.calls:
-            if self.is_atom(call.index):
+            if self.is_atom(call.index) and call.index not in self._dead:
                 key = self.drawn_as(call.index)
                 if key not in seen:
                     seen[key] = self._node(key)
@@ -328,7 +349,7 @@ class ModuleGraph:
     def edges(self) -> list[tuple[int, int, list[Shape]]]:
         found: dict[tuple[int, int], list[Shape]] = {}
         for call in self.calls:
-            if not self.is_atom(call.index):
+            if not self.is_atom(call.index) or call.index in self._dead:
                 continue
             for producer, shape in call.sources:
                 source = self._atom_of(producer)
