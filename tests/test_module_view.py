@@ -384,6 +384,17 @@ def test_keras_functional_model_without_input_shape(build_project: BuildProject)
     assert tooltip_of(svg, "image") == "image\ninput\n1×110×110×3"
 
 
+def test_layer_names_with_markup_are_text_in_the_modules_view(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": ".. archviz:: keras_models:odd_names\n" + MODULES})
+    assert built.warnings == ""
+    [svg] = svgs(built)
+    name = "<script>alert(1)<\\script>{a|b} 한국어 & <b>"  # the line break becomes a space
+    assert name in texts(svg)
+    assert tooltip_of(svg, name) == f"{name}\nDense\n1×4 → 1×2\n10 params"
+    assert "<script>" not in svg
+    assert tooltip_of(svg, 'in<put>&"x"') == 'in<put>&"x"\ninput\n1×4'
+
+
 # Determinism and the user's model -------------------------------------------------------------
 
 _CAPTURE_SCRIPT = """

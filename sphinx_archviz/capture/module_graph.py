@@ -15,6 +15,7 @@ Tensors flow between atoms (``Call.sources``). Everything else here is grouping:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -387,9 +388,13 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+class _Html(str):
+    """A Graphviz HTML label, written between ``<`` and ``>`` rather than quoted."""
+
+
 def _attributes(values: dict[str, str]) -> str:
     return ", ".join(
-        f"{name}={value if value.startswith('<') else _quote(value)}"
+        f"{name}={value if isinstance(value, _Html) else _quote(value)}"
         for name, value in values.items()
     )
 
@@ -402,30 +407,42 @@ def _params_text(trainable: int, non_trainable: int) -> str:
     return text
 
 
-def _label(node: _Node, cluster: bool = False) -> str:
-    name = html.escape(node.name)
+def _label(node: _Node, cluster: bool = False) -> _Html:
+    return _Html(f"<{_label_text(node, cluster)}>")
+
+
+def _label_text(node: _Node, cluster: bool) -> str:
+    name = _escape(node.name)
     if cluster:
         # No-break spaces: SVG viewers drop a text element's leading plain space.
         repeat = f"&#160;<B>× {node.repeat}</B>" if node.repeat > 1 else ""
-        return f"<<B>{name}</B>&#160;{html.escape(node.type_name)}{repeat}>"
+        return f"<B>{name}</B>&#160;{_escape(node.type_name)}{repeat}"
     if node.kind == "input":
-        return f"<<B>{name}</B><BR/>{style.muted(format_shapes(node.output_shapes))}>"
+        return f"<B>{name}</B><BR/>{style.muted(format_shapes(node.output_shapes))}"
     if node.kind == "output":
-        return f"<<B>{name}</B><BR/>{style.muted(format_shapes(node.input_shapes))}>"
+        return f"<B>{name}</B><BR/>{style.muted(format_shapes(node.input_shapes))}"
     if node.kind == "function":
-        return f"<{html.escape(node.type_name)}>"
+        return _escape(node.type_name)
     lines = [
         f"<B>{name}</B>",
-        html.escape(node.type_name) + (f" × {node.repeat}" if node.repeat > 1 else ""),
+        _escape(node.type_name) + (f" × {node.repeat}" if node.repeat > 1 else ""),
     ]
     total = node.trainable + node.non_trainable
     if total:
         lines.append(style.muted(f"{format_count(total)} params"))
-    return "<" + "<BR/>".join(lines) + ">"
+    return "<BR/>".join(lines)
+
+
+def _escape(text: str) -> str:
+    """Text for an HTML label: markup escaped, line breaks and runs of spaces made one space."""
+    return html.escape(" ".join(text.split()))
 
 
 def _tooltip(node: _Node) -> str:
-    """Full name, type, shapes in → out and parameters: the SVG's hover text."""
+    """Full name, type, shapes in → out and parameters: the SVG's hover text, a line each."""
+    node = dataclasses.replace(
+        node, name=" ".join(node.name.split()), type_name=" ".join(node.type_name.split())
+    )
     if node.kind == "input":
         return f"{node.name}\ninput\n{format_shapes(node.output_shapes)}"
     if node.kind == "output":
