@@ -488,3 +488,36 @@ def test_tracing_leaves_the_users_model_as_it_was() -> None:
         "training": False,
     }
     assert found["calls"] > 10
+
+
+def test_keras_tracing_restores_layer_call_even_when_the_call_fails() -> None:
+    script = """
+    import json, keras
+    from sphinx_archviz.capture.keras_modules import trace_model
+    from sphinx_archviz.errors import ArchvizError
+    from sphinx_archviz.request import CaptureRequest, ExampleInput
+    import keras_models
+
+    original = keras.Layer.__call__
+    model = keras_models.ThreeLayers()
+    good = CaptureRequest("keras_models:ThreeLayers", "keras", (ExampleInput((1, 8, 8, 3)),))
+    trace = trace_model(model, good)
+    restored = keras.Layer.__call__ is original
+    bad = CaptureRequest("keras_models:ThreeLayers", "keras", (ExampleInput((1, 8)),))
+    try:
+        trace_model(keras_models.ThreeLayers(), bad)
+    except ArchvizError as error:
+        failed = error.subtype
+    print(json.dumps({
+        "layers": [call.name for call in trace.calls if call.kind == "module"],
+        "restored": restored,
+        "failed": failed,
+        "restored_after_failure": keras.Layer.__call__ is original,
+    }))
+    """
+    assert json.loads(_run(script)) == {
+        "layers": ["three_layers", "conv", "pool", "classifier"],
+        "restored": True,
+        "failed": "forward",
+        "restored_after_failure": True,
+    }
