@@ -174,6 +174,32 @@ def test_a_module_called_again_and_again_folds_and_counts_its_parameters_once(
     assert summary_rows(built.html())[-1] == ["Total: 90 params", "", "", "90", "0"]
 
 
+def test_a_repeated_pattern_of_a_module_and_an_op_folds_into_one_cluster(
+    build_project: BuildProject,
+) -> None:
+    page = ".. archviz:: torch_models:ReluStack\n   :input-shape: 1, 8\n" + MODULES
+    built = build_project({"index.rst": page + "   :summary:\n\n" + page + "   :fold: off\n"})
+    folded, unfolded = svgs(built)
+    assert classes(folded).count("cluster archviz-cluster") == 1
+    assert tooltip_of(folded, "hidden.0–3") == (
+        "hidden.0–3\nLinear → relu × 4\n1×8 → 1×8\n288 params, 72 each"
+    )
+    assert [text for text in texts(folded) if text.startswith("hidden")] == [
+        "hidden.0–3",
+        "hidden.0",
+    ]
+    assert node_count(folded) == 5 and node_count(unfolded) == 11
+    [dot, _] = dots(built)
+    assert edges(dot) == [
+        ("x", "hidden.0", "1×8"),
+        ("hidden.0", "relu", "1×8"),
+        ("relu", "head", "1×8"),
+        ("head", "output", "1×2"),
+    ]
+    rows = summary_rows(built.html())
+    assert rows[1][1:] == ["Linear → relu × 4", "1×8", "288", "0"]
+
+
 def test_a_value_check_in_forward_is_left_out_and_meta_falls_back_to_the_cpu(
     build_project: BuildProject,
 ) -> None:

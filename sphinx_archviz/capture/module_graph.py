@@ -104,6 +104,18 @@ class _Run:
     members: list[int]
 
 
+#: The longest repeated pattern of sibling calls that is folded, such as ``(layer, relu)``.
+LONGEST_PATTERN = 4
+
+
+@dataclass
+class _Pattern:
+    """A repeated pattern of several sibling calls (``layers.0``, ``relu``), drawn once in a
+    cluster marked "× N"; ``segments[0]`` stands for them all."""
+
+    segments: list[tuple[int, ...]]
+
+
 @dataclass
 class _Node:
     key: int
@@ -139,6 +151,9 @@ class ModuleGraph:
         self._atoms: dict[int, list[int]] = {}
         self._signatures: dict[int, tuple] = {}
         self.runs: dict[int, _Run] = {}  # by representative
+        #: Repeated patterns of several calls, by the (negative) key of their cluster.
+        self.patterns: dict[int, _Pattern] = {}
+        self._pattern_of: dict[int, int] = {}  # call of a pattern's first segment → cluster
         self._replacement: list[dict[int, int]] = []
         self._member: dict[int, dict[int, int]] = {}  # atom → {run representative: member}
         self._dead = self._dead_ends()
@@ -214,44 +229,73 @@ class ModuleGraph:
             )
         return self._signatures[index]
 
-    def _feeds(self, earlier: int, later: int) -> bool:
-        produced = set(self.atoms_under(earlier))
+    def _feeds(self, earlier: list[int], later: list[int]) -> bool:
+        """Whether the calls ``later`` use something the calls ``earlier`` produced."""
+        produced = {atom for call in earlier for atom in self.atoms_under(call)}
         return any(
             source in produced
-            for atom in self.atoms_under(later)
+            for call in later
+            for atom in self.atoms_under(call)
             for source, _ in self.calls[atom].sources
         )
 
     def _find_runs(self, index: int) -> None:
-        """Runs of identical, chained sibling module calls, outer levels first."""
+        """Runs of identical, chained sibling calls or patterns of calls, outer levels first."""
         pending = [index]
         while pending:
             parent = pending.pop(0)
             children = self.calls[parent].children
             position = 0
             while position < len(children):
-                first = children[position]
-                end = position + 1
-                if self.calls[first].kind == "module":
-                    while (
-                        end < len(children)
-                        and self.calls[children[end]].kind == "module"
-                        and self.signature(children[end]) == self.signature(first)
-                        and self._feeds(children[end - 1], children[end])
-                    ):
-                        end += 1
-                if end - position > 1:
-                    self._fold(children[position:end])
-                position = end
+                period, repeats = self._repeat_at(children, position)
+                if repeats > 1:
+                    segments = [
+                        tuple(
+                            children[position + number * period : position + (number + 1) * period]
+                        )
+                        for number in range(repeats)
+                    ]
+                    self._fold(segments)
+                    position += period * repeats
+                else:
+                    position += 1
             pending.extend(child for child in children if not self.is_atom(child))
 
-    def _fold(self, members: list[int]) -> None:
-        representative = members[0]
-        self.runs[representative] = _Run(list(members))
-        pattern = self.atoms_under(representative)
+    def _repeat_at(self, children: list[int], position: int) -> tuple[int, int]:
+        """The period and count of the longest repetition starting at ``position``: segments
+        that start with a module, have the same signatures and each feed the next."""
+        best = (1, 1)
+        if self.calls[children[position]].kind != "module":
+            return best
+        for period in range(1, LONGEST_PATTERN + 1):
+            pattern = [self.signature(child) for child in children[position : position + period]]
+            repeats = 1
+            while True:
+                start = position + repeats * period
+                segment = children[start : start + period]
+                if len(segment) < period or [self.signature(c) for c in segment] != pattern:
+                    break
+                if not self._feeds(children[start - period : start], segment):
+                    break
+                repeats += 1
+            if repeats > 1 and period * repeats > best[0] * best[1]:
+                best = (period, repeats)
+        return best
+
+    def _fold(self, segments: list[tuple[int, ...]]) -> None:
+        representative = segments[0][0]
+        if len(segments[0]) == 1:
+            self.runs[representative] = _Run([segment[0] for segment in segments])
+        else:
+            cluster = -1 - representative
+            self.patterns[cluster] = _Pattern(segments)
+            for call in segments[0]:
+                self._pattern_of[call] = cluster
+        pattern = [atom for call in segments[0] for atom in self.atoms_under(call)]
         replacement = {}
-        for number, member in enumerate(members):
-            for atom, standing_in in zip(self.atoms_under(member), pattern, strict=True):
+        for number, segment in enumerate(segments):
+            atoms = [atom for call in segment for atom in self.atoms_under(call)]
+            for atom, standing_in in zip(atoms, pattern, strict=True):
                 if number:
                     replacement[atom] = standing_in
                 self._member.setdefault(atom, {})[representative] = number
@@ -308,11 +352,12 @@ class ModuleGraph:
         if folded is None:
             folded = self.is_atom(key) or self._level[key] >= self.depth
         run = self.runs.get(key) if folded else None
-        clusters = tuple(
-            ancestor
-            for ancestor in self._ancestry(key)[:-1]
-            if self.calls[ancestor].kind == "module"
-        )
+        clusters: list[int] = []
+        for ancestor in self._ancestry(key):
+            if ancestor in self._pattern_of:
+                clusters.append(self._pattern_of[ancestor])
+            if ancestor != key and self.calls[ancestor].kind == "module":
+                clusters.append(ancestor)
         family = (
             "io"
             if call.kind in ("input", "output")
@@ -333,7 +378,7 @@ class ModuleGraph:
             trainable=call.trainable,
             non_trainable=call.non_trainable,
             kind=call.kind,
-            clusters=clusters,
+            clusters=tuple(clusters),
         )
         if run is not None:
             last = self.calls[run.members[-1]]
@@ -365,8 +410,32 @@ class ModuleGraph:
         return [(start, end, shapes) for (start, end), shapes in found.items()]
 
     def cluster_node(self, index: int) -> _Node:
-        """A module drawn as a cluster around its insides (a folded run's first says × N)."""
+        """A module drawn as a cluster around its insides (a folded run's first says × N), or
+        the cluster around a repeated pattern."""
+        if index in self.patterns:
+            return self._pattern_node(index)
         return self._node(index, folded=index in self.runs)
+
+    def _pattern_node(self, cluster: int) -> _Node:
+        segments = self.patterns[cluster].segments
+        calls = [self.calls[call] for segment in segments for call in segment]
+        first, last = self.calls[segments[0][0]], self.calls[segments[-1][0]]
+        distinct = {call.name: call for call in calls if call.kind == "module"}
+        return _Node(
+            key=cluster,
+            name=run_name(first.name, last.name),
+            type_name=" → ".join(self.calls[call].type_name for call in segments[0]),
+            type_path="",
+            family="container",
+            input_shapes=first.input_shapes,
+            output_shapes=calls[-1].output_shapes,
+            trainable=sum(call.trainable for call in distinct.values()),
+            non_trainable=sum(call.non_trainable for call in distinct.values()),
+            kind="module",
+            repeat=len(segments),
+            reused=len(distinct)
+            < len(segments) * sum(self.calls[call].kind == "module" for call in segments[0]),
+        )
 
 
 def run_name(first: str, last: str) -> str:

@@ -108,3 +108,17 @@ class Unrolled(nn.Module):
         for _ in range(5):
             x = self.cell(x)
         return self.head(x)
+
+
+class ReluStack(nn.Module):
+    """Four hidden layers, each followed by F.relu in forward: a repeated (Linear, relu)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.ModuleList(nn.Linear(8, 8) for _ in range(4))
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = torch.relu(layer(x))
+        return self.head(x)
