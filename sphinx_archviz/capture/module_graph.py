@@ -10,7 +10,8 @@ Tensors flow between atoms (``Call.sources``). Everything else here is grouping:
 - ``depth``: a module call ``depth`` levels below the model is drawn as one node standing for
   every atom inside it (with the summed parameter count); the levels above it are clusters.
 - folding: a run of consecutive sibling calls with the same structure and shapes, each feeding
-  the next (the 32 layers of a decoder), is drawn once and marked "× N".
+  the next (the 32 layers of a decoder), is drawn once and marked "× N"; so is a repeated
+  pattern of a few calls (``layer``, ``relu``), inside a cluster of its own.
 """
 
 from __future__ import annotations
