@@ -125,8 +125,8 @@ def _toolbar(words: dict[str, str]) -> str:
         "</span>"
     )
     return (
-        f'<div class="archviz-toolbar" role="toolbar" aria-label="{words["toolbar"]}" hidden="hidden">'
-        f"{buttons}{search}</div>\n"
+        f'<div class="archviz-toolbar" role="toolbar" aria-label="{words["toolbar"]}" '
+        f'hidden="hidden">{buttons}{search}</div>\n'
     )
 
 
