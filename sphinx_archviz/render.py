@@ -153,7 +153,7 @@ def _run_dot(
             svg = partials["svg"]
             svg.write_text(undo_svg_dpi(svg.read_text(encoding="utf-8")), encoding="utf-8")
         for fmt, path in partials.items():
-            path.replace(targets[fmt])
+            _publish(path, targets[fmt])
     finally:
         for path in partials.values():
             path.unlink(missing_ok=True)
@@ -189,11 +189,17 @@ def _partial_file(target: Path) -> Path:
         return Path(partial.name)
 
 
+def _publish(partial: Path, target: Path) -> None:
+    # Temporary files are private (0600); the site's files are for every reader of the server.
+    partial.chmod(0o644)
+    partial.replace(target)
+
+
 def _write_whole(target: Path, content: bytes) -> None:
     partial = _partial_file(target)
     try:
         partial.write_bytes(content)
-        partial.replace(target)
+        _publish(partial, target)
     finally:
         partial.unlink(missing_ok=True)
 
