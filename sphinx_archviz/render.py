@@ -36,7 +36,7 @@ LARGE_GRAPH_ARGS = ("-Gconcentrate=true", "-Gnslimit=2", "-Gnslimit1=2", "-Gmcli
 #: When even that runs out of time: a force-directed layout, complete but not layered.
 FALLBACK_ARGS = ("-Ksfdp",)
 #: Part of every file name: bump it when this module changes what it writes for the same DOT.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 _ORTHOGONAL_EDGES = re.compile(r"\bsplines\s*=\s*\"?ortho\b")
 
 
