@@ -111,13 +111,23 @@ def test_a_big_diagram_fits_the_column_and_a_small_one_keeps_its_size(page) -> N
         assert box["x"] + box["width"] <= column["x"] + column["width"] + 1
     assert scale(page, BIG) < 0.5
     assert scale(page, SMALL) == 1
+    # ResNet-18 is twice as tall as wide: column-wide, in a viewport whose cut edge is shaded.
+    assert "archviz-more-bottom" in diagram(page, BIG).locator(".archviz-viewport").get_attribute(
+        "class"
+    )
+    assert "archviz-more" not in diagram(page, SMALL).locator(".archviz-viewport").get_attribute(
+        "class"
+    )
 
 
 def test_buttons_wheel_and_drag_change_the_view(page) -> None:
     big = diagram(page, BIG)
     before = scale(page, BIG)
+    viewport = big.locator(".archviz-viewport")
+    assert "archviz-more-right" not in viewport.get_attribute("class")
     big.get_by_role("button", name="확대").click()
     assert scale(page, BIG) == pytest.approx(before * 1.25, rel=1e-3)
+    assert "archviz-more-right" in viewport.get_attribute("class")  # the cut edge is shaded
     big.get_by_role("button", name="축소").click()
     big.get_by_role("button", name="축소").click()
     assert scale(page, BIG) < before

@@ -84,6 +84,11 @@
     apply() {
       this.picture.style.transform = `translate(${this.x}px, ${this.y}px) scale(${this.scale})`;
       this.root.dataset.archvizScale = this.scale.toFixed(4);
+      // A shadow on the edges where part of the diagram is out of view.
+      const right = this.x + this.width * this.scale;
+      const bottom = this.y + this.height * this.scale;
+      const edges = { top: this.y < -1, left: this.x < -1, right: right > this.viewport.clientWidth + 1, bottom: bottom > this.viewport.clientHeight + 1 };
+      for (const [edge, hidden] of Object.entries(edges)) this.viewport.classList.toggle(`archviz-more-${edge}`, hidden);
     }
 
     zoom(factor, clientX, clientY) {
