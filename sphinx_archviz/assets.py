@@ -44,8 +44,10 @@ def add_assets_to_pages_with_diagrams(
         return
     app.add_css_file(CSS_FILE)
     app.add_css_file(COLOURS_FILE)
+    # The script explores diagrams and makes their PNG downloads.
+    needs_script = app.config.archviz_interactive or "png" in app.config.archviz_downloads
     is_ebook = app.builder.name == "epub"
-    if app.config.archviz_interactive and not is_ebook and any(doctree.findall(archviz)):
+    if needs_script and not is_ebook and any(doctree.findall(archviz)):
         app.add_js_file(JS_FILE, loading_method="defer")
 
 

@@ -95,7 +95,7 @@ CONFIG_VALUES = (
         list(DOWNLOAD_FORMATS),
         (list, tuple),
         "Download links under each HTML diagram: any of 'svg', 'png' and 'dot' (the Graphviz "
-        "source); [] for none. PNG files cost Graphviz time on a cold build.",
+        "source); [] for none. For SVG diagrams the browser draws the PNG from the SVG.",
         (_download_formats, "a list of 'svg', 'png' and 'dot'"),
         rebuild="html",
     ),

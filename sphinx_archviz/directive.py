@@ -256,6 +256,12 @@ def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz,
     return posixpath.join(translator.builder.imgpath, render_files(translator, node, [fmt])[fmt])
 
 
+def files_to_render(shown: str, downloads: list[str]) -> list[str]:
+    """The shown image and the downloads, but a PNG only when it is the shown image: for an SVG
+    page the browser makes the PNG download from the SVG."""
+    return [shown, *(fmt for fmt in downloads if fmt not in (shown, "png"))]
+
+
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     config = self.builder.config
     shown = node["format"]
@@ -263,7 +269,7 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     is_ebook = self.builder.name == "epub"
     downloads = [] if is_ebook else list(dict.fromkeys(config.archviz_downloads))
     try:
-        names = render_files(self, node, [shown, *(fmt for fmt in downloads if fmt != shown)])
+        names = render_files(self, node, files_to_render(shown, downloads))
     except ArchvizError as error:
         show_unavailable(self, error, node)
         raise nodes.SkipNode from None

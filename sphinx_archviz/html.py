@@ -135,14 +135,29 @@ def _download_links(
 ) -> str:
     # Saved under the model's name (models:CNNModel → CNNModel.svg), not the content hash.
     stem = html.escape(re.sub(r"[^\w.-]+", "_", reference.rpartition(":")[2]))
-    links = " · ".join(
-        f'<a class="archviz-download" href="{html.escape(posixpath.join(image_uri, names[fmt]))}"'
-        f' download="{stem}.{fmt}"'
-        + (f' title="{words["dot"]}"' if fmt == "dot" else "")
-        + f">{fmt.upper()}</a>"
-        for fmt in formats
+    files = [fmt for fmt in formats if fmt in names]
+    links = []
+    for fmt in files:
+        href = html.escape(posixpath.join(image_uri, names[fmt]))
+        title = f' title="{words["dot"]}"' if fmt == "dot" else ""
+        links.append(
+            f'<a class="archviz-download" href="{href}" download="{stem}.{fmt}"{title}>'
+            f"{fmt.upper()}</a>"
+        )
+    browser_png = ""
+    if "png" in formats and "png" not in names:
+        # No file: archviz.js draws the page's SVG into a PNG when the link is used (a PNG of a
+        # big graph costs Graphviz seconds on every cold build, the browser nothing). Last, so
+        # that without the script the other links read the same.
+        separator = " · " if links else ""
+        browser_png = (
+            f'<span class="archviz-browser-png" hidden="hidden">{separator}'
+            f'<a class="archviz-download" href="#" download="{stem}.png" data-archviz-png="">'
+            "PNG</a></span>"
+        )
+    return (
+        f'<p class="archviz-downloads">{words["download"]}: {" · ".join(links)}{browser_png}</p>\n'
     )
-    return f'<p class="archviz-downloads">{words["download"]}: {links}</p>\n'
 
 
 def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str = "") -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import re
+import struct
 import subprocess
 import sys
 import threading
@@ -241,17 +243,51 @@ def test_a_node_links_to_its_classes_documentation_from_a_sub_folder(page, serve
 
 def test_download_links_return_valid_svg_png_and_dot(page, server: str) -> None:
     links = diagram(page, LINKED).locator("a.archviz-download")
-    assert [links.nth(i).inner_text() for i in range(links.count())] == ["SVG", "PNG", "DOT"]
-    bodies = {}
-    for i in range(links.count()):
+    assert [links.nth(i).inner_text() for i in range(links.count())] == ["SVG", "DOT", "PNG"]
+    assert (
+        diagram(page, LINKED)
+        .locator("p.archviz-downloads")
+        .inner_text()
+        .endswith("SVG · DOT · PNG")
+    )
+    for i in (0, 1):  # files written by the build
         link = links.nth(i)
+        kind = link.inner_text()
         response = page.request.get(f"{server}/guide/{link.get_attribute('href')}")
         assert response.ok
-        bodies[link.inner_text()] = response.body()
-        assert link.get_attribute("download") == f"CNNModel.{link.inner_text().lower()}"
-    assert SafeXML.fromstring(bodies["SVG"]).tag == "{http://www.w3.org/2000/svg}svg"
-    assert bodies["PNG"].startswith(b"\x89PNG\r\n\x1a\n")
-    assert bodies["DOT"].lstrip().startswith(b"digraph")
+        assert link.get_attribute("download") == f"CNNModel.{kind.lower()}"
+        if kind == "SVG":
+            assert SafeXML.fromstring(response.body()).tag == "{http://www.w3.org/2000/svg}svg"
+        else:
+            assert response.body().lstrip().startswith(b"digraph")
+    with page.expect_download() as download:  # drawn by the browser from the page's SVG
+        links.nth(2).click()
+    assert download.value.suggested_filename == "CNNModel.png"
+    png = Path(download.value.path()).read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    svg_box = (
+        diagram(page, LINKED)
+        .locator("svg.archviz-graph")
+        .evaluate("svg => [svg.viewBox.baseVal.width, svg.viewBox.baseVal.height]")
+    )
+    from PIL import Image  # torchvision's dependency
+
+    with Image.open(io.BytesIO(png)) as image:
+        darkest = image.convert("L").getextrema()[0]
+    assert darkest < 80  # the diagram's lines and text, not an empty white canvas
+    # twice the diagram's size in CSS pixels (1 pt = 4/3 px), give or take Graphviz's rounding
+    assert abs(width - svg_box[0] * 4 / 3 * 2) <= 2 and abs(height - svg_box[1] * 4 / 3 * 2) <= 2
+
+
+def test_without_javascript_the_png_download_is_not_offered(chromium, server: str) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/guide/diagrams.html")
+    visible = diagram(page, LINKED).locator("a.archviz-download:visible")
+    names = [visible.nth(i).inner_text() for i in range(visible.count())]
+    context.close()
+    assert names == ["SVG", "DOT"]
 
 
 def test_without_javascript_the_diagram_is_a_plain_image(chromium, server: str) -> None:

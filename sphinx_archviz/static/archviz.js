@@ -284,6 +284,48 @@
     }
   }
 
+  /* The PNG download of an SVG page: the diagram drawn into a canvas at up to twice its size,
+     in its own (light) colours, on white. */
+  async function downloadPng(root, link) {
+    const svg = root.querySelector("svg.archviz-graph");
+    const width = lengthInPixels(svg.getAttribute("width")) || svg.viewBox.baseVal.width;
+    const height = lengthInPixels(svg.getAttribute("height")) || svg.viewBox.baseVal.height;
+    const scale = Math.min(2, 16384 / Math.max(width, height), Math.sqrt(1e8 / (width * height)));
+    const copy = svg.cloneNode(true);
+    copy.removeAttribute("style");
+    copy.setAttribute("width", `${width * scale}`);
+    copy.setAttribute("height", `${height * scale}`);
+    const image = new Image();
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(copy))}`;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#ffffff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    const address = URL.createObjectURL(blob);
+    const save = document.createElement("a");
+    save.href = address;
+    save.download = link.getAttribute("download");
+    document.body.appendChild(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(address), 10000);
+  }
+
+  function offerPngDownloads(root) {
+    for (const link of root.querySelectorAll("a[data-archviz-png]")) {
+      link.parentElement.hidden = false;
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        downloadPng(root, link);
+      });
+    }
+  }
+
   function lengthInPixels(value) {
     if (!value) return 0;
     const number = parseFloat(value);
@@ -292,7 +334,10 @@
 
   function startAll() {
     for (const root of document.querySelectorAll("div.archviz[data-archviz]")) {
-      if (root.archviz || !root.querySelector(".archviz-toolbar")) continue;
+      if (root.archvizStarted) continue;
+      root.archvizStarted = true;
+      offerPngDownloads(root);
+      if (!root.querySelector(".archviz-toolbar")) continue;
       const diagram = new Diagram(root);
       const picture = diagram.picture;
       if (picture && picture.tagName.toLowerCase() === "img" && !picture.complete) {
