@@ -22,7 +22,7 @@ import numpy as np
 
 from sphinx_archviz.capture import module_graph
 from sphinx_archviz.capture.keras import _dummy_tensor
-from sphinx_archviz.capture.module_graph import Call, OpenCall, Shape, Trace
+from sphinx_archviz.capture.module_graph import Trace, default_input_names, tensor_shape
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
 
@@ -72,7 +72,7 @@ def _input_names(model: keras.Model, count: int) -> list[str]:
     names = [tensor.name for tensor in getattr(model, "inputs", None) or []]
     if len(names) == count and len(set(names)) == count:
         return names
-    return ["input"] if count == 1 else [f"input {number + 1}" for number in range(count)]
+    return default_input_names(count)
 
 
 def _is_tensor(value: Any) -> bool:
@@ -88,10 +88,6 @@ def _tensors_in(value: Any) -> Iterator[Any]:
             yield from _tensors_in(item)
     elif _is_tensor(value):
         yield value
-
-
-def _shape(tensor: Any) -> Shape:
-    return tuple(None if size is None else int(size) for size in tensor.shape)
 
 
 def _count(weights: list[Any]) -> int:
@@ -123,18 +119,13 @@ def _attribute_name(owner: keras.Layer, layer: keras.Layer) -> str | None:
     return None
 
 
-class _Recorder:
+class _Recorder(module_graph.Recorder):
     def __init__(self, model: keras.Model, input_names: list[str], inputs: list[Any]) -> None:
+        super().__init__(Trace([], root=-1, trainable=0, non_trainable=0))
         self.model = model
-        self.trace = Trace([], root=-1, trainable=0, non_trainable=0)
-        self._producers: dict[int, tuple[Any, int]] = {}
-        self._stack: list[OpenCall] = []
         self._inputs = inputs
         for name, tensor in zip(input_names, inputs, strict=True):
-            call = self.trace.add(
-                Call(len(self.trace.calls), "input", name, output_shapes=[_shape(tensor)])
-            )
-            self._producers[id(tensor)] = (tensor, call.index)
+            self.add_input(name, tensor)
 
     @contextlib.contextmanager
     def recording(self) -> Iterator[None]:
@@ -157,64 +148,34 @@ class _Recorder:
             yield
         finally:
             layer_class.__call__ = original  # type: ignore[method-assign]
-            self._stack.clear()
+            self.stack.clear()
 
     def before(self, layer: keras.Layer, tensors: list[Any]) -> None:
-        parent = self._stack[-1].index if self._stack else None
-        if self._stack:
-            self._stack[-1].called_a_module = True
-        if parent is None and self.trace.root < 0:
+        if self.caller is None and self.trace.root < 0:
             # The model itself: what it receives are the inputs (perhaps converted copies).
             for tensor, original in zip(tensors, self._inputs, strict=False):
-                self._producers[id(tensor)] = (tensor, self._producers[id(original)][1])
-        call = self.trace.add(
-            Call(
-                index=len(self.trace.calls),
-                kind="module",
-                name=self._name_of(layer, parent),
-                type_name=type(layer).__name__,
-                type_path=_type_path(type(layer)),
-                parent=parent,
-                sources=self._sources(tensors),
-                input_shapes=[_shape(tensor) for tensor in tensors],
-            )
-        )
-        if parent is None and self.trace.root < 0:
-            self.trace.root = call.index
-        self._stack.append(OpenCall(call.index, layer))
+                self.producers[id(tensor)] = (tensor, self.producers[id(original)][1])
+        name = self._name_of(layer, self.caller)
+        self.open_module_call(layer, name, _type_path(type(layer)), tensors)
 
     def after(self, layer: keras.Layer, outputs: list[Any]) -> None:
-        closed = self._stack.pop()
-        index = closed.index
-        call = self.trace.calls[index]
-        call.output_shapes = [_shape(tensor) for tensor in outputs]
+        call, _ = self.close_module_call(outputs)
         call.trainable = _count(layer.trainable_weights)
         call.non_trainable = _count(layer.non_trainable_weights)
-        if not closed.called_a_module:  # a leaf: what it returns comes from it
-            for tensor in outputs:
-                self._producers[id(tensor)] = (tensor, index)
 
     def _name_of(self, layer: keras.Layer, parent: int | None) -> str:
         """The attribute path (``encoder.dense``) where there is one, else the layer's name."""
         if parent is None:
             return layer.name
-        name = _attribute_name(self._stack[-1].owner, layer) or layer.name
+        name = _attribute_name(self.stack[-1].owner, layer) or layer.name
         owner = self.trace.calls[parent].name if parent != self.trace.root else ""
         return f"{owner}.{name}" if owner else name
 
-    def _sources(self, tensors: list[Any]) -> list[tuple[int, Shape]]:
-        sources = []
-        for tensor in tensors:
-            produced = self._producers.get(id(tensor))
-            if produced is not None and produced[0] is tensor:
-                sources.append((produced[1], _shape(tensor)))
-            elif (guess := self._latest_with_shape(_shape(tensor))) is not None:
-                sources.append((guess, _shape(tensor)))
-        return sources
-
-    def _latest_with_shape(self, shape: Shape) -> int | None:
-        """The latest finished leaf layer (or input) that returned a tensor of ``shape``."""
-        open_calls = {entry.index for entry in self._stack}
+    def unseen_source(self, tensor: Any) -> int | None:
+        """A tensor made by a TensorFlow op between layers (not seen) comes from the latest
+        finished leaf layer (or input) that returned a tensor of its shape."""
+        shape = tensor_shape(tensor)
+        open_calls = {entry.index for entry in self.stack}
         for call in reversed(self.trace.calls):
             if call.index in open_calls or call.kind == "output":
                 continue
@@ -223,14 +184,3 @@ class _Recorder:
             if shape in call.output_shapes:
                 return call.index
         return None
-
-    def add_output(self, tensors: list[Any]) -> None:
-        self.trace.add(
-            Call(
-                len(self.trace.calls),
-                "output",
-                "output",
-                sources=self._sources(tensors),
-                input_shapes=[_shape(tensor) for tensor in tensors],
-            )
-        )

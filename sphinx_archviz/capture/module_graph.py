@@ -81,6 +81,102 @@ class OpenCall:
     called_a_module: bool = False
 
 
+def tensor_shape(tensor: Any) -> Shape:
+    """A tensor's shape as plain ints (None where Keras leaves a size open)."""
+    return tuple(None if size is None else int(size) for size in tensor.shape)
+
+
+def default_input_names(count: int) -> list[str]:
+    return ["input"] if count == 1 else [f"input {number + 1}" for number in range(count)]
+
+
+class Recorder:
+    """What both frameworks' tracers keep while the model runs: the trace being written, the
+    call that produced each tensor seen (tensors are followed by identity) and the module
+    calls under way."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        #: id(tensor) → (tensor, index of the call that produced it); the tensor is kept so
+        #: that its id is not reused by another tensor during the pass.
+        self.producers: dict[int, tuple[Any, int]] = {}
+        #: Module calls under way, innermost last.
+        self.stack: list[OpenCall] = []
+
+    @property
+    def caller(self) -> int | None:
+        """The module call under way, which a new call is made from; None at the top."""
+        return self.stack[-1].index if self.stack else None
+
+    def add_input(self, name: str, tensor: Any) -> None:
+        call = self.trace.add(
+            Call(len(self.trace.calls), "input", name, output_shapes=[tensor_shape(tensor)])
+        )
+        self.producers[id(tensor)] = (tensor, call.index)
+
+    def add_output(self, tensors: list[Any]) -> None:
+        self.trace.add(
+            Call(
+                len(self.trace.calls),
+                "output",
+                "output",
+                sources=self.sources(tensors),
+                input_shapes=[tensor_shape(tensor) for tensor in tensors],
+            )
+        )
+
+    def open_module_call(
+        self, owner: Any, name: str, type_path: str, tensors: list[Any], **counts: int
+    ) -> Call:
+        """Record that ``owner`` (a module or layer) is called now, on ``tensors``."""
+        parent = self.caller
+        if self.stack:
+            self.stack[-1].called_a_module = True
+        call = self.trace.add(
+            Call(
+                index=len(self.trace.calls),
+                kind="module",
+                name=name,
+                type_name=type(owner).__name__,
+                type_path=type_path,
+                parent=parent,
+                sources=self.sources(tensors),
+                input_shapes=[tensor_shape(tensor) for tensor in tensors],
+                **counts,
+            )
+        )
+        if parent is None and self.trace.root < 0:
+            self.trace.root = call.index
+        self.stack.append(OpenCall(call.index, owner))
+        return call
+
+    def close_module_call(self, outputs: list[Any]) -> tuple[Call, OpenCall]:
+        """The innermost call returned ``outputs``; a leaf is their producer."""
+        closed = self.stack.pop()
+        call = self.trace.calls[closed.index]
+        call.output_shapes = [tensor_shape(tensor) for tensor in outputs]
+        if not closed.called_a_module:
+            for tensor in outputs:
+                self.producers[id(tensor)] = (tensor, closed.index)
+        return call, closed
+
+    def sources(self, tensors: list[Any]) -> list[tuple[int, Shape]]:
+        """The calls that produced ``tensors``, with their shapes (unknown tensors left out)."""
+        found = []
+        for tensor in tensors:
+            produced = self.producers.get(id(tensor))
+            source = produced[1] if produced is not None and produced[0] is tensor else None
+            if source is None:
+                source = self.unseen_source(tensor)
+            if source is not None:
+                found.append((source, tensor_shape(tensor)))
+        return found
+
+    def unseen_source(self, _tensor: Any) -> int | None:
+        """Where a tensor no recorded call produced comes from; by default, nowhere."""
+        return None
+
+
 def format_shape(shape: Shape) -> str:
     return "×".join("?" if size is None else str(size) for size in shape) or "scalar"
 

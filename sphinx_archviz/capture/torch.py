@@ -72,8 +72,30 @@ def is_device_failure(exc: BaseException | None) -> bool:
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
     inputs = example_inputs(model, request, device)
     tensors_by_name = _tensors_on(model, device)
+    tensors = run_model(model, tensors_by_name, inputs, request)
+    parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
+    graph = make_dot(
+        tensors if len(tensors) > 1 else tensors[0],
+        params=parameters,
+        show_attrs=request.show_attrs,
+        show_saved=request.show_saved,
+    )
+    if request.rankdir != "TB":  # Graphviz's default; leaving it out keeps torchviz's DOT as is
+        graph.graph_attr["rankdir"] = request.rankdir
+    return graph.source
+
+
+def run_model(
+    model: nn.Module,
+    tensors_by_name: dict[str, torch.Tensor],
+    inputs: tuple[torch.Tensor, ...],
+    request: CaptureRequest,
+    around: contextlib.AbstractContextManager[object] | None = None,
+) -> tuple[torch.Tensor, ...]:
+    """Run the model (inside ``around``, if given) on ``inputs``; the tensors it returned."""
     try:
-        output = functional_call(model, tensors_by_name, inputs)
+        with around or contextlib.nullcontext():
+            output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
         raise ArchvizError(
             "forward",
@@ -88,16 +110,7 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
             f"the model returned {type(output).__name__}, which holds no tensor to draw the "
             "graph from",
         )
-    parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
-    graph = make_dot(
-        tensors if len(tensors) > 1 else tensors[0],
-        params=parameters,
-        show_attrs=request.show_attrs,
-        show_saved=request.show_saved,
-    )
-    if request.rankdir != "TB":  # Graphviz's default; leaving it out keeps torchviz's DOT as is
-        graph.graph_attr["rankdir"] = request.rankdir
-    return graph.source
+    return tensors
 
 
 def _tensors_on(model: nn.Module, device: str) -> dict[str, torch.Tensor]:

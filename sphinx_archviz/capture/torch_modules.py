@@ -17,14 +17,12 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.func import functional_call
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
 
 from sphinx_archviz.capture import module_graph
-from sphinx_archviz.capture.module_graph import Call, OpenCall, Shape, Trace
-from sphinx_archviz.capture.torch import _describe, _tensors_in, _tensors_on, example_inputs
-from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.capture.module_graph import Call, Trace, default_input_names, tensor_shape
+from sphinx_archviz.capture.torch import _tensors_in, _tensors_on, example_inputs, run_model
 from sphinx_archviz.request import CaptureRequest, Summary
 
 #: Ops that only change a tensor's dtype, device or memory layout: followed, not drawn.
@@ -61,24 +59,8 @@ def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
         recorder.add_input(name, tensor)
-    try:
-        with recorder.recording():
-            output = functional_call(model, tensors_by_name, inputs)
-    except Exception as exc:
-        raise ArchvizError(
-            "forward",
-            f"running the model on input {_describe(inputs)} raised "
-            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-            "and :input-dtype:",
-        ) from exc
-    outputs = list(_tensors_in(output))
-    if not outputs:
-        raise ArchvizError(
-            "forward",
-            f"the model returned {type(output).__name__}, which holds no tensor to draw the "
-            "graph from",
-        )
-    recorder.add_output(outputs)
+    outputs = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
+    recorder.add_output(list(outputs))
     return recorder.trace
 
 
@@ -94,11 +76,7 @@ def _input_names(model: nn.Module, count: int) -> list[str]:
         parameters = []
     if len(parameters) >= count:
         return parameters[:count]
-    return ["input"] if count == 1 else [f"input {number + 1}" for number in range(count)]
-
-
-def _shape(tensor: torch.Tensor) -> Shape:
-    return tuple(int(size) for size in tensor.shape)
+    return default_input_names(count)
 
 
 def _count(module: nn.Module) -> tuple[int, int]:
@@ -115,17 +93,12 @@ def _type_path(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-class _Recorder:
+class _Recorder(module_graph.Recorder):
     def __init__(self, model: nn.Module) -> None:
-        self.model = model
         trainable, non_trainable = _count(model)
-        self.trace = Trace([], root=-1, trainable=trainable, non_trainable=non_trainable)
+        super().__init__(Trace([], root=-1, trainable=trainable, non_trainable=non_trainable))
+        self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
-        #: id(tensor) → (tensor, index of the call that produced it); the tensor is kept so
-        #: that its id is not reused by another tensor during the pass.
-        self._producers: dict[int, tuple[torch.Tensor, int]] = {}
-        #: Module calls under way, innermost last: (call index, whether it called a module).
-        self._stack: list[OpenCall] = []
         self._counts: dict[int, tuple[int, int]] = {}
 
     # Hooks -----------------------------------------------------------------------------------
@@ -140,53 +113,34 @@ class _Recorder:
         finally:
             pre.remove()
             post.remove()
-            self._stack.clear()
+            self.stack.clear()
 
     def _before_module(self, module: nn.Module, args: tuple[Any, ...]) -> None:
-        parent = self._stack[-1].index if self._stack else None
-        if self._stack:
-            self._stack[-1].called_a_module = True
         if id(module) not in self._counts:
             self._counts[id(module)] = _count(module)
         trainable, non_trainable = self._counts[id(module)]
-        tensors = list(_tensors_in(args))
-        call = self.trace.add(
-            Call(
-                index=len(self.trace.calls),
-                kind="module",
-                name=self._name_of(module, parent),
-                type_name=type(module).__name__,
-                type_path=_type_path(type(module)),
-                parent=parent,
-                sources=self._sources(tensors),
-                input_shapes=[_shape(tensor) for tensor in tensors],
-                trainable=trainable,
-                non_trainable=non_trainable,
-            )
+        call = self.open_module_call(
+            module,
+            self._name_of(module, self.caller),
+            _type_path(type(module)),
+            list(_tensors_in(args)),
+            trainable=trainable,
+            non_trainable=non_trainable,
         )
-        if parent is None and self.trace.root < 0:
-            self.trace.root = call.index
+        if call.index == self.trace.root:
             call.name = type(module).__name__
-        self._stack.append(OpenCall(call.index, module))
 
     def _after_module(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
-        closed = self._stack.pop()
-        index = closed.index
-        call = self.trace.calls[index]
         # Global pre-hooks do not see keyword arguments; a leaf has not changed their producers.
         keyword_tensors = list(_tensors_in(kwargs))
-        call.sources += self._sources(keyword_tensors)
-        call.input_shapes += [_shape(tensor) for tensor in keyword_tensors]
-        outputs = list(_tensors_in(output))
-        call.output_shapes = [_shape(tensor) for tensor in outputs]
-        if (
-            not closed.called_a_module
-        ):  # a leaf: what it returns comes from it, not from its insides
+        call = self.trace.calls[self.stack[-1].index]
+        call.sources += self.sources(keyword_tensors)
+        call.input_shapes += [tensor_shape(tensor) for tensor in keyword_tensors]
+        call, closed = self.close_module_call(list(_tensors_in(output)))
+        if not closed.called_a_module:  # a leaf: what it returns comes from it, not its insides
             call.children.clear()
-            for tensor in outputs:
-                self._producers[id(tensor)] = (tensor, index)
 
     def _name_of(self, module: nn.Module, parent: int | None) -> str:
         path = self._paths.get(id(module))
@@ -200,49 +154,24 @@ class _Recorder:
         )
         return f"{owner}.{type(module).__name__}" if owner else type(module).__name__
 
-    def _sources(self, tensors: list[torch.Tensor]) -> list[tuple[int, Shape]]:
-        sources = []
-        for tensor in tensors:
-            produced = self._producers.get(id(tensor))
-            if produced is not None and produced[0] is tensor:
-                sources.append((produced[1], _shape(tensor)))
-        return sources
-
-    # Inputs, outputs and functions -------------------------------------------------------------
-
-    def add_input(self, name: str, tensor: torch.Tensor) -> None:
-        call = self.trace.add(
-            Call(len(self.trace.calls), "input", name, output_shapes=[_shape(tensor)])
-        )
-        self._producers[id(tensor)] = (tensor, call.index)
-
-    def add_output(self, tensors: list[torch.Tensor]) -> None:
-        self.trace.add(
-            Call(
-                len(self.trace.calls),
-                "output",
-                "output",
-                sources=self._sources(tensors),
-                input_shapes=[_shape(tensor) for tensor in tensors],
-            )
-        )
+    # Functions ---------------------------------------------------------------------------------
 
     def records_functions(self) -> bool:
         """Ops are drawn only where a container's own code runs them, not inside a leaf."""
-        return bool(self._stack) and bool(self._stack[-1].owner._modules)
+        return bool(self.stack) and bool(self.stack[-1].owner._modules)
 
     def function(
         self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
     ) -> None:
         tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
-        sources = self._sources(tensors)
+        sources = self.sources(tensors)
         outputs = list(_tensors_in(result))
         if not sources or not outputs:
             return
         name = _function_name(func)
         if name in _TRANSPARENT:
             for tensor in outputs:
-                self._producers[id(tensor)] = (tensor, sources[0][0])
+                self.producers[id(tensor)] = (tensor, sources[0][0])
             return
         call = self.trace.add(
             Call(
@@ -251,14 +180,14 @@ class _Recorder:
                 name=name,
                 type_name=name,
                 type_path=_function_path(func, name),
-                parent=self._stack[-1].index,
+                parent=self.caller,
                 sources=sources,
-                input_shapes=[_shape(tensor) for tensor in tensors],
-                output_shapes=[_shape(tensor) for tensor in outputs],
+                input_shapes=[tensor_shape(tensor) for tensor in tensors],
+                output_shapes=[tensor_shape(tensor) for tensor in outputs],
             )
         )
         for tensor in outputs:
-            self._producers[id(tensor)] = (tensor, call.index)
+            self.producers[id(tensor)] = (tensor, call.index)
 
 
 class _FunctionRecorder(TorchFunctionMode):
