@@ -217,3 +217,21 @@ def test_invalid_config_values_warn_and_fall_back_to_defaults(
     assert "archviz_rankdir = 'up' must be one of" in warnings
     assert warnings.count("[archviz.option]") == 3
     assert len(built.images(".svg")) == 1
+
+
+def test_plain_diagrams_without_the_explorer(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": CNN}, conf="archviz_interactive = False")
+    html = built.html()
+    assert built.warnings == ""
+    assert '<svg class="archviz-graph"' in html and "archviz-toolbar" not in html
+    assert "_static/archviz.js" in html  # still there: it draws the PNG download
+    assert "data-archviz-png" in html
+
+
+def test_no_script_when_nothing_needs_it(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": CNN}, conf="archviz_interactive = False\narchviz_downloads = ['svg', 'dot']"
+    )
+    html = built.html()
+    assert "_static/archviz.js" not in html and "data-archviz-png" not in html
+    assert ">SVG</a> · <a" in html and ">DOT</a></p>" in html
