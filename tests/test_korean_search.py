@@ -215,6 +215,11 @@ def korean_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def search(browser: object, site: Path, query: str) -> set[str]:
     """The pages (without ``.html``) that the site's search page lists for ``query``."""
+    return search_page(browser, site, query)[0]
+
+
+def search_page(browser: object, site: Path, query: str) -> tuple[set[str], str]:
+    """The pages the site's search page lists for ``query``, and its summary line."""
     page = browser.new_page()
     try:
         page.goto(f"{page_url(site, 'search')}?q={query}")
@@ -226,9 +231,10 @@ def search(browser: object, site: Path, query: str) -> set[str]:
         links = page.eval_on_selector_all(
             "#search-results ul.search li > a", "links => links.map(a => a.getAttribute('href'))"
         )
+        summary = page.inner_text("#search-results p.search-summary")
     finally:
         page.close()
-    return {re.sub(r"\.html(#.*)?$", "", link) for link in links}
+    return {re.sub(r"\.html(#.*)?$", "", link) for link in links}, summary
 
 
 @requires_chromium
@@ -280,3 +286,12 @@ def test_docs_site_search_finds_every_page_using_a_two_syllable_word(
     assert len(expected) >= 3
 
     assert search(chromium, docs_site, word) == expected
+
+
+@requires_chromium
+def test_the_search_page_says_in_korean_how_many_pages_it_found(
+    chromium: object,
+    docs_site: Path,
+) -> None:
+    pages, summary = search_page(chromium, docs_site, "그래프")
+    assert summary == f"검색을 마쳤습니다. 검색어와 일치하는 페이지를 {len(pages)}개 찾았습니다."

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sphinx import package_dir
 from sphinx.search.en import SearchEnglish
@@ -170,8 +170,31 @@ class SearchKorean(SearchEnglish):
         return super().stem(word)
 
 
+#: Sphinx's Korean catalogue leaves the search page's summary line empty ("Search finished,
+#: found N pages ..."); the catalogue has one plural form, so one text serves every count.
+SEARCH_MESSAGES = {
+    "Search finished, found one page matching the search query.": [
+        "검색을 마쳤습니다. 검색어와 일치하는 페이지를 ${resultCount}개 찾았습니다."
+    ],
+}
+
+
+def add_search_messages(
+    app: Sphinx, pagename: str, _template: str, _context: dict[str, Any], _doctree: Any
+) -> None:
+    if pagename == "search" and app.config.language == "ko":
+        catalog = {"locale": "ko", "messages": SEARCH_MESSAGES, "plural_expr": "0"}
+        # After the deferred scripts (doctools.js, translations.js) and before any search ends.
+        body = (
+            'document.addEventListener("DOMContentLoaded", () => '
+            f"Documentation.addTranslations({json.dumps(catalog, ensure_ascii=False)}));"
+        )
+        app.add_js_file(None, body=body)
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_search_language(SearchKorean)
+    app.connect("html-page-context", add_search_messages)
     # Pages indexed under other rules would keep their old words: new rules, new environment.
     rules = zlib.crc32(json.dumps(ENDINGS).encode())
     return {"env_version": rules, "parallel_read_safe": True, "parallel_write_safe": True}
