@@ -148,27 +148,27 @@ def muted(text: str) -> str:
     return f'<FONT POINT-SIZE="{FONT_SIZE - 2}" COLOR="{MUTED_TEXT}">{text}</FONT>'
 
 
-#: Lines and text: (light, dark). Light values are what the DOT says; dark ones replace them.
-DARK_COLOURS = {
-    EDGE_COLOUR: "#9da7b3",
+#: Colours of lines and text, each with the colour that replaces it on a dark page. The light
+#: colours are the ones the DOT says (torchviz and Keras draw in black), so light pages show the
+#: diagram exactly as Graphviz drew it.
+DARK_INK = {
+    "black": "#d1d7e0",
+    EDGE_COLOUR: "#9da7b3",  # also MUTED_TEXT, the same grey
     EDGE_FONT_COLOUR: "#adbac7",
     BORDER_COLOUR: "#8b949e",
-    CLUSTER_FILL: "#1c2128",
     CLUSTER_BORDER: "#444c56",
-    MUTED_TEXT: "#adbac7",
 }
-#: Fills the autograd view (torchviz: operation, parameter, output, saved tensor) and Keras'
-#: plot_model (cells, heading) write, with their dark counterparts.
-FRAMEWORK_FILLS = {
+#: Fills that are not a layer family's: torchviz's (operation, parameter, output, saved tensor),
+#: Keras' (cells, headings) and the modules view's clusters.
+DARK_FILLS = {
     "lightgrey": "#373e47",
     "lightblue": "#1b4b66",
     "#caff70": "#2e4a12",
     "orange": "#7a4100",
     "white": "#22272e",
     "black": "#30363d",
+    CLUSTER_FILL: "#1c2128",
 }
-INK = ("#1f2328", "#e6edf3")
-LINE = ("#1f2328", "#b1bac4")
 
 _SHAPES = ":is(path, polygon, ellipse)"
 #: The page states in which diagrams are drawn dark: pydata-sphinx-theme and sphinx-book-theme
@@ -178,46 +178,38 @@ _AUTO_DARK_SCOPE = 'body[data-theme="auto"] div.archviz'
 
 
 def colours_css() -> str:
-    """The stylesheet that gives inline SVG diagrams their light and dark colours."""
-    fills = {
-        **{
-            f"fill-{index}": (light, dark)
-            for index, (light, dark) in enumerate(FRAMEWORK_FILLS.items())
-        },
-        **{f"family-{name}": (family.fill, family.dark_fill) for name, family in FAMILIES.items()},
-        **{f"colour-{index}": pair for index, pair in enumerate(DARK_COLOURS.items())},
-        "ink": INK,
-        "line": LINE,
+    """The stylesheet that gives inline SVG diagrams their colours on dark pages."""
+    ink = {f"ink-{number}": pair for number, pair in enumerate(DARK_INK.items())}
+    fills = {f"fill-{number}": pair for number, pair in enumerate(DARK_FILLS.items())}
+    families = {
+        f"family-{name}": (family.fill, family.dark_fill) for name, family in FAMILIES.items()
     }
+    colours = {**ink, **fills, **families}
     rules = [
         "/* Generated from sphinx_archviz/style.py. */",
-        _block("div.archviz", {name: light for name, (light, _) in fills.items()}),
-        _block(_DARK_SCOPES, {name: dark for name, (_, dark) in fills.items()}),
+        _block("div.archviz", {name: light for name, (light, _) in colours.items()}),
+        _block(_DARK_SCOPES, {name: dark for name, (_, dark) in colours.items()}),
         "@media (prefers-color-scheme: dark) {",
-        _block(_AUTO_DARK_SCOPE, {name: dark for name, (_, dark) in fills.items()}),
+        _block(_AUTO_DARK_SCOPE, {name: dark for name, (_, dark) in colours.items()}),
         "}",
-        'svg.archviz-graph text:not([fill]), svg.archviz-graph text[fill="black"] '
-        "{ fill: var(--archviz-ink); }",
-        "svg.archviz-graph g.edge path { stroke: var(--archviz-line); }",
-        "svg.archviz-graph g.edge polygon "
-        "{ fill: var(--archviz-line); stroke: var(--archviz-line); }",
-        'svg.archviz-graph :is(g.node, g.cluster) [stroke="black"] '
-        "{ stroke: var(--archviz-line); }",
+        "svg.archviz-graph text:not([fill]) { fill: var(--archviz-ink-0); }",
     ]
-    for index, colour in enumerate(FRAMEWORK_FILLS):
+    for name, (colour, _) in ink.items():
+        rules += [
+            f'svg.archviz-graph text[fill="{colour}"] {{ fill: var(--archviz-{name}); }}',
+            f'svg.archviz-graph [stroke="{colour}"] {{ stroke: var(--archviz-{name}); }}',
+            f'svg.archviz-graph g.edge polygon[fill="{colour}"] {{ fill: var(--archviz-{name}); }}',
+        ]
+    for name, (colour, _) in fills.items():
         rules.append(
-            f'svg.archviz-graph g.node {_SHAPES}[fill="{colour}"] '
-            f"{{ fill: var(--archviz-fill-{index}); }}"
+            f'svg.archviz-graph :is(g.node, g.cluster) {_SHAPES}[fill="{colour}"] '
+            f"{{ fill: var(--archviz-{name}); }}"
         )
     for name in FAMILIES:
         rules.append(
             f"svg.archviz-graph g.node.archviz-{name} {_SHAPES} "
             f"{{ fill: var(--archviz-family-{name}); }}"
         )
-    for index, colour in enumerate(DARK_COLOURS):
-        variable = f"var(--archviz-colour-{index})"
-        rules.append(f'svg.archviz-graph [fill="{colour}"] {{ fill: {variable}; }}')
-        rules.append(f'svg.archviz-graph [stroke="{colour}"] {{ stroke: {variable}; }}')
     return "\n".join(rules) + "\n"
 
 

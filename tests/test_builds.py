@@ -256,3 +256,36 @@ def test_epub_builder_gets_a_static_inline_svg(build_project: BuildProject) -> N
     assert "archviz-toolbar" not in page and "archviz-download" not in page
     assert "archviz.js" not in page
     assert not list(built.outdir.rglob("*.dot"))
+
+
+def test_every_colour_a_diagram_uses_has_a_dark_counterpart(build_project: BuildProject) -> None:
+    from sphinx_archviz.style import DARK_FILLS, DARK_INK, FAMILIES
+
+    built = build_project(
+        {
+            "index.rst": "Colours\n=======\n\n"
+            ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n\n"
+            ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n   :show-saved:\n\n"
+            ".. archviz:: torch_models:ResidualNet\n   :input-shape: 1, 3, 16, 16\n"
+            "   :view: modules\n   :depth: 3\n\n"
+            ".. archviz:: models:get_model\n"
+        }
+    )
+    assert built.warnings == ""
+    svgs = [SafeXML.parse(path).getroot() for path in built.images(".svg")]
+    assert len(svgs) == 4
+    family_fills = {family.fill for family in FAMILIES.values()}
+    unmapped = set()
+    for element in (element for svg in svgs for element in svg.iter()):
+        is_text = element.tag.endswith("}text")
+        fill, stroke = element.get("fill"), element.get("stroke")
+        if stroke not in (None, "none", "transparent") and stroke not in DARK_INK:
+            unmapped.add(("stroke", stroke))
+        if fill in (None, "none", "transparent"):
+            continue
+        # Text is recoloured as ink; Keras' white heading text stays white on a dark heading.
+        if is_text and fill not in DARK_INK and fill != "white":
+            unmapped.add(("text", fill))
+        if not is_text and not ({fill} & (DARK_FILLS.keys() | DARK_INK.keys() | family_fills)):
+            unmapped.add(("fill", fill))
+    assert unmapped == set()

@@ -196,6 +196,8 @@ NODE_COLOURS = """root => {
 def test_switching_the_theme_to_dark_recolours_the_diagram(page) -> None:
     big = diagram(page, BIG)
     light = big.evaluate(NODE_COLOURS)
+    # On a light page the diagram keeps Graphviz's own colours: the output box, black ink.
+    assert light == ["rgb(202, 255, 112)", "rgb(0, 0, 0)", "rgb(0, 0, 0)"]
     page.locator("button.theme-switch-button").click()  # the theme's menu: auto, light, dark
     page.locator('button.theme-change-button[data-mode="dark"]').click()
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
