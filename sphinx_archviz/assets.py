@@ -1,6 +1,6 @@
 """The HTML builder's static files, added only to pages that have a diagram: archviz.css, the
 diagrams' light and dark colours (archviz-colours.css, written from style.py), and archviz.js
-when diagrams are interactive."""
+where diagrams are explored or offer a PNG download."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from sphinx_archviz.directive import UNAVAILABLE_CLASS, archviz
+from sphinx_archviz.html import needs_script
 from sphinx_archviz.style import colours_css
 
 if TYPE_CHECKING:
@@ -44,10 +45,7 @@ def add_assets_to_pages_with_diagrams(
         return
     app.add_css_file(CSS_FILE)
     app.add_css_file(COLOURS_FILE)
-    # The script explores diagrams and makes their PNG downloads.
-    needs_script = app.config.archviz_interactive or "png" in app.config.archviz_downloads
-    is_ebook = app.builder.name == "epub"
-    if needs_script and not is_ebook and any(doctree.findall(archviz)):
+    if needs_script(app.builder) and any(doctree.findall(archviz)):
         app.add_js_file(JS_FILE, loading_method="defer")
 
 

@@ -17,7 +17,7 @@ from sphinx_archviz.capture.detect import detect_framework
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
-from sphinx_archviz.html import ClassLinker, diagram_html
+from sphinx_archviz.html import ClassLinker, diagram_html, explorable_and_downloads
 from sphinx_archviz.options import (
     parse_choice,
     parse_depth,
@@ -263,11 +263,8 @@ def files_to_render(shown: str, downloads: list[str]) -> list[str]:
 
 
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
-    config = self.builder.config
     shown = node["format"]
-    # An e-book is read offline in a reader: no scripts, and no files it cannot list.
-    is_ebook = self.builder.name == "epub"
-    downloads = [] if is_ebook else list(dict.fromkeys(config.archviz_downloads))
+    interactive, downloads = explorable_and_downloads(self.builder)
     try:
         names = render_files(self, node, files_to_render(shown, downloads))
     except ArchvizError as error:
@@ -283,9 +280,9 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
             alt=node["alt"],
             classes=[f"align-{node.get('align', 'center')}", *node["classes"]],
             width=node.get("width"),
-            interactive=config.archviz_interactive and not is_ebook,
+            interactive=interactive,
             downloads=downloads,
-            language=config.language,
+            language=self.builder.config.language,
             class_uri=ClassLinker(self.builder, self.builder.current_docname),
         )
     )

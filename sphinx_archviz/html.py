@@ -70,6 +70,21 @@ _SVG_START = re.compile(r"<svg\b([^>]*)>")
 _CLASS_LINK = re.compile(rf'xlink:href="{CLASS_LINK_SCHEME}([^"]*)"')
 
 
+def explorable_and_downloads(builder: Builder) -> tuple[bool, list[str]]:
+    """Whether this builder's diagrams get the explorer, and their download formats. An e-book
+    is read offline in a reader: no script, and no files its manifest cannot list."""
+    if builder.name == "epub":
+        return False, []
+    config = builder.config
+    return config.archviz_interactive, list(dict.fromkeys(config.archviz_downloads))
+
+
+def needs_script(builder: Builder) -> bool:
+    """archviz.js explores diagrams and draws the PNG downloads of SVG diagrams."""
+    interactive, downloads = explorable_and_downloads(builder)
+    return interactive or "png" in downloads
+
+
 def labels(language: str | None) -> dict[str, str]:
     return LABELS.get((language or "en").split("_")[0], LABELS["en"])
 
