@@ -49,9 +49,7 @@
         const { naturalWidth: width, naturalHeight: height } = this.picture;
         return width && height ? { width, height } : null;
       }
-      const box = this.picture.viewBox.baseVal;
-      const width = lengthInPixels(this.picture.getAttribute("width")) || (box && box.width);
-      const height = lengthInPixels(this.picture.getAttribute("height")) || (box && box.height);
+      const { width, height } = svgSize(this.picture);
       return width && height ? { width, height } : null;
     }
 
@@ -288,8 +286,7 @@
      in its own (light) colours, on white. */
   async function downloadPng(root, link) {
     const svg = root.querySelector("svg.archviz-graph");
-    const width = lengthInPixels(svg.getAttribute("width")) || svg.viewBox.baseVal.width;
-    const height = lengthInPixels(svg.getAttribute("height")) || svg.viewBox.baseVal.height;
+    const { width, height } = svgSize(svg);
     const scale = Math.min(2, 16384 / Math.max(width, height), Math.sqrt(1e8 / (width * height)));
     const copy = svg.cloneNode(true);
     copy.removeAttribute("style");
@@ -326,6 +323,15 @@
     }
   }
 
+  /* An SVG's natural size in CSS pixels: Graphviz writes it in points. */
+  function svgSize(svg) {
+    const box = svg.viewBox.baseVal;
+    return {
+      width: lengthInPixels(svg.getAttribute("width")) || (box && box.width),
+      height: lengthInPixels(svg.getAttribute("height")) || (box && box.height),
+    };
+  }
+
   function lengthInPixels(value) {
     if (!value) return 0;
     const number = parseFloat(value);
@@ -345,7 +351,6 @@
       } else {
         diagram.start();
       }
-      root.archviz = diagram;
     }
   }
 
