@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import importlib
 import time
+from collections.abc import Callable, Iterator
 from types import ModuleType
+from typing import Any
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.errors import ArchvizError
@@ -108,3 +110,16 @@ def load_backend(framework: Framework) -> ModuleType:
             "dependency",
             f"{missing} is not installed, so this diagram cannot be drawn: {hint}",
         ) from None
+
+
+def tensors_in(value: Any, is_tensor: Callable[[Any], bool]) -> Iterator[Any]:
+    """The tensors in what a model takes or returns (nested in tuples, lists and dicts), in
+    order; for the backends, which each know what a tensor is."""
+    if is_tensor(value):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from tensors_in(item, is_tensor)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from tensors_in(item, is_tensor)

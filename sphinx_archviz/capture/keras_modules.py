@@ -20,7 +20,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from sphinx_archviz.capture import module_graph
+from sphinx_archviz.capture import module_graph, tensors_in
 from sphinx_archviz.capture.keras import _dummy_tensor
 from sphinx_archviz.capture.module_graph import Trace, default_input_names, tensor_shape
 from sphinx_archviz.errors import ArchvizError, describe_exception
@@ -80,14 +80,7 @@ def _is_tensor(value: Any) -> bool:
 
 
 def _tensors_in(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _tensors_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _tensors_in(item)
-    elif _is_tensor(value):
-        yield value
+    return tensors_in(value, _is_tensor)
 
 
 def _count(weights: list[Any]) -> int:

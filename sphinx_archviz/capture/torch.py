@@ -20,6 +20,7 @@ from torch import nn
 from torch.func import functional_call
 from torchviz import make_dot
 
+from sphinx_archviz.capture import tensors_in
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
@@ -160,15 +161,8 @@ def _dummy_tensor(spec: ExampleInput, device: str) -> torch.Tensor:
     return torch.zeros(spec.shape, dtype=dtype, device=device)
 
 
-def _tensors_in(output: Any) -> Iterator[torch.Tensor]:
-    if isinstance(output, torch.Tensor):
-        yield output
-    elif isinstance(output, dict):
-        for value in output.values():
-            yield from _tensors_in(value)
-    elif isinstance(output, tuple | list):
-        for value in output:
-            yield from _tensors_in(value)
+def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
+    return tensors_in(value, lambda item: isinstance(item, torch.Tensor))
 
 
 def _describe(inputs: tuple[torch.Tensor, ...]) -> str:
