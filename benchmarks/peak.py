@@ -41,13 +41,18 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def tree_rss_kib(root: int) -> int:
+    """The resident memory of ``root`` and all its descendants now, in KiB."""
+    return sum(rss_kib(pid) for pid in descendants(root))
+
+
 def measure(command: list[str]) -> tuple[float, float, int]:
     """(seconds, peak MiB of the process tree, exit code)."""
     started = time.perf_counter()
     process = subprocess.Popen(command)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, sum(rss_kib(pid) for pid in descendants(process.pid)))
+        peak = max(peak, tree_rss_kib(process.pid))
         time.sleep(0.02)
     return time.perf_counter() - started, peak / 1024, process.returncode
 

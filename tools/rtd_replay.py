@@ -39,6 +39,9 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+from peak import tree_rss_kib
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ".readthedocs.yaml"
 GB = 1000**3
@@ -356,7 +359,8 @@ class Report:
 
 
 class TreeMemory(threading.Thread):
-    """Samples the summed resident memory of a process and all its descendants (Linux /proc)."""
+    """Samples the summed resident memory of a process and all its descendants, in the
+    background while the step's output is streamed (benchmarks/peak.py reads /proc)."""
 
     def __init__(self, pid: int, interval: float = 0.25) -> None:
         super().__init__(daemon=True)
@@ -364,31 +368,13 @@ class TreeMemory(threading.Thread):
         self._done = threading.Event()
 
     def run(self) -> None:
-        page = os.sysconf("SC_PAGE_SIZE")
         while not self._done.wait(self.interval):
-            self.peak = max(self.peak, page * sum(_tree_rss_pages(self.pid).values()))
+            self.peak = max(self.peak, tree_rss_kib(self.pid) * 1024)
 
     def stop(self) -> int:
         self._done.set()
         self.join()
         return self.peak
-
-
-def _tree_rss_pages(root: int) -> dict[int, int]:
-    parent: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        pid = int(stat.parent.name)
-        parent[pid], rss[pid] = int(fields[1]), int(fields[21])
-    tree, changed = {root}, True
-    while changed:
-        grown = {pid for pid, ppid in parent.items() if ppid in tree} | tree
-        changed, tree = grown != tree, grown
-    return {pid: rss.get(pid, 0) for pid in tree}
 
 
 def run_step(step: Step, env: dict[str, str], log: Path, ran: str, echo: bool) -> StepResult:
