@@ -17,7 +17,12 @@ from sphinx_archviz.capture.detect import detect_framework
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
-from sphinx_archviz.html import ClassLinker, diagram_html, explorable_and_downloads
+from sphinx_archviz.html import (
+    ClassLinker,
+    diagram_html,
+    explorable_and_downloads,
+    files_to_render,
+)
 from sphinx_archviz.options import (
     parse_choice,
     parse_depth,
@@ -254,12 +259,6 @@ def render_files(
 def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz, fmt: str) -> str:
     """Render the node's diagram for this builder; the image's path relative to the page."""
     return posixpath.join(translator.builder.imgpath, render_files(translator, node, [fmt])[fmt])
-
-
-def files_to_render(shown: str, downloads: list[str]) -> list[str]:
-    """The shown image and the downloads, but a PNG only when it is the shown image: for an SVG
-    page the browser makes the PNG download from the SVG."""
-    return [shown, *(fmt for fmt in downloads if fmt not in (shown, "png"))]
 
 
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:

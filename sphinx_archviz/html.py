@@ -85,6 +85,12 @@ def needs_script(builder: Builder) -> bool:
     return interactive or "png" in downloads
 
 
+def files_to_render(shown: str, downloads: list[str]) -> list[str]:
+    """The shown image and the downloads, but a PNG only when it is the shown image: for an SVG
+    page the browser makes the PNG download from the SVG."""
+    return [shown, *(fmt for fmt in downloads if fmt not in (shown, "png"))]
+
+
 def labels(language: str | None) -> dict[str, str]:
     return LABELS.get((language or "en").split("_")[0], LABELS["en"])
 
