@@ -57,6 +57,8 @@ class DiagramCache:
                 source_files=tuple(entry["sources"]),
                 seconds=entry["seconds"],
                 summary=_summary_from_json(entry.get("summary")),
+                hierarchy=entry["hierarchy"],
+                first_sight=entry["first_sight"],
             )
             if entry["checksum"] != _sha256(capture.dot.encode()):
                 return None
@@ -73,6 +75,8 @@ class DiagramCache:
             "sources": _hash_files(capture.source_files),
             "seconds": capture.seconds,
             "summary": dataclasses.asdict(capture.summary) if capture.summary else None,
+            "hierarchy": capture.hierarchy,
+            "first_sight": capture.first_sight,
         }
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)

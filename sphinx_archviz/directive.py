@@ -108,6 +108,8 @@ class ArchvizDirective(SphinxDirective):
         for path in capture.source_files:
             self.env.note_dependency(path)
         diagram["dot"] = capture.dot
+        diagram["hierarchy"] = capture.hierarchy
+        diagram["first_sight"] = capture.first_sight
         if capture.summary is None:
             return [self.wrap(diagram)]
         return [self.wrap(diagram), summary_table(capture.summary)]
@@ -161,6 +163,7 @@ class ArchvizDirective(SphinxDirective):
                 if "depth" in self.options
                 else self.config.archviz_depth
             ),
+            explore_depth=parse_depth(self.options["depth"]) if "depth" in self.options else None,
             search_paths=search_paths,
             workdir=str(self.env.srcdir),
             **flags,
@@ -228,14 +231,17 @@ def render_files(
     translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator,
     node: archviz,
     formats: Sequence[str],
+    source: str = "dot",
+    folder: Path | None = None,
 ) -> dict[str, str]:
-    """Render the node's diagram in each format; the file name of each, in the image folder."""
+    """Render the node's diagram (or its first sight, ``source="first_sight"``) in each format;
+    the file name of each, in ``folder`` (by default the image folder)."""
     builder = translator.builder
     started = time.perf_counter()
     names = render(
-        node["dot"],
+        node[source],
         formats,
-        Path(builder.outdir, builder.imagedir),
+        folder or Path(builder.outdir, builder.imagedir),
         dot=builder.config.archviz_dot,
         dot_args=builder.config.archviz_dot_args,
         lock_folder=Path(builder.env.doctreedir, "archviz", "locks"),
@@ -251,7 +257,7 @@ def render_files(
         node.line,
         names[formats[0]],
         time.perf_counter() - started,
-        node["dot"].count("->"),
+        node[source].count("->"),
     )
     return names
 
@@ -264,8 +270,11 @@ def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz,
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     shown = node["format"]
     interactive, downloads = explorable_and_downloads(self.builder)
+    explorable = interactive and shown == "svg" and bool(node.get("first_sight"))
     try:
         names = render_files(self, node, files_to_render(shown, downloads))
+        if explorable:
+            first_sight = first_sight_svg(self, node)
     except ArchvizError as error:
         show_unavailable(self, error, node)
         raise nodes.SkipNode from None
@@ -283,9 +292,18 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
             downloads=downloads,
             language=self.builder.config.language,
             class_uri=ClassLinker(self.builder, self.builder.current_docname),
+            explorer=(first_sight, node["hierarchy"]) if explorable else None,
         )
     )
     raise nodes.SkipNode
+
+
+def first_sight_svg(translator: HTML5Translator, node: archviz) -> str:
+    """The SVG of the diagram's first sight, for the page to inline. Kept with the build's
+    other files rather than published: the page has it."""
+    folder = Path(translator.builder.doctreedir, "archviz", "first-sight")
+    name = render_files(translator, node, ["svg"], source="first_sight", folder=folder)["svg"]
+    return (folder / name).read_text(encoding="utf-8")
 
 
 def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:

@@ -32,6 +32,8 @@ LABELS = {
         "search": "Find a node",
         "download": "Download",
         "dot": "Graphviz source",
+        "open-level": "Open one more level",
+        "close-level": "Close one level",
     },
     "ko": {
         "toolbar": "그림 조작",
@@ -42,6 +44,8 @@ LABELS = {
         "search": "노드 찾기",
         "download": "내려받기",
         "dot": "Graphviz 소스",
+        "open-level": "한 단계 더 펼치기",
+        "close-level": "한 단계 접기",
     },
 }
 #: Button faces (drawn, so no font needs the glyphs); the words above are their accessible
@@ -56,6 +60,11 @@ BUTTONS = {
     "zoom-out": _ICON.format("M3 8h10"),
     "reset": _ICON.format("M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4M5 5h6v6H5z"),
     "fullscreen": _ICON.format("M1.5 6V1.5H6M10 1.5h4.5V6M14.5 10v4.5H10M6 14.5H1.5V10"),
+}
+#: Only for diagrams with a hierarchy.
+LEVEL_BUTTONS = {
+    "open-level": _ICON.format("M2 3h12M2 8h12M2 13h12M8 5.5v5M5.5 8h5"),
+    "close-level": _ICON.format("M2 3h12M2 13h12M5.5 8h5"),
 }
 KEYS = {"zoom-in": "+", "zoom-out": "-", "reset": "0", "fullscreen": "F"}
 
@@ -109,13 +118,16 @@ def diagram_html(
     downloads: list[str],
     language: str | None,
     class_uri: ClassLinker,
+    explorer: tuple[str, str] | None = None,
 ) -> str:
-    """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``."""
+    """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``; with
+    ``explorer`` (the SVG of its first sight, its hierarchy as JSON), one the reader opens and
+    closes group by group."""
     words = labels(language)
     key = Path(names[shown]).stem
     style = f' style="width: {html.escape(width)}"' if width else ""
     if shown == "svg":
-        svg = (image_folder / names["svg"]).read_text(encoding="utf-8")
+        svg = explorer[0] if explorer else (image_folder / names["svg"]).read_text("utf-8")
         picture = inline_svg(svg, key, alt, class_uri, style)
     else:
         source = html.escape(posixpath.join(image_uri, names[shown]))
@@ -125,20 +137,23 @@ def diagram_html(
         f'data-archviz="{key}">\n'
     ]
     if interactive:
-        parts.append(_toolbar(words))
+        parts.append(_toolbar(words, explorable=explorer is not None))
     parts.append(f'<div class="archviz-viewport" tabindex="0">{picture}</div>\n')
+    if explorer:
+        parts.append(hierarchy_script(explorer[1], class_uri))
     if downloads:
         parts.append(_download_links(names, downloads, image_uri, reference, words))
     parts.append("</div>\n")
     return "".join(parts)
 
 
-def _toolbar(words: dict[str, str]) -> str:
+def _toolbar(words: dict[str, str], explorable: bool) -> str:
     # ``hidden`` until the script runs: without JavaScript there are no dead buttons.
+    faces = {**(LEVEL_BUTTONS if explorable else {}), **BUTTONS}
     buttons = "".join(
-        f'<button type="button" data-archviz-action="{action}" '
-        f'aria-label="{words[action]}" title="{words[action]} ({KEYS[action]})">{face}</button>'
-        for action, face in BUTTONS.items()
+        f'<button type="button" data-archviz-action="{action}" aria-label="{words[action]}" '
+        f'title="{words[action]}{f" ({KEYS[action]})" if action in KEYS else ""}">{face}</button>'
+        for action, face in faces.items()
     )
     search = (
         f'<input type="search" class="archviz-search" placeholder="{words["search"]}" '
@@ -179,6 +194,18 @@ def _download_links(
     return (
         f'<p class="archviz-downloads">{words["download"]}: {" · ".join(links)}{browser_png}</p>\n'
     )
+
+
+_JSON_CLASS_LINK = re.compile(rf'URL=\\"{CLASS_LINK_SCHEME}([^"\\]*)\\"')
+
+
+def hierarchy_script(hierarchy: str, class_uri: ClassLinker) -> str:
+    """The hierarchy for archviz.js, its class links made the site's (or dropped)."""
+    hierarchy = _JSON_CLASS_LINK.sub(
+        lambda match: f'URL=\\"{class_uri(match[1]) or ""}\\"', hierarchy
+    )
+    hierarchy = hierarchy.replace("</", "<\\/")
+    return f'<script type="application/json" class="archviz-hierarchy">{hierarchy}</script>\n'
 
 
 def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str = "") -> str:

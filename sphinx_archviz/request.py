@@ -58,6 +58,9 @@ class CaptureRequest:
     view: str = "autograd"
     #: Modules view: how many levels of called modules are drawn; deeper ones are collapsed.
     depth: int = 2
+    #: In HTML, how many levels of groups are open at first sight (``:depth:``); None: as many
+    #: as keep the first sight readable.
+    explore_depth: int | None = None
     #: Modules view: draw a run of identical consecutive blocks once, marked "× N".
     fold: bool = True
     #: Also return a table of the modules (in either view).
@@ -104,3 +107,7 @@ class Capture:
     notes: tuple[str, ...] = ()
     #: The table of modules, when the request asked for one.
     summary: Summary | None = None
+    #: The diagram's hierarchy as JSON for the page (see :mod:`.capture.hierarchy`), and the DOT
+    #: of its first sight; empty when the diagram has none.
+    hierarchy: str = ""
+    first_sight: str = ""

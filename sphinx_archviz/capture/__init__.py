@@ -11,12 +11,13 @@ request needs. Each backend module provides:
     While a model is built inside it, put its weights on ``device`` ("meta" or "cpu").
 ``is_device_failure(exc) -> bool``
     Whether an exception means the model cannot run on the meta device.
-``draw(model, request, device) -> str``
-    Run the model on the example input on ``device`` and return the graph as DOT.
+``draw(model, request, device) -> tuple[str, Hierarchy | None]``
+    Run the model on the example input on ``device`` and return the graph as DOT, and the
+    hierarchy the reader explores it by (see :mod:`.hierarchy`), if there is one.
 
 The modules view (``:view: modules``) and the summary table come from a second module per
-framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
-the :class:`Summary` of one traced forward pass (see :mod:`.module_graph`).
+framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT, the
+:class:`Summary` and the hierarchy of one traced forward pass (see :mod:`.module_graph`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
+from sphinx_archviz.capture.hierarchy import Hierarchy, state_dot, to_json
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import (
     Reference,
@@ -59,39 +61,45 @@ def capture(request: CaptureRequest) -> Capture:
     backend = load_backend(request.framework)
     reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
-    summary: Summary | None = None
     with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
         found = resolve(reference, request.search_paths)
         try:
-            dot, summary = _build_and_draw(backend, found, reference, request, request.device)
+            drawn = _build_and_draw(backend, found, reference, request, request.device)
         except ArchvizError as error:
             if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
                 raise
             backend.reset()
-            dot, summary = _build_and_draw(backend, found, reference, request, "cpu")
+            drawn = _build_and_draw(backend, found, reference, request, "cpu")
             reason = str(error.__cause__).strip().splitlines()[0]
             notes = (f"cannot run on the meta device ({reason}); drawn on the CPU instead",)
+    dot, summary, hierarchy = drawn
     return Capture(
-        canonical_node_ids(dot), tuple(source_files), time.perf_counter() - started, notes, summary
+        canonical_node_ids(dot),
+        tuple(source_files),
+        time.perf_counter() - started,
+        notes,
+        summary,
+        hierarchy=to_json(hierarchy) if hierarchy else "",
+        first_sight=state_dot(hierarchy, hierarchy.open) if hierarchy else "",
     )
 
 
 def _build_and_draw(
     backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None]:
+) -> tuple[str, Summary | None, Hierarchy | None]:
     with backend.placement(device):
         model = materialize(
             found, request.kwargs, backend.is_model, reference, request.search_paths
         )
     if request.view == "modules":
-        dot, summary = _modules_view(request.framework).draw(model, request, device)
+        dot, summary, hierarchy = _modules_view(request.framework).draw(model, request, device)
     else:
-        dot = backend.draw(model, request, device)
+        dot, hierarchy = backend.draw(model, request, device)
         summary = None
         if request.summary:
             summary = _modules_view(request.framework).draw(model, request, device)[1]
-    return dot, summary if request.summary else None
+    return dot, summary if request.summary else None, hierarchy
 
 
 def _modules_view(framework: Framework) -> ModuleType:

@@ -41,7 +41,7 @@ def is_device_failure(_exc: BaseException | None) -> bool:
     return False
 
 
-def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
+def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, None]:
     if request.inputs:
         _run(model, request)
     elif not model.built or not model.inputs:
@@ -59,7 +59,7 @@ def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
             rankdir=request.rankdir,
             expand_nested=request.expand_nested,
         )
-        return graph.to_string()
+        return graph.to_string(), None
 
 
 _RECORD_ENTITIES = str.maketrans({"{": "&#123;", "|": "&#124;", "}": "&#125;"})

@@ -27,9 +27,12 @@ from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
 
 
-def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
+def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary, None]:
     trace = trace_model(model, request)
-    return module_graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
+    return (
+        *module_graph.draw(trace, request.depth, request.fold, request.rankdir, model.name),
+        None,
+    )
 
 
 def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:

@@ -21,6 +21,7 @@ from torch.func import functional_call
 from torchviz import make_dot
 
 from sphinx_archviz.capture import tensors_in
+from sphinx_archviz.capture.hierarchy import Hierarchy
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
@@ -70,10 +71,14 @@ def is_device_failure(exc: BaseException | None) -> bool:
     return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
 
 
-def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
+def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Hierarchy]:
+    # Imported here: the recorder builds on the modules view's, which builds on this module.
+    from sphinx_archviz.capture.torch_hierarchy import AutogradRecorder, autograd_hierarchy
+
     inputs = example_inputs(model, request, device)
     tensors_by_name = _tensors_on(model, device)
-    tensors = run_model(model, tensors_by_name, inputs, request)
+    recorder = AutogradRecorder(model)
+    tensors = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
     parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
     graph = make_dot(
         tensors if len(tensors) > 1 else tensors[0],
@@ -83,7 +88,8 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
     )
     if request.rankdir != "TB":  # Graphviz's default; leaving it out keeps torchviz's DOT as is
         graph.graph_attr["rankdir"] = request.rankdir
-    return graph.source
+    hierarchy = autograd_hierarchy(graph, recorder, parameters, request.explore_depth)
+    return graph.source, hierarchy
 
 
 def run_model(

@@ -45,11 +45,12 @@ _TRANSPARENT = frozenset(
 )
 
 
-def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Summary]:
+def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Summary, None]:
     trace = trace_model(model, request, device)
-    return module_graph.draw(
+    dot, summary = module_graph.draw(
         trace, request.depth, request.fold, request.rankdir, type(model).__name__
     )
+    return dot, summary, None
 
 
 def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace:
