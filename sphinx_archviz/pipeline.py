@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -37,34 +38,57 @@ def capture_diagram(
     env: BuildEnvironment, request: CaptureRequest, location: str, timeout: float
 ) -> Capture:
     folder = _cache_folder(env)
-    cache = DiagramCache(folder) if folder else None
+
+    def warn(error: ArchvizError) -> None:
+        logger.warning(
+            "%s: %s",
+            request.reference,
+            error.message,
+            type="archviz",
+            subtype=error.subtype,
+            location=location,
+        )
+
+    capture, outcome = fetch_capture(
+        request,
+        timeout,
+        DiagramCache(folder) if folder else None,
+        lambda message: logger.info("archviz: %s (%s): %s", request.reference, location, message),
+        warn,
+    )
+    record_outcome(env, outcome)
+    return capture
+
+
+def fetch_capture(
+    request: CaptureRequest,
+    timeout: float,
+    cache: DiagramCache | None,
+    inform: Callable[[str], None],
+    warn: Callable[[ArchvizError], None],
+) -> tuple[Capture, Outcome]:
+    """The capture from the cache when it holds a current entry, else from a framework worker
+    (then stored). The Sphinx build and ``archviz render`` both get diagrams here."""
     key = cache.key(request) if cache else ""
     if cache and (cached := cache.get(key)):
-        logger.info("archviz: %s (%s): cached", request.reference, location)
-        record_outcome(env, "cached")
-        return cached
+        inform("cached")
+        return cached, "cached"
     capture = pool_for(request.framework).capture(request, timeout)
-    logger.info(
-        "archviz: %s (%s): rendered in %.1f s", request.reference, location, capture.seconds
-    )
+    inform(f"rendered in {capture.seconds:.1f} s")
     for note in capture.notes:
-        logger.info("archviz: %s (%s): %s", request.reference, location, note)
-    record_outcome(env, "rendered")
+        inform(note)
     if cache:
         try:
             cache.put(key, capture)
         except OSError as exc:
-            logger.warning(
-                "%s: the diagram could not be stored in %s (%s); it is shown, but will be "
-                "captured again in the next build",
-                request.reference,
-                cache.folder,
-                exc.strerror,
-                type="archviz",
-                subtype="cache",
-                location=location,
+            warn(
+                ArchvizError(
+                    "cache",
+                    f"the diagram could not be stored in {cache.folder} ({exc.strerror}); it is "
+                    "shown, but will be captured again next time",
+                )
             )
-    return capture
+    return capture, "rendered"
 
 
 def _cache_folder(env: BuildEnvironment) -> Path | None:
