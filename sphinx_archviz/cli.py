@@ -85,22 +85,14 @@ def _add_diagram_options(command: argparse.ArgumentParser) -> None:
     for option in DIAGRAM_OPTIONS:
         text = option.help + (f"; one of {', '.join(option.choices)}" if option.choices else "")
         text = text.replace("%", "%%")  # argparse formats help with %
-        if option.flag:
-            groups[option.role].add_argument(
-                f"--{option.name}",
-                dest=option.name,
-                action=argparse.BooleanOptionalAction,
-                default=argparse.SUPPRESS,
-                help=text,
-            )
-        else:
-            groups[option.role].add_argument(
-                f"--{option.name}",
-                dest=option.name,
-                metavar=option.metavar,
-                default=argparse.SUPPRESS,
-                help=text,
-            )
+        kind = (
+            {"action": argparse.BooleanOptionalAction}
+            if option.flag
+            else {"metavar": option.metavar}
+        )
+        groups[option.role].add_argument(
+            f"--{option.name}", dest=option.name, default=argparse.SUPPRESS, help=text, **kind
+        )
 
 
 def option_texts(arguments: argparse.Namespace) -> dict[str, str]:
