@@ -131,7 +131,12 @@ def rtd(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
+    """ruff for Python; Prettier and ESLint (from package-lock.json) for sphinx_archviz/static/."""
     session.install("-c", str(CONSTRAINTS), "ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    installed = ROOT / "node_modules" / ".package-lock.json"
+    lockfile = ROOT / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lockfile.stat().st_mtime:
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    session.run("npm", "run", "--silent", "lint", external=True)

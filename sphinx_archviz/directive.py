@@ -17,6 +17,7 @@ from sphinx_archviz.capture.detect import detect_framework
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
+from sphinx_archviz.graphviz import render
 from sphinx_archviz.html import (
     ClassLinker,
     diagram_html,
@@ -33,7 +34,6 @@ from sphinx_archviz.options import (
 )
 from sphinx_archviz.pipeline import capture_diagram
 from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.render import render
 from sphinx_archviz.request import FRAMEWORKS, VIEWS, CaptureRequest
 from sphinx_archviz.summary import summary_table
 

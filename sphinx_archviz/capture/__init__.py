@@ -16,7 +16,7 @@ request needs. Each backend module provides:
 
 The modules view (``:view: modules``) and the summary table come from a second module per
 framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
-the :class:`Summary` of one traced forward pass (see :mod:`.module_graph`).
+the :class:`Summary` of one traced forward pass (see :mod:`.graph`).
 """
 
 from __future__ import annotations
