@@ -6,9 +6,11 @@ Without JavaScript the inline SVG is still a plain, complete image that fits the
 
 from __future__ import annotations
 
+import contextlib
 import html
 import posixpath
 import re
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,6 +101,18 @@ def explorable_and_downloads(builder: Builder) -> tuple[bool, list[str]]:
         return False, []
     config = builder.config
     return config.archviz_interactive, list(dict.fromkeys(config.archviz_downloads))
+
+
+@contextlib.contextmanager
+def image_folder(builder: Builder, shown: str) -> Iterator[Path]:
+    """Where a diagram's files are rendered: the site's image folder, except for an e-book page
+    that inlines its SVG. Every file in an e-book's folder is packed into the book, so that SVG
+    is rendered into a temporary folder and only the page holds it."""
+    if builder.name == "epub" and shown == "svg":
+        with tempfile.TemporaryDirectory(prefix="archviz-epub-") as folder:
+            yield Path(folder)
+    else:
+        yield Path(builder.outdir, builder.imagedir)
 
 
 def needs_script(builder: Builder) -> bool:
