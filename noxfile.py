@@ -16,6 +16,9 @@ from pathlib import Path
 
 import nox
 
+# Older nox cannot read this file (Debian 12's nox 2022.11 fails on ``default=``); with this
+# line it says which version it needs instead. .ci/run installs the same minimum.
+nox.needs_version = ">=2025.2"
 nox.options.sessions = ["tests"]
 nox.options.default_venv_backend = "venv"
 
