@@ -39,10 +39,12 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     from sphinx_archviz.directive import setup_node
     from sphinx_archviz.failures import setup_failures
     from sphinx_archviz.pipeline import setup_pipeline
+    from sphinx_archviz.report import setup_report
 
     register_config(app)
     setup_node(app)
     setup_pipeline(app)
     setup_failures(app)
+    setup_report(app)
     setup_assets(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

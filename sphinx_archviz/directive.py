@@ -23,6 +23,7 @@ from sphinx_archviz.html import (
     files_to_render,
     image_folder,
 )
+from sphinx_archviz.journal import location_of, note
 from sphinx_archviz.options import DIAGRAM_OPTIONS, capture_request, capture_timeout, display
 from sphinx_archviz.pipeline import capture_diagram
 from sphinx_archviz.request import CaptureRequest
@@ -156,14 +157,23 @@ def render_files(
             "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
         ),
     )
+    seconds = time.perf_counter() - started
     logger.verbose(
         "archviz: %s (%s:%s): %s laid out in %.2f s (%d edges)",
         node["reference"],
         node.source,
         node.line,
         names[formats[0]],
-        time.perf_counter() - started,
+        seconds,
         node["dot"].count("->"),
+    )
+    env = builder.env
+    note(
+        env,
+        env.path2doc(node.source) or "",
+        location_of(node),
+        node["reference"],
+        layout_seconds=round(seconds, 3),
     )
     return names
 

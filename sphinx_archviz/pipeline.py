@@ -15,7 +15,8 @@ from sphinx_archviz.cache import DiagramCache
 from sphinx_archviz.capture.detect import detect_framework, is_framework_package
 from sphinx_archviz.config import memory_limit
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.failures import failures
+from sphinx_archviz.failures import diagrams_counted
+from sphinx_archviz.journal import diagrams, note
 from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
@@ -56,7 +57,11 @@ def capture_diagram(
         lambda message: logger.info("archviz: %s (%s): %s", request.reference, location, message),
         warn,
     )
-    record_outcome(env, outcome)
+    measured = {"capture_seconds": round(capture.seconds, 3), "peak_memory": capture.peak_memory}
+    if outcome == "cached":
+        note(env, env.docname, location, request.reference, capture="cached")
+    else:
+        note(env, env.docname, location, request.reference, capture="drawn", **measured)
     return capture
 
 
@@ -75,8 +80,8 @@ def fetch_capture(
         return cached, "cached"
     capture = pool_for(request.framework).capture(request, timeout)
     inform(f"rendered in {capture.seconds:.1f} s")
-    for note in capture.notes:
-        inform(note)
+    for message in capture.notes:
+        inform(message)
     if cache:
         try:
             cache.put(key, capture)
@@ -93,23 +98,6 @@ def fetch_capture(
 
 def _cache_folder(env: BuildEnvironment) -> Path | None:
     return Path(env.doctreedir) / "archviz" if env.config.archviz_cache else None
-
-
-def record_outcome(env: BuildEnvironment, outcome: Outcome) -> None:
-    outcomes: dict[str, list[str]] = env.__dict__.setdefault("archviz_outcomes", {})
-    outcomes.setdefault(env.docname, []).append(outcome)
-
-
-def forget_document(_app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    env.__dict__.get("archviz_outcomes", {}).pop(docname, None)
-
-
-def merge_outcomes(
-    _app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
-) -> None:
-    ours = env.__dict__.setdefault("archviz_outcomes", {})
-    theirs = other.__dict__.get("archviz_outcomes", {})
-    ours.update({docname: theirs[docname] for docname in docnames if docname in theirs})
 
 
 def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
@@ -162,17 +150,18 @@ def _references_in(env: BuildEnvironment, docnames: list[str]) -> list[Reference
 
 
 def log_summary(app: Sphinx, exception: BaseException | None) -> None:
-    env = app.env
-    outcomes = env.__dict__.get("archviz_outcomes", {})
-    read_now = env.__dict__.pop("archviz_read_now", set())
-    counts = {"rendered": 0, "cached": 0, "failed": len(failures(env))}
-    for docname in read_now:
-        for outcome in outcomes.get(docname, []):
-            counts[outcome] += 1
+    """``archviz: 3 diagrams: 1 rendered, 1 cached, 1 failed``: each diagram of the pages
+    read in this build (and any that failed while being written) counted once."""
+    counts = {"rendered": 0, "cached": 0, "failed": 0}
+    for diagram in diagrams(app.env):
+        if diagram.failed:
+            counts["failed"] += 1
+        elif diagram.capture:
+            counts["rendered" if diagram.capture == "drawn" else "cached"] += 1
     if exception is None and any(counts.values()):
         logger.info(
-            "archviz: %d diagrams: %d rendered, %d cached, %d failed",
-            sum(counts.values()),
+            "archviz: %s: %d rendered, %d cached, %d failed",
+            diagrams_counted(sum(counts.values())),
             counts["rendered"],
             counts["cached"],
             counts["failed"],
@@ -180,8 +169,6 @@ def log_summary(app: Sphinx, exception: BaseException | None) -> None:
 
 
 def setup_pipeline(app: Sphinx) -> None:
-    app.connect("env-purge-doc", forget_document)
-    app.connect("env-merge-info", merge_outcomes)
     app.connect("env-before-read-docs", prepare_reading)
     app.connect("build-finished", log_summary)
     app.connect("build-finished", lambda _app, _exception: stop_serving())
