@@ -77,8 +77,10 @@ def torch_macs(name: str, size: int) -> int:
         view="modules",
     )
     with torch_backend.placement("meta"):
-        model = torchvision.models.get_model(name, image_size=size) if _sized(name) else (
-            torchvision.models.get_model(name)
+        model = (
+            torchvision.models.get_model(name, image_size=size)
+            if _sized(name)
+            else (torchvision.models.get_model(name))
         )
     trace = torch_modules.trace_model(model, request, "meta")
     return trace.calls[trace.root].macs // batch

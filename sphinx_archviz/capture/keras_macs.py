@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import keras
 
-from sphinx_archviz.capture.module_graph import Shape
+from sphinx_archviz.capture.graph.trace import Shape
 
 
 def layer_macs(layer: keras.Layer, inputs: list[Shape], outputs: list[Shape]) -> int:
