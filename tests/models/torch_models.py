@@ -122,3 +122,18 @@ class ReluStack(nn.Module):
         for layer in self.hidden:
             x = torch.relu(layer(x))
         return self.head(x)
+
+
+class CountsForwards(nn.Module):
+    """Counts its forward passes (in a file, so the count leaves the worker process)."""
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        with open(self.log, "a") as log:
+            log.write("forward\n")
+        return self.fc(self.conv(x).mean(dim=(2, 3)))

@@ -18,8 +18,22 @@ def summary(graph: ModuleGraph) -> Summary:
             trainable=node.trainable,
             non_trainable=node.non_trainable,
             level=level,
+            macs=node.measure.macs,
+            memory=node.measure.memory,
+            dtype=node.dtype,
         )
         for event, node, level in in_drawing_order(graph, graph.nodes())
         if event != "close" and node.kind == "module"
     )
-    return Summary(rows, graph.trace.trainable, graph.trace.non_trainable)
+    trace = graph.trace
+    return Summary(
+        rows,
+        trace.trainable,
+        trace.non_trainable,
+        macs=trace.calls[trace.root].macs,
+        memory=sum(
+            measure.memory
+            for key, measure in graph.measures.items()
+            if key >= 0 and trace.calls[key].parent == trace.root
+        ),
+    )
