@@ -21,6 +21,7 @@ import nox
 nox.needs_version = ">=2025.2"
 nox.options.sessions = ["tests"]
 nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
 
 ROOT = Path(__file__).parent
 CONSTRAINTS = ROOT / "constraints.txt"
@@ -66,6 +67,19 @@ def tests(session: nox.Session) -> None:
     """Run the test suite (real torch, TensorFlow and Graphviz)."""
     bin_dir = framework_env(session)
     session.run(str(bin_dir / "pytest"), *session.posargs, external=True)
+
+
+#: The tests that start no framework worker and no browser: tests-fast runs them.
+FAST_TIER = "not framework and not browser and not slow"
+
+
+@nox.session(name="tests-fast", python=PYTHON, default=False)
+def tests_fast(session: nox.Session) -> None:
+    """The fast tier in a light environment (Sphinx, no torch or TensorFlow): pure code and
+    builds that start no framework worker; conftest.py fails a test that imports a framework."""
+    session.install("-c", str(CONSTRAINTS), "hatchling", "editables")
+    session.install("-c", str(CONSTRAINTS), "--no-build-isolation", "-e", ".[test-fast]")
+    session.run("pytest", "-m", FAST_TIER, *session.posargs)
 
 
 @nox.session(venv_backend="none")
