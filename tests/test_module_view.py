@@ -410,6 +410,25 @@ def test_keras_subclassed_model_shows_its_three_layers_with_shapes(
     assert "node archviz-conv" in classes(svg)  # the same families as PyTorch's
 
 
+NAMED = ".. archviz:: keras_models:named_inputs\n"
+NAMED_SHAPES = "   :input-shape: 1, 5; 1, 5\n   :input-dtype: int32; int32\n"
+
+
+def test_keras_named_inputs_are_fed_as_the_dict_the_model_declares(
+    build_project: BuildProject,
+) -> None:
+    page = "\n".join([NAMED + MODULES, NAMED + NAMED_SHAPES + MODULES, NAMED + NAMED_SHAPES])
+    built = build_project({"index.rst": page})
+    assert built.warnings == ""
+    own, given, plot_model = svgs(built)
+    assert ("token_ids", "embedding") in [(start, end) for start, end, _ in edges(dots(built)[0])]
+    assert ("padding_mask", "mask") in [(start, end) for start, end, _ in edges(dots(built)[0])]
+    assert tooltip_of(own, "embedding") == "embedding\nEmbedding\n1×1 → 1×1×8\n400 params"
+    # :input-shape: gives the inputs in the order of model.inputs (padding_mask, token_ids).
+    assert tooltip_of(given, "embedding") == "embedding\nEmbedding\n1×5 → 1×5×8\n400 params"
+    assert "token_ids" in texts(plot_model)
+
+
 def test_keras_custom_blocks_fold_and_collapse_by_depth(build_project: BuildProject) -> None:
     reference = ".. archviz:: keras_models:stacked_blocks\n" + MODULES
     built = build_project(
