@@ -214,6 +214,29 @@ def test_a_value_check_in_forward_is_left_out_and_meta_falls_back_to_the_cpu(
     assert node_count(svg) == 3
 
 
+LAZY = ".. archviz:: torch_models:LazyTower\n   :input-shape: 1, 3, 8, 8\n   :summary:\n"
+#: LazyTower's parameters once its first call has sized them: 3·4·3·3+4, 144·16+16, 16·2+2.
+LAZY_PARAMETERS = 112 + 2_320 + 34
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+def test_lazy_modules_draw_in_both_views_and_count_parameters_after_the_forward(
+    device: str, build_project: BuildProject
+) -> None:
+    options = f"   :device: {device}\n"
+    built = build_project({"index.rst": LAZY + options + "\n" + LAZY + options + MODULES})
+    assert built.warnings == ""
+    assert "drawn on the CPU instead" not in built.app.status.getvalue()
+    autograd, modules = svgs(built)
+    assert "AddmmBackward0" in texts(autograd)
+    assert "1×144" in " ".join(texts(modules))  # the flattened input LazyLinear sized itself to
+    for table in re.findall(r"<table.*?</table>", built.html(), re.DOTALL):
+        rows = summary_rows(table)
+        by_name = {row[0].replace("\xa0", ""): row for row in rows[1:]}
+        assert by_name["conv"][1:] == ["Conv2d", "1×4×6×6", "112", "0"]
+        assert rows[-1][3] == f"{LAZY_PARAMETERS:,}"
+
+
 def test_the_seed_cnn_shows_its_functional_ops_and_shapes(build_project: BuildProject) -> None:
     built = build_project({"index.rst": CNN + MODULES})
     assert built.warnings == ""
@@ -366,6 +389,25 @@ def test_keras_subclassed_model_shows_its_three_layers_with_shapes(
     ]
     assert 'xlink:href="archviz-class:keras.layers.Conv2D"' in svg
     assert "node archviz-conv" in classes(svg)  # the same families as PyTorch's
+
+
+NAMED = ".. archviz:: keras_models:named_inputs\n"
+NAMED_SHAPES = "   :input-shape: 1, 5; 1, 5\n   :input-dtype: int32; int32\n"
+
+
+def test_keras_named_inputs_are_fed_as_the_dict_the_model_declares(
+    build_project: BuildProject,
+) -> None:
+    page = "\n".join([NAMED + MODULES, NAMED + NAMED_SHAPES + MODULES, NAMED + NAMED_SHAPES])
+    built = build_project({"index.rst": page})
+    assert built.warnings == ""
+    own, given, plot_model = svgs(built)
+    assert ("token_ids", "embedding") in [(start, end) for start, end, _ in edges(dots(built)[0])]
+    assert ("padding_mask", "mask") in [(start, end) for start, end, _ in edges(dots(built)[0])]
+    assert tooltip_of(own, "embedding") == "embedding\nEmbedding\n1×1 → 1×1×8\n400 params"
+    # :input-shape: gives the inputs in the order of model.inputs (padding_mask, token_ids).
+    assert tooltip_of(given, "embedding") == "embedding\nEmbedding\n1×5 → 1×5×8\n400 params"
+    assert "token_ids" in texts(plot_model)
 
 
 def test_keras_custom_blocks_fold_and_collapse_by_depth(build_project: BuildProject) -> None:
