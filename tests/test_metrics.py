@@ -3,8 +3,6 @@ traced pass, checked against the figures torchvision publishes for its classifie
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,8 @@ import pytest
 from sphinx_archviz.capture import capture
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 from tests.conftest import MODELS, BuildProject, requires_dot
+
+pytestmark = pytest.mark.framework
 from tests.test_module_view import summary_rows
 
 #: A handful of architectures: convolutions, depthwise and grouped convolutions, attention.

@@ -1,5 +1,7 @@
 """Small PyTorch models the tests build (the seed's CNN is in docs/models.py)."""
 
+from pathlib import Path
+
 import torch
 import torch.nn as nn
 
@@ -134,6 +136,18 @@ class CountsForwards(nn.Module):
         self.fc = nn.Linear(8, 2)
 
     def forward(self, x):
-        with open(self.log, "a") as log:
+        with Path(self.log).open("a") as log:
             log.write("forward\n")
         return self.fc(self.conv(x).mean(dim=(2, 3)))
+
+
+class LazyTower(nn.Module):
+    """Layers that learn their input sizes on the first call (nn.LazyConv2d, nn.LazyLinear)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.LazyConv2d(4, 3)
+        self.head = nn.Sequential(nn.Flatten(), nn.LazyLinear(16), nn.ReLU(), nn.LazyLinear(2))
+
+    def forward(self, x):
+        return self.head(self.conv(x))
