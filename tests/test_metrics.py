@@ -10,9 +10,9 @@ import pytest
 from sphinx_archviz.capture import capture
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 from tests.conftest import MODELS, BuildProject, requires_dot
+from tests.test_module_view import summary_rows
 
 pytestmark = pytest.mark.framework
-from tests.test_module_view import summary_rows
 
 #: A handful of architectures: convolutions, depthwise and grouped convolutions, attention.
 TORCHVISION = ("resnet50", "mobilenet_v3_small", "efficientnet_b0", "vit_b_16", "swin_t")
