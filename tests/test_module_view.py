@@ -242,7 +242,9 @@ def test_lazy_modules_draw_in_both_views_and_count_parameters_after_the_forward(
     for table in re.findall(r"<table.*?</table>", built.html(), re.DOTALL):
         rows = summary_rows(table)
         by_name = {row[0].replace("\xa0", ""): row for row in rows[1:]}
-        assert by_name["conv"][1:] == ["Conv2d", "1×4×6×6", "112", "0"]
+        assert by_name["conv"][1:] == [
+            *["Conv2d", "1×4×6×6", "112", "0", "3.89K", "576 B", "float32"]
+        ]  # 4 × 6 × 6 outputs × 3 × 3 × 3
         assert rows[-1][3] == f"{LAZY_PARAMETERS:,}"
 
 
@@ -452,9 +454,13 @@ def test_keras_named_inputs_are_fed_as_the_dict_the_model_declares(
     own, given, plot_model = svgs(built)
     assert ("token_ids", "embedding") in [(start, end) for start, end, _ in edges(dots(built)[0])]
     assert ("padding_mask", "mask") in [(start, end) for start, end, _ in edges(dots(built)[0])]
-    assert tooltip_of(own, "embedding") == "embedding\nEmbedding\n1×1 → 1×1×8\n400 params"
+    assert tooltip_of(own, "embedding") == (
+        "embedding\nEmbedding\n1×1 → 1×1×8\n400 params\n0 MACs, 32 B of outputs (float32)"
+    )
     # :input-shape: gives the inputs in the order of model.inputs (padding_mask, token_ids).
-    assert tooltip_of(given, "embedding") == "embedding\nEmbedding\n1×5 → 1×5×8\n400 params"
+    assert tooltip_of(given, "embedding") == (
+        "embedding\nEmbedding\n1×5 → 1×5×8\n400 params\n0 MACs, 160 B of outputs (float32)"
+    )
     assert "token_ids" in texts(plot_model)
 
 
