@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sphinx.util import logging
 
 from sphinx_archviz.cache import DiagramCache
-from sphinx_archviz.capture.detect import detect_framework, is_framework_package
 from sphinx_archviz.config import memory_limit
+from sphinx_archviz.detect import detect_framework, is_framework_package
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import failures
 from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Outcome = Literal["rendered", "cached"]
+#: The build environment's attribute that holds the :class:`Outcomes`.
+_OUTCOMES = "archviz_outcomes"
 
 #: The reference after ``.. archviz::``, a ```` ```{archviz} ```` or a ``:::{archviz}`` fence.
 _DIRECTIVE_ARGUMENT = re.compile(
@@ -71,27 +74,43 @@ def _cache_folder(env: BuildEnvironment) -> Path | None:
     return Path(env.doctreedir) / "archviz" if env.config.archviz_cache else None
 
 
+@dataclass
+class Outcomes:
+    """What became of each page's diagrams, kept in the build environment (and so pickled with
+    it and merged from parallel readers)."""
+
+    by_page: dict[str, list[Outcome]] = field(default_factory=dict)
+    #: The pages this build reads; the end-of-build line counts only theirs.
+    read_now: set[str] = field(default_factory=set)
+
+
+def outcomes(env: BuildEnvironment) -> Outcomes:
+    state = getattr(env, _OUTCOMES, None)
+    if not isinstance(state, Outcomes):  # a new environment, or one pickled by an older archviz
+        state = Outcomes()
+        setattr(env, _OUTCOMES, state)
+    return state
+
+
 def record_outcome(env: BuildEnvironment, outcome: Outcome) -> None:
-    outcomes: dict[str, list[str]] = env.__dict__.setdefault("archviz_outcomes", {})
-    outcomes.setdefault(env.docname, []).append(outcome)
+    outcomes(env).by_page.setdefault(env.docname, []).append(outcome)
 
 
 def forget_document(_app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    env.__dict__.get("archviz_outcomes", {}).pop(docname, None)
+    outcomes(env).by_page.pop(docname, None)
 
 
 def merge_outcomes(
     _app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
 ) -> None:
-    ours = env.__dict__.setdefault("archviz_outcomes", {})
-    theirs = other.__dict__.get("archviz_outcomes", {})
+    ours, theirs = outcomes(env).by_page, outcomes(other).by_page
     ours.update({docname: theirs[docname] for docname in docnames if docname in theirs})
 
 
 def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Before Sphinx reads (and perhaps forks readers): remember what this build reads, share
     the worker pools with forked readers, and on a cold build start the workers now."""
-    env.__dict__["archviz_read_now"] = set(docnames)
+    outcomes(env).read_now = set(docnames)
     serve_forked_processes(
         app.parallel if app.is_parallel_allowed("read") else 1,
         memory_limit(app.config.archviz_worker_memory),
@@ -138,12 +157,11 @@ def _references_in(env: BuildEnvironment, docnames: list[str]) -> list[Reference
 
 
 def log_summary(app: Sphinx, exception: BaseException | None) -> None:
-    env = app.env
-    outcomes = env.__dict__.get("archviz_outcomes", {})
-    read_now = env.__dict__.pop("archviz_read_now", set())
-    counts = {"rendered": 0, "cached": 0, "failed": len(failures(env))}
+    state = outcomes(app.env)
+    read_now, state.read_now = state.read_now, set()
+    counts = {"rendered": 0, "cached": 0, "failed": len(failures(app.env))}
     for docname in read_now:
-        for outcome in outcomes.get(docname, []):
+        for outcome in state.by_page.get(docname, []):
             counts[outcome] += 1
     if exception is None and any(counts.values()):
         logger.info(

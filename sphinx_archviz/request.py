@@ -104,3 +104,19 @@ class Capture:
     notes: tuple[str, ...] = ()
     #: The table of modules, when the request asked for one.
     summary: Summary | None = None
+
+
+# The worker protocol ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Asks a new worker to import its framework, and the installed packages the coming
+    diagrams come from (``torchvision.models``), before the first capture arrives."""
+
+    framework: Framework
+    modules: tuple[str, ...] = ()
+
+
+#: The environment variable that tells a worker the most memory (bytes of data) it may take.
+MEMORY_VARIABLE = "ARCHVIZ_WORKER_MEMORY"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 from tests.conftest import BuildProject, diagram_files, requires_dot
 
 pytestmark = requires_dot

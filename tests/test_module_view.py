@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_archviz import style
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 from tests.conftest import MODELS, BuildProject, Built, requires_dot
 
 pytestmark = requires_dot
