@@ -22,6 +22,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     from sphinx_archviz.directive import setup_directive
     from sphinx_archviz.failures import setup_failures
     from sphinx_archviz.pipeline import setup_pipeline
+    from sphinx_archviz.report import setup_report
     from sphinx_archviz.visitors import setup_visitors
 
     register_config(app)
@@ -29,5 +30,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     setup_directive(app)
     setup_pipeline(app)
     setup_failures(app)
+    setup_report(app)
     setup_assets(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

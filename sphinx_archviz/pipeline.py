@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sphinx.util import logging
 
@@ -15,7 +14,8 @@ from sphinx_archviz.cache import DiagramCache
 from sphinx_archviz.config import memory_limit
 from sphinx_archviz.detect import detect_framework, is_framework_package
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.failures import failures
+from sphinx_archviz.failures import diagrams_counted
+from sphinx_archviz.journal import diagrams, note
 from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 logger = logging.getLogger(__name__)
-
-Outcome = Literal["rendered", "cached"]
-#: The build environment's attribute that holds the :class:`Outcomes`.
-_OUTCOMES = "archviz_outcomes"
 
 #: The reference after ``.. archviz::``, a ```` ```{archviz} ```` or a ``:::{archviz}`` fence.
 _DIRECTIVE_ARGUMENT = re.compile(
@@ -44,15 +40,23 @@ def capture_diagram(
     key = cache.key(request) if cache else ""
     if cache and (cached := cache.get(key)):
         logger.info("archviz: %s (%s): cached", request.reference, location)
-        record_outcome(env, "cached")
+        note(env, env.docname, location, request.reference, capture="cached")
         return cached
     capture = pool_for(request.framework).capture(request, timeout)
     logger.info(
         "archviz: %s (%s): rendered in %.1f s", request.reference, location, capture.seconds
     )
-    for note in capture.notes:
-        logger.info("archviz: %s (%s): %s", request.reference, location, note)
-    record_outcome(env, "rendered")
+    for message in capture.notes:
+        logger.info("archviz: %s (%s): %s", request.reference, location, message)
+    note(
+        env,
+        env.docname,
+        location,
+        request.reference,
+        capture="drawn",
+        capture_seconds=round(capture.seconds, 3),
+        peak_memory=capture.peak_memory,
+    )
     if cache:
         try:
             cache.put(key, capture)
@@ -74,43 +78,10 @@ def _cache_folder(env: BuildEnvironment) -> Path | None:
     return Path(env.doctreedir) / "archviz" if env.config.archviz_cache else None
 
 
-@dataclass
-class Outcomes:
-    """What became of each page's diagrams, kept in the build environment (and so pickled with
-    it and merged from parallel readers)."""
-
-    by_page: dict[str, list[Outcome]] = field(default_factory=dict)
-    #: The pages this build reads; the end-of-build line counts only theirs.
-    read_now: set[str] = field(default_factory=set)
-
-
-def outcomes(env: BuildEnvironment) -> Outcomes:
-    state = getattr(env, _OUTCOMES, None)
-    if not isinstance(state, Outcomes):  # a new environment, or one pickled by an older archviz
-        state = Outcomes()
-        setattr(env, _OUTCOMES, state)
-    return state
-
-
-def record_outcome(env: BuildEnvironment, outcome: Outcome) -> None:
-    outcomes(env).by_page.setdefault(env.docname, []).append(outcome)
-
-
-def forget_document(_app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    outcomes(env).by_page.pop(docname, None)
-
-
-def merge_outcomes(
-    _app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
-) -> None:
-    ours, theirs = outcomes(env).by_page, outcomes(other).by_page
-    ours.update({docname: theirs[docname] for docname in docnames if docname in theirs})
-
-
 def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Before Sphinx reads (and perhaps forks readers): remember what this build reads, share
     the worker pools with forked readers, and on a cold build start the workers now."""
-    outcomes(env).read_now = set(docnames)
+    env.__dict__["archviz_read_now"] = set(docnames)
     serve_forked_processes(
         app.parallel if app.is_parallel_allowed("read") else 1,
         memory_limit(app.config.archviz_worker_memory),
@@ -157,16 +128,18 @@ def _references_in(env: BuildEnvironment, docnames: list[str]) -> list[Reference
 
 
 def log_summary(app: Sphinx, exception: BaseException | None) -> None:
-    state = outcomes(app.env)
-    read_now, state.read_now = state.read_now, set()
-    counts = {"rendered": 0, "cached": 0, "failed": len(failures(app.env))}
-    for docname in read_now:
-        for outcome in state.by_page.get(docname, []):
-            counts[outcome] += 1
+    """``archviz: 3 diagrams: 1 rendered, 1 cached, 1 failed``: each diagram of the pages
+    read in this build (and any that failed while being written) counted once."""
+    counts = {"rendered": 0, "cached": 0, "failed": 0}
+    for diagram in diagrams(app.env):
+        if diagram.failed:
+            counts["failed"] += 1
+        elif diagram.capture:
+            counts["rendered" if diagram.capture == "drawn" else "cached"] += 1
     if exception is None and any(counts.values()):
         logger.info(
-            "archviz: %d diagrams: %d rendered, %d cached, %d failed",
-            sum(counts.values()),
+            "archviz: %s: %d rendered, %d cached, %d failed",
+            diagrams_counted(sum(counts.values())),
             counts["rendered"],
             counts["cached"],
             counts["failed"],
@@ -174,8 +147,6 @@ def log_summary(app: Sphinx, exception: BaseException | None) -> None:
 
 
 def setup_pipeline(app: Sphinx) -> None:
-    app.connect("env-purge-doc", forget_document)
-    app.connect("env-merge-info", merge_outcomes)
     app.connect("env-before-read-docs", prepare_reading)
     app.connect("build-finished", log_summary)
     app.connect("build-finished", lambda _app, _exception: stop_serving())

@@ -14,14 +14,16 @@ from sphinx.util.docutils import SphinxTranslator
 
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
+from sphinx_archviz.graphviz import render
 from sphinx_archviz.html import (
     ClassLinker,
     diagram_html,
     explorable_and_downloads,
     files_to_render,
+    image_folder,
 )
+from sphinx_archviz.journal import location_of, note
 from sphinx_archviz.nodes import archviz, unavailable_node
-from sphinx_archviz.render import render
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -49,14 +51,16 @@ def render_files(
     translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator,
     node: archviz,
     formats: Sequence[str],
+    folder: Path | None = None,
 ) -> dict[str, str]:
-    """Render the node's diagram in each format; the file name of each, in the image folder."""
+    """Render the node's diagram in each format; the file name of each, in ``folder`` (the
+    builder's image folder unless given)."""
     builder = translator.builder
     started = time.perf_counter()
     names = render(
         node["dot"],
         formats,
-        Path(builder.outdir, builder.imagedir),
+        folder or Path(builder.outdir, builder.imagedir),
         dot=builder.config.archviz_dot,
         dot_args=builder.config.archviz_dot_args,
         lock_folder=Path(builder.env.doctreedir, "archviz", "locks"),
@@ -65,14 +69,23 @@ def render_files(
             "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
         ),
     )
+    seconds = time.perf_counter() - started
     logger.verbose(
         "archviz: %s (%s:%s): %s laid out in %.2f s (%d edges)",
         node["reference"],
         node.source,
         node.line,
         names[formats[0]],
-        time.perf_counter() - started,
+        seconds,
         node["dot"].count("->"),
+    )
+    env = builder.env
+    note(
+        env,
+        env.path2doc(node.source) or "",
+        location_of(node),
+        node["reference"],
+        layout_seconds=round(seconds, 3),
     )
     return names
 
@@ -85,27 +98,28 @@ def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz,
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     shown = node["format"]
     interactive, downloads = explorable_and_downloads(self.builder)
-    try:
-        names = render_files(self, node, files_to_render(shown, downloads))
-    except ArchvizError as error:
-        show_unavailable(self, error, node)
-        raise nodes.SkipNode from None
-    self.body.append(
-        diagram_html(
-            names=names,
-            reference=node["reference"],
-            image_folder=Path(self.builder.outdir, self.builder.imagedir),
-            image_uri=self.builder.imgpath,
-            shown=shown,
-            alt=node["alt"],
-            classes=[f"align-{node.get('align', 'center')}", *node["classes"]],
-            width=node.get("width"),
-            interactive=interactive,
-            downloads=downloads,
-            language=self.builder.config.language,
-            class_uri=ClassLinker(self.builder, self.builder.current_docname),
+    with image_folder(self.builder, shown) as folder:
+        try:
+            names = render_files(self, node, files_to_render(shown, downloads), folder)
+        except ArchvizError as error:
+            show_unavailable(self, error, node)
+            raise nodes.SkipNode from None
+        self.body.append(
+            diagram_html(
+                names=names,
+                reference=node["reference"],
+                image_folder=folder,
+                image_uri=self.builder.imgpath,
+                shown=shown,
+                alt=node["alt"],
+                classes=[f"align-{node.get('align', 'center')}", *node["classes"]],
+                width=node.get("width"),
+                interactive=interactive,
+                downloads=downloads,
+                language=self.builder.config.language,
+                class_uri=ClassLinker(self.builder, self.builder.current_docname),
+            )
         )
-    )
     raise nodes.SkipNode
 
 

@@ -28,6 +28,8 @@ _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
 _LOG_TAIL_LINES = 8
+#: The most of a dead worker's output a warning quotes.
+_LOG_TAIL_BYTES = 2048
 _WORKER_MAIN = "from sphinx_archviz.capture.serve import main; main()"
 
 
@@ -149,7 +151,18 @@ class FrameworkWorker:
             status = f"killed by {signal.Signals(-code).name}"
         else:
             status = f"exit code {code}"
-        self._log.seek(0)
-        lines = self._log.read().decode(errors="replace").strip().splitlines()
-        tail = " | ".join(lines[-_LOG_TAIL_LINES:])
+        tail = last_output(self._log)
         return f" ({status}; last output: {tail})" if tail else f" ({status})"
+
+
+def last_output(log: IO[bytes], limit: int = _LOG_TAIL_BYTES) -> str:
+    """The end of a worker's output for a one-line warning: its last lines joined by `` | ``,
+    at most ``limit`` bytes of it, saying how much came before."""
+    size = log.seek(0, os.SEEK_END)
+    log.seek(max(0, size - limit))
+    text = log.read().decode(errors="replace")
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    tail = " | ".join(line for line in lines[-_LOG_TAIL_LINES:] if line)
+    if size > limit:
+        tail = f"[{size - limit:,} bytes of earlier output cut] … {tail}"
+    return tail

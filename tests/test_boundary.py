@@ -24,7 +24,7 @@ _BUILD_AND_RECORD_IMPORTS = textwrap.dedent(
 
     class NoteWorkerOnlyImports:
         def find_spec(self, name, path=None, target=None):
-            if name.startswith(tuple(f"{module}." for module in WORKER_ONLY)) or name in WORKER_ONLY:
+            if name.partition(".")[0] in WORKER_ONLY[1:] or name.startswith(WORKER_ONLY[0]):
                 with open(journal, "a") as out:
                     out.write(f"{os.getpid()} imported {name}\\n")
             return None
