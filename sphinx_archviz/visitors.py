@@ -24,6 +24,7 @@ from sphinx_archviz.html import (
 )
 from sphinx_archviz.journal import location_of, note
 from sphinx_archviz.nodes import archviz, unavailable_node
+from sphinx_archviz.state import lock_folder
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -63,7 +64,7 @@ def render_files(
         folder or Path(builder.outdir, builder.imagedir),
         dot=builder.config.archviz_dot,
         dot_args=builder.config.archviz_dot_args,
-        lock_folder=Path(builder.env.doctreedir, "archviz", "locks"),
+        lock_folder=lock_folder(builder.env),
         layout_timeout=builder.config.archviz_layout_timeout,
         on_fallback=lambda message: logger.info(
             "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
