@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.capture.graph import draw
+from sphinx_archviz.nodes import archviz
 from tests.conftest import MODELS, BuildProject, Built, requires_dot
+from tests.unit.graph import traces
 
 pytestmark = [pytest.mark.framework, requires_dot]
 
@@ -611,3 +613,47 @@ def test_keras_tracing_restores_layer_call_even_when_the_call_fails() -> None:
         "failed": "forward",
         "restored_after_failure": True,
     }
+
+
+# The graph core's hand-written traces --------------------------------------------------------
+
+_HAND_TRACED_SCRIPT = """
+import json
+from sphinx_archviz.capture import capture
+from sphinx_archviz.request import CaptureRequest, ExampleInput
+
+dots = [
+    capture(
+        CaptureRequest(
+            f"hand_traced:{{name}}", "torch", (ExampleInput(shape),), view="modules",
+            depth=depth, search_paths=({models!r},),
+        )
+    ).dot
+    for name, shape, depth in {cases!r}
+]
+print(json.dumps(dots))
+"""
+
+
+def test_hand_written_traces_draw_what_pytorch_records() -> None:
+    """tests/unit/graph/ draws traces written by hand: PyTorch's tracer, run on the models they
+    describe (tests/models/hand_traced.py), gives the same DOT, links to the docs aside."""
+    cases = [
+        ("Chain", (1, 16), 1, traces.chain_of_blocks(32)),
+        ("Chain", (1, 16), 2, traces.chain_of_blocks(32)),
+        ("Residual", (1, 8, 32, 32), 1, traces.residual()),
+        ("MLP", (1, 32), 1, traces.linear_relu_times_4()),
+        ("Checked", (1, 16), 1, traces.checked()),
+        *(("Nested", (1, 3, 32, 32), depth, traces.nested()) for depth in (1, 2, 3)),
+    ]
+    script = _HAND_TRACED_SCRIPT.format(
+        models=str(MODELS), cases=[(name, shape, depth) for name, shape, depth, _ in cases]
+    )
+    recorded = json.loads(_run(script))
+    for (name, _, depth, trace), dot in zip(cases, recorded, strict=True):
+        drawn = draw(trace, depth, True, "TB", name)[0]
+        assert _without_links(drawn) == _without_links(dot), (name, depth)
+
+
+def _without_links(dot: str) -> str:
+    return re.sub(r', URL="[^"]*"', "", dot)
