@@ -29,6 +29,7 @@ from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Shape,
     Trace,
+    Weight,
     default_input_names,
     tensor_shape,
 )
@@ -185,6 +186,14 @@ class _Recorder(Recorder):
         call, _ = self.close_module_call(outputs)
         call.trainable = _count(layer.trainable_weights)
         call.non_trainable = _count(layer.non_trainable_weights)
+        call.weights = [
+            Weight(variable.name, "Variable", tuple(variable.shape), trainable)
+            for trainable, variables in (
+                (True, layer._trainable_variables),
+                (False, layer._non_trainable_variables),
+            )
+            for variable in variables
+        ]
 
     def macs_so_far(self) -> int:
         return self._macs

@@ -1,5 +1,5 @@
-"""PyTorch backend: torchviz's autograd graph of the model's output. The only module that
-imports torch and torchviz.
+"""PyTorch backend: torchviz's autograd graph of the model's output. Runs in the torch worker
+process only; torch is imported here and in :mod:`.torch_modules`, nowhere else.
 
 On the meta device (the default) parameters and buffers hold shapes but no data, so building
 and running a model costs neither weight memory nor arithmetic. Models built here from a class
@@ -70,6 +70,10 @@ def placement(device: str) -> Iterator[None]:
 def is_device_failure(exc: BaseException | None) -> bool:
     """Whether ``exc`` says the model cannot run on the meta device (rather than a real bug)."""
     return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
+
+
+def one_box_reason(_model: nn.Module) -> str | None:
+    return None  # torchviz draws every op
 
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:

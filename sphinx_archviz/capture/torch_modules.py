@@ -28,9 +28,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.trace import (
-    Call,
     Recorder,
     Trace,
+    Weight,
     default_input_names,
     tensor_shape,
 )
@@ -137,6 +137,11 @@ class _Recorder(Recorder):
             trainable=trainable,
             non_trainable=non_trainable,
         )
+        call.weights = [
+            Weight(name, "Parameter", tuple(param.shape), param.requires_grad)
+            for name, param in module._parameters.items()
+            if param is not None
+        ]
         if call.index == self.trace.root:
             call.name = type(module).__name__
 
@@ -195,23 +200,7 @@ class _Recorder(Recorder):
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, sources[0][0])
             return
-        call = self.trace.add(
-            Call(
-                index=len(self.trace.calls),
-                kind="function",
-                name=name,
-                type_name=name,
-                type_path=_function_path(func, name),
-                parent=self.caller,
-                sources=sources,
-                input_shapes=[tensor_shape(tensor) for tensor in tensors],
-                output_shapes=[tensor_shape(tensor) for tensor in outputs],
-                macs=macs,
-            )
-        )
-        self.note_outputs(call, outputs)
-        for tensor in outputs:
-            self.producers[id(tensor)] = (tensor, call.index)
+        self.add_function(name, _function_path(func, name), tensors, outputs, sources, macs)
 
 
 class _FunctionRecorder(TorchFunctionMode):

@@ -10,6 +10,18 @@ Shape = tuple[int | None, ...]
 Kind = Literal["input", "output", "module", "function"]
 
 
+@dataclass(frozen=True)
+class Weight:
+    """A parameter a module holds itself rather than through a submodule, such as a learned
+    positional embedding on the model (``nn.Parameter``, Keras' ``add_weight``)."""
+
+    name: str
+    #: What the framework calls it: ``Parameter``, ``Variable``.
+    type_name: str
+    shape: Shape
+    trainable: bool
+
+
 @dataclass
 class Call:
     """A module (layer) call, a functional op, an input or an output, in call order."""
@@ -39,6 +51,8 @@ class Call:
     #: The dtype of its first output (``float32``); "" when it returned nothing.
     dtype: str = ""
     children: list[int] = field(default_factory=list)
+    #: The module's own parameters, counted in ``trainable`` and ``non_trainable`` too.
+    weights: list[Weight] = field(default_factory=list)
 
 
 @dataclass
@@ -151,6 +165,35 @@ class Recorder:
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, closed.index)
         return call, closed
+
+    def add_function(
+        self,
+        name: str,
+        type_path: str,
+        tensors: list[Any],
+        outputs: list[Any],
+        sources: list[tuple[int, Shape]] | None = None,
+        macs: int = 0,
+    ) -> Call:
+        """Record that the module call under way ran the op ``name`` on ``tensors``."""
+        call = self.trace.add(
+            Call(
+                index=len(self.trace.calls),
+                kind="function",
+                name=name,
+                type_name=name,
+                type_path=type_path,
+                parent=self.caller,
+                sources=self.sources(tensors) if sources is None else sources,
+                input_shapes=[tensor_shape(tensor) for tensor in tensors],
+                output_shapes=[tensor_shape(tensor) for tensor in outputs],
+                macs=macs,
+            )
+        )
+        self.note_outputs(call, outputs)
+        for tensor in outputs:
+            self.producers[id(tensor)] = (tensor, call.index)
+        return call
 
     def sources(self, tensors: list[Any]) -> list[tuple[int, Shape]]:
         """The calls that produced ``tensors``, with their shapes (unknown tensors left out)."""
