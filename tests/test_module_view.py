@@ -378,10 +378,10 @@ def test_parameters_a_module_holds_itself_have_rows_and_the_rows_add_up(
     torch_table, keras_table = re.findall(r"<table.*?</table>", built.html(), re.DOTALL)
     torch_rows, keras_rows = summary_rows(torch_table), summary_rows(keras_table)
     by_name = {row[0].replace("\xa0", ""): row for row in torch_rows[1:-1]}
-    assert by_name["position"][1:] == ["Parameter", "1×8×16", "128", "0"]
-    assert by_name["block.gain"][1:] == ["Parameter", "16", "16", "0"]
+    assert by_name["position"][1:] == ["Parameter", "1×8×16", "128", "0", "0", "0 B", ""]
+    assert by_name["block.gain"][1:] == ["Parameter", "16", "16", "0", "0", "0 B", ""]
     by_name = {row[0].replace("\xa0", ""): row for row in keras_rows[1:-1]}
-    assert by_name["position"][1:] == ["Variable", "8×16", "128", "0"]
+    assert by_name["position"][1:] == ["Variable", "8×16", "128", "0", "0", "0 B", ""]
     for rows, total in ((torch_rows, 2_050), (keras_rows, 1_762)):
         top = [row for row in rows[1:-1] if "." not in row[0]]  # the model's children
         assert sum(int(row[3].replace(",", "")) for row in top) == total

@@ -63,7 +63,4 @@ def _weight_rows(
             trainable=size if weight.trainable else 0,
             non_trainable=0 if weight.trainable else size,
             level=level,
-            macs=node.measure.macs,
-            memory=node.measure.memory,
-            dtype=node.dtype,
         )
