@@ -170,7 +170,7 @@ def test_print_variant(tmp_path: Path, cache: Path, capsys: pytest.CaptureFixtur
     assert (tmp_path / "print.png").stat().st_size > 2 * (tmp_path / "screen.png").stat().st_size
     page = (tmp_path / "print.html").read_text()
     assert 'class="archviz-toolbar"' not in page and "<script" not in page
-    assert "<body>" in page and "--archviz-family-conv" not in page  # light only: no dark mode
+    assert "\n<body>\n" in page  # no data-theme="auto": light only, no dark mode
     assert 'href="data:application/pdf;base64,' in page
 
 
