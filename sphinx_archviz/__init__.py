@@ -40,10 +40,12 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     from sphinx_archviz.failures import setup_failures
     from sphinx_archviz.pipeline import setup_pipeline
     from sphinx_archviz.report import setup_report
+    from sphinx_archviz.roles import setup_roles
 
     register_config(app)
     setup_node(app)
     setup_pipeline(app)
+    setup_roles(app)
     setup_failures(app)
     setup_report(app)
     setup_assets(app)

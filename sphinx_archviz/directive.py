@@ -206,6 +206,7 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
                 downloads=downloads,
                 language=self.builder.config.language,
                 class_uri=ClassLinker(self.builder, self.builder.current_docname),
+                ids=node["ids"],
             )
         )
     raise nodes.SkipNode
@@ -222,7 +223,9 @@ def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:
     if isinstance(node.parent, nodes.figure):
         self.body.append(image)
     else:
-        self.body.append(f"\n\n\\begin{{center}}{image}\\end{{center}}\n\n")
+        # Its :name: without a caption: the anchor :ref: and :archviz-node: links point at.
+        anchor = self.hypertarget_to(node)
+        self.body.append(f"\n\n{anchor}\\begin{{center}}{image}\\end{{center}}\n\n")
     raise nodes.SkipNode
 
 

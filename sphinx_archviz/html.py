@@ -19,7 +19,7 @@ from sphinx import addnodes
 from sphinx.errors import NoUri
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from sphinx.builders import Builder
 
@@ -145,8 +145,10 @@ def diagram_html(
     downloads: list[str],
     language: str | None,
     class_uri: ClassLinker,
+    ids: Sequence[str] = (),
 ) -> str:
-    """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``."""
+    """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``;
+    ``ids`` are its anchors (``:name:`` without a caption)."""
     words = labels(language)
     key = Path(names[shown]).stem
     style = f' style="width: {html.escape(width)}"' if width else ""
@@ -156,9 +158,11 @@ def diagram_html(
     else:
         source = html.escape(posixpath.join(image_uri, names[shown]))
         picture = f'<img src="{source}" alt="{html.escape(alt)}"{style} />'
+    anchor = f'id="{html.escape(ids[0])}" ' if ids else ""
     parts = [
-        f'<div class="{" ".join(["archviz", f"archviz-{shown}", *classes])}" '
-        f'data-archviz="{key}">\n'
+        f'<div {anchor}class="{" ".join(["archviz", f"archviz-{shown}", *classes])}" '
+        f'data-archviz="{key}">\n',
+        *(f'<span id="{html.escape(other)}"></span>' for other in ids[1:]),
     ]
     if interactive:
         parts.append(_toolbar(words))

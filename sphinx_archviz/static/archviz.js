@@ -310,14 +310,83 @@
     showMatch(index) {
       if (!this.matches.length) return;
       this.current = (index + this.matches.length) % this.matches.length;
-      const box = this.matches[this.current].getBoundingClientRect();
+      this.centre(this.matches[this.current]);
+      this.matchCount.textContent = `${this.current + 1} / ${this.matches.length}`;
+    }
+
+    /* Pan so that an element of the picture is in the middle of the viewport. */
+    centre(element) {
+      const box = element.getBoundingClientRect();
       const view = this.viewport.getBoundingClientRect();
       this.pan(
         view.left + view.width / 2 - (box.left + box.width / 2),
         view.top + view.height / 2 - (box.top + box.height / 2),
       );
-      this.matchCount.textContent = `${this.current + 1} / ${this.matches.length}`;
     }
+  }
+
+  /* Node links (the :archviz-node: role). A page address ending in #<figure-id>/node=<path>
+     (path: a module's attribute path, such as layer3.1.conv2) shows that node: the figure is
+     scrolled into view; "archviz:reveal" (detail: { path }) is dispatched on its div.archviz, so
+     that an explorer with collapsible groups can open the groups on the path first; then the
+     node is highlighted (class archviz-target) and centred. Where the diagram draws the module
+     inside a bigger node, that node is shown; in the autograd view, the module's parameters. */
+  function revealFromAddress() {
+    const match = /^#(.+)\/node=(.+)$/.exec(decodeURIComponent(window.location.hash));
+    const target = match && document.getElementById(match[1]);
+    if (!target) return;
+    const root = target.matches("div.archviz[data-archviz]")
+      ? target
+      : target.querySelector("div.archviz[data-archviz]");
+    if (!root) return;
+    const path = match[2];
+    root.dispatchEvent(new CustomEvent("archviz:reveal", { detail: { path } }));
+    for (const old of document.querySelectorAll(".archviz-target")) {
+      old.classList.remove("archviz-target");
+    }
+    const found = nodesOnPath(root, path);
+    for (const node of found) node.classList.add("archviz-target");
+    target.scrollIntoView({ block: "center" });
+    if (found.length && root.archvizDiagram) root.archvizDiagram.centre(found[0]);
+  }
+
+  /* The drawn nodes (and groups) that stand for a module path: the module itself; else what
+     is inside it (its parameters, its submodules); else the deepest node that contains it. */
+  function nodesOnPath(root, path) {
+    const named = [...root.querySelectorAll("svg.archviz-graph :is(g.node, g.cluster)")].map(
+      (element) => ({ element, names: moduleNames(element) }),
+    );
+    const exact = named.filter(({ names }) => names.includes(path));
+    if (exact.length) return exact.map(({ element }) => element);
+    const inside = named.filter(({ names }) => names.some((name) => name.startsWith(`${path}.`)));
+    if (inside.length) return inside.map(({ element }) => element);
+    const around = named
+      .map(({ element, names }) => ({
+        element,
+        depth: Math.max(
+          -1,
+          ...names.filter((name) => path.startsWith(`${name}.`)).map((name) => name.length),
+        ),
+      }))
+      .filter(({ depth }) => depth >= 0)
+      .sort((a, b) => b.depth - a.depth);
+    return around.length ? [around[0].element] : [];
+  }
+
+  /* The module paths a node or group is named by: the first line of its tooltip or label, a
+     folded run "layers.0–3" standing for layers.0 … layers.3. */
+  function moduleNames(element) {
+    const link = element.querySelector("a");
+    const title = link && (link.getAttribute("xlink:title") || link.getAttribute("title"));
+    const text = element.querySelector("text");
+    const first = ((title || (text && text.textContent) || "").split("\n")[0] || "").trim();
+    const fold = /^(.+)\.(\d+)–(\d+)$/.exec(first);
+    if (!fold) return [first];
+    const names = [];
+    for (let number = Number(fold[2]); number <= Number(fold[3]); number += 1) {
+      names.push(`${fold[1]}.${number}`);
+    }
+    return names;
   }
 
   /* The PNG download of an SVG page: the diagram drawn into a canvas at up to twice its size,
@@ -384,6 +453,7 @@
       offerPngDownloads(root);
       if (!root.querySelector(".archviz-toolbar")) continue;
       const diagram = new Diagram(root);
+      root.archvizDiagram = diagram;
       const picture = diagram.picture;
       if (picture && picture.tagName.toLowerCase() === "img" && !picture.complete) {
         picture.addEventListener("load", () => diagram.start(), { once: true });
@@ -393,6 +463,12 @@
     }
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startAll);
-  else startAll();
+  function start() {
+    startAll();
+    revealFromAddress();
+  }
+
+  window.addEventListener("hashchange", revealFromAddress);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
