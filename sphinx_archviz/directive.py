@@ -27,6 +27,7 @@ from sphinx_archviz.journal import location_of, note
 from sphinx_archviz.options import DIAGRAM_OPTIONS, capture_request, capture_timeout, display
 from sphinx_archviz.pipeline import capture_diagram
 from sphinx_archviz.request import CaptureRequest
+from sphinx_archviz.sources import SourceLinker
 from sphinx_archviz.summary import summary_table
 
 if TYPE_CHECKING:
@@ -207,6 +208,7 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
                 language=self.builder.config.language,
                 class_uri=ClassLinker(self.builder, self.builder.current_docname),
                 ids=node["ids"],
+                source_uri=SourceLinker(self.builder, self.builder.current_docname),
             )
         )
     raise nodes.SkipNode

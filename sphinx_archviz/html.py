@@ -11,6 +11,7 @@ import html
 import posixpath
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ LABELS = {
         "search": "Find a node",
         "download": "Download",
         "dot": "Graphviz source",
+        "source": "Source",
         "report": "Diagram report",
         "report-intro": "Every diagram of the site as of the last build: where it is, whether "
         "it was drawn by a framework worker or taken from the cache, how long the capture and "
@@ -55,6 +57,7 @@ LABELS = {
         "search": "노드 찾기",
         "download": "내려받기",
         "dot": "Graphviz 소스",
+        "source": "소스 코드",
         "report": "그림 보고서",
         "report-intro": "마지막 빌드 기준으로 사이트의 모든 그림을 보여 줍니다. 그림의 위치, 작업 "
         "프로세스가 그렸는지(drawn) 캐시에서 가져왔는지(cached), 캡처와 배치에 걸린 시간, 작업 "
@@ -82,6 +85,9 @@ BUTTONS = {
     "fullscreen": _ICON.format("M1.5 6V1.5H6M10 1.5h4.5V6M14.5 10v4.5H10M6 14.5H1.5V10"),
 }
 KEYS = {"zoom-in": "+", "zoom-out": "-", "reset": "0", "fullscreen": "F"}
+
+#: Finds a page's address for a class's qualified name, or None.
+Linker = Callable[[str], str | None]
 
 #: Where a capture wants a node to link to its class's documentation (``URL`` in the DOT).
 CLASS_LINK_SCHEME = "archviz-class:"
@@ -144,8 +150,9 @@ def diagram_html(
     interactive: bool,
     downloads: list[str],
     language: str | None,
-    class_uri: ClassLinker,
+    class_uri: Linker,
     ids: Sequence[str] = (),
+    source_uri: Linker = lambda _name: None,
 ) -> str:
     """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``;
     ``ids`` are its anchors (``:name:`` without a caption)."""
@@ -154,14 +161,14 @@ def diagram_html(
     style = f' style="width: {html.escape(width)}"' if width else ""
     if shown == "svg":
         svg = (image_folder / names["svg"]).read_text(encoding="utf-8")
-        picture = inline_svg(svg, key, alt, class_uri, style)
+        picture = inline_svg(svg, key, alt, class_uri, style, source_uri)
     else:
         source = html.escape(posixpath.join(image_uri, names[shown]))
         picture = f'<img src="{source}" alt="{html.escape(alt)}"{style} />'
     anchor = f'id="{html.escape(ids[0])}" ' if ids else ""
     parts = [
         f'<div {anchor}class="{" ".join(["archviz", f"archviz-{shown}", *classes])}" '
-        f'data-archviz="{key}">\n',
+        f'data-archviz="{key}" data-archviz-source-label="{words["source"]}">\n',
         *(f'<span id="{html.escape(other)}"></span>' for other in ids[1:]),
     ]
     if interactive:
@@ -221,12 +228,20 @@ def _download_links(
     )
 
 
-def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str = "") -> str:
+def inline_svg(
+    svg: str,
+    key: str,
+    alt: str,
+    class_uri: Linker,
+    style: str = "",
+    source_uri: Linker = lambda _name: None,
+) -> str:
     """Graphviz's SVG file as an element of the page.
 
     Ids get the diagram's key as prefix (several diagrams share a page), the node titles
     Graphviz writes (internal node names) go, and class links become links to the site's
-    documentation of that class, or no link at all.
+    documentation of that class (else its source), or no link at all; where the source of the
+    class is known, the link carries it too (``data-archviz-source``, which archviz.js offers).
     """
     svg = _PROLOG.sub("", svg)
     svg = _TITLE.sub("", svg)
@@ -237,7 +252,9 @@ def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str 
         ),
         svg,
     )
-    svg = _CLASS_LINK.sub(lambda match: _link_attribute(class_uri(match[1])), svg)
+    svg = _CLASS_LINK.sub(
+        lambda match: _link_attributes(class_uri(match[1]), source_uri(match[1])), svg
+    )
     return _SVG_START.sub(
         lambda match: (
             f'<svg class="archviz-graph" role="img" aria-label="{html.escape(alt)}"{style}'
@@ -248,8 +265,12 @@ def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str 
     )
 
 
-def _link_attribute(uri: str | None) -> str:
-    return f'href="{html.escape(uri)}"' if uri else ""
+def _link_attributes(uri: str | None, source: str | None) -> str:
+    link = uri or source
+    attributes = f'href="{html.escape(link)}"' if link else ""
+    if source:
+        attributes += f' data-archviz-source="{html.escape(source)}"'
+    return attributes
 
 
 class ClassLinker:
@@ -284,9 +305,11 @@ class ClassLinker:
                 )
             except NoUri:
                 return None
-        if resolved is None or "refuri" not in resolved:
+        if resolved is None:
             return None
-        return resolved["refuri"]
+        if "refid" in resolved:  # documented on this page
+            return f"#{resolved['refid']}"
+        return resolved.get("refuri")
 
 
 def public_names(qualified_name: str) -> Iterator[str]:

@@ -166,7 +166,10 @@
         if (!this.root.contains(event.relatedTarget)) this.root.classList.remove("archviz-active");
       });
       this.viewport.addEventListener("pointerover", (event) => this.showTooltip(event));
-      this.viewport.addEventListener("pointerleave", () => (this.tooltip.hidden = true));
+      this.viewport.addEventListener("pointerleave", () => this.hideTooltipSoon());
+      // The tooltip holds the link to the node's source: it stays while the pointer is on it.
+      this.tooltip.addEventListener("pointerenter", () => clearTimeout(this.hiding));
+      this.tooltip.addEventListener("pointerleave", () => this.hideTooltipSoon());
       if (this.search) {
         this.search.addEventListener("input", () => this.find(this.search.value));
         this.search.addEventListener("keydown", (event) => {
@@ -282,15 +285,30 @@
     showTooltip(event) {
       const node = event.target.closest && event.target.closest("g.node");
       if (!node || (this.dragged && this.pointers.size)) {
-        this.tooltip.hidden = true;
+        this.hideTooltipSoon();
         return;
       }
+      clearTimeout(this.hiding);
       this.tooltip.textContent = this.nodeDetails(node);
+      const source = node.querySelector("a[data-archviz-source]");
+      if (source) {
+        const link = document.createElement("a");
+        link.className = "archviz-source";
+        link.href = source.getAttribute("data-archviz-source");
+        link.textContent = this.root.dataset.archvizSourceLabel || "Source";
+        this.tooltip.append("\n", link);
+      }
       this.tooltip.hidden = !this.tooltip.textContent;
       const box = node.getBoundingClientRect();
       const root = this.root.getBoundingClientRect();
       this.tooltip.style.left = `${Math.max(0, box.left - root.left)}px`;
       this.tooltip.style.top = `${box.bottom - root.top + 4}px`;
+    }
+
+    /* Hide the tooltip unless the pointer reaches it (or another node) first. */
+    hideTooltipSoon() {
+      clearTimeout(this.hiding);
+      this.hiding = setTimeout(() => (this.tooltip.hidden = true), 400);
     }
 
     find(query) {
