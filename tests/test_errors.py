@@ -11,7 +11,7 @@ import pytest
 from sphinx_archviz.pool import pool_for
 from tests.conftest import DOCS, MODELS, BuildProject, Built, requires_dot
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 GOOD = ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
 

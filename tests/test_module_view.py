@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_archviz import style
 from sphinx_archviz.directive import archviz
 from tests.conftest import MODELS, BuildProject, Built, requires_dot
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 REPOSITORY = Path(__file__).parent.parent
 WRN = ".. archviz:: torchvision.models:wide_resnet50_2\n   :input-shape: 1, 3, 224, 224\n"
@@ -331,26 +330,6 @@ def test_summary_table_reaches_latex(build_project: BuildProject) -> None:
     assert r"\sphinxincludegraphics" in latex
 
 
-def test_layer_families_are_the_same_for_both_frameworks() -> None:
-    pairs = [
-        ("Conv2d", "Conv2D", "conv"),
-        ("Linear", "Dense", "linear"),
-        ("BatchNorm2d", "BatchNormalization", "norm"),
-        ("ReLU", "ReLU", "activation"),
-        ("MaxPool2d", "MaxPooling2D", "pool"),
-        ("Dropout", "Dropout", "dropout"),
-        ("Embedding", "Embedding", "attention"),
-        ("MultiheadAttention", "MultiHeadAttention", "attention"),
-        ("LSTM", "LSTM", "recurrent"),
-    ]
-    for torch_name, keras_name, family in pairs:
-        assert style.family_of(torch_name) == style.family_of(keras_name) == family
-    assert style.family_of("add", is_function=True) == "op"
-    assert style.family_of("relu", is_function=True) == "activation"
-    assert style.family_of("Bottleneck", is_container=True) == "container"
-    assert style.family_of("Identity") == "other"
-
-
 def test_summary_comes_back_from_the_cache(build_project: BuildProject) -> None:
     page = {"index.rst": CNN + MODULES + "   :summary:\n"}
     build_project(page)
@@ -427,6 +406,7 @@ _CAPTURE_SCRIPT = """
 import json, sys
 from sphinx_archviz.capture import capture
 from sphinx_archviz.request import CaptureRequest, ExampleInput
+
 request = CaptureRequest(
     {reference!r}, {framework!r}, (ExampleInput({shape!r}),), view="modules",
     search_paths=({models!r},),
