@@ -12,7 +12,7 @@ from sphinx.testing.util import SphinxTestApp
 from tests.browser import page_url, requires_chromium, save_screenshot
 from tests.conftest import DOCS, MODELS, WARNING_LINE, Built, requires_dot
 
-pytestmark = requires_dot
+pytestmark = [requires_dot, pytest.mark.framework]
 
 DIAGRAMS = """\
 Diagrams

@@ -14,7 +14,7 @@ import pytest
 from tests.browser import page_url, requires_chromium
 from tests.conftest import MODELS, requires_dot, write_site
 
-pytestmark = requires_dot
+pytestmark = [requires_dot, pytest.mark.framework, pytest.mark.slow]
 
 PAGE = """\
 Models
