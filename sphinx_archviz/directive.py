@@ -22,6 +22,7 @@ from sphinx_archviz.html import (
     explorable_and_downloads,
     files_to_render,
     image_folder,
+    print_downloads,
 )
 from sphinx_archviz.journal import location_of, note
 from sphinx_archviz.options import DIAGRAM_OPTIONS, capture_request, capture_timeout, display
@@ -141,6 +142,7 @@ def render_files(
     node: archviz,
     formats: Sequence[str],
     folder: Path | None = None,
+    for_print: bool = False,
 ) -> dict[str, str]:
     """Render the node's diagram in each format; the file name of each, in ``folder`` (the
     builder's image folder unless given)."""
@@ -157,6 +159,7 @@ def render_files(
         on_fallback=lambda message: logger.info(
             "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
         ),
+        for_print=for_print,
     )
     seconds = time.perf_counter() - started
     logger.verbose(
@@ -190,6 +193,8 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     with image_folder(self.builder, shown) as folder:
         try:
             names = render_files(self, node, files_to_render(shown, downloads), folder)
+            for_print = print_downloads(self.builder)
+            print_names = render_files(self, node, for_print, folder, True) if for_print else {}
         except ArchvizError as error:
             show_unavailable(self, error, node)
             raise nodes.SkipNode from None
@@ -209,6 +214,7 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
                 class_uri=ClassLinker(self.builder, self.builder.current_docname),
                 ids=node["ids"],
                 source_uri=SourceLinker(self.builder, self.builder.current_docname),
+                print_names=print_names,
             )
         )
     raise nodes.SkipNode

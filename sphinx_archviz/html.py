@@ -35,6 +35,7 @@ LABELS = {
         "search": "Find a node",
         "download": "Download",
         "dot": "Graphviz source",
+        "print": "For print",
         "source": "Source",
         "report": "Diagram report",
         "report-intro": "Every diagram of the site as of the last build: where it is, whether "
@@ -57,6 +58,7 @@ LABELS = {
         "search": "노드 찾기",
         "download": "내려받기",
         "dot": "Graphviz 소스",
+        "print": "인쇄용",
         "source": "소스 코드",
         "report": "그림 보고서",
         "report-intro": "마지막 빌드 기준으로 사이트의 모든 그림을 보여 줍니다. 그림의 위치, 작업 "
@@ -121,6 +123,13 @@ def image_folder(builder: Builder, shown: str) -> Iterator[Path]:
         yield Path(builder.outdir, builder.imagedir)
 
 
+def print_downloads(builder: Builder) -> list[str]:
+    """The formats of the print variant offered under each diagram (none in an e-book)."""
+    if builder.name == "epub":
+        return []
+    return list(dict.fromkeys(builder.config.archviz_print_downloads))
+
+
 def needs_script(builder: Builder) -> bool:
     """archviz.js explores diagrams and draws the PNG downloads of SVG diagrams."""
     interactive, downloads = explorable_and_downloads(builder)
@@ -153,6 +162,7 @@ def diagram_html(
     class_uri: Linker,
     ids: Sequence[str] = (),
     source_uri: Linker = lambda _name: None,
+    print_names: dict[str, str] | None = None,
 ) -> str:
     """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``;
     ``ids`` are its anchors (``:name:`` without a caption)."""
@@ -176,6 +186,8 @@ def diagram_html(
     parts.append(f'<div class="archviz-viewport" tabindex="0">{picture}</div>\n')
     if downloads:
         parts.append(_download_links(names, downloads, image_uri, reference, words))
+    if print_names:
+        parts.append(_print_links(print_names, image_uri, reference, words))
     parts.append("</div>\n")
     return "".join(parts)
 
@@ -201,17 +213,7 @@ def _toolbar(words: dict[str, str]) -> str:
 def _download_links(
     names: dict[str, str], formats: list[str], image_uri: str, reference: str, words: dict[str, str]
 ) -> str:
-    # Saved under the model's name (models:CNNModel → CNNModel.svg), not the content hash.
-    stem = html.escape(re.sub(r"[^\w.-]+", "_", reference.rpartition(":")[2]))
-    files = [fmt for fmt in formats if fmt in names]
-    links = []
-    for fmt in files:
-        href = html.escape(posixpath.join(image_uri, names[fmt]))
-        title = f' title="{words["dot"]}"' if fmt == "dot" else ""
-        links.append(
-            f'<a class="archviz-download" href="{href}" download="{stem}.{fmt}"{title}>'
-            f"{fmt.upper()}</a>"
-        )
+    links = _file_links(names, formats, image_uri, reference, words)
     browser_png = ""
     if "png" in formats and "png" not in names:
         # No file: archviz.js draws the page's SVG into a PNG when the link is used (a PNG of a
@@ -220,12 +222,48 @@ def _download_links(
         separator = " · " if links else ""
         browser_png = (
             f'<span class="archviz-browser-png" hidden="hidden">{separator}'
-            f'<a class="archviz-download" href="#" download="{stem}.png" data-archviz-png="">'
-            "PNG</a></span>"
+            f'<a class="archviz-download" href="#" download="{_file_stem(reference)}.png" '
+            'data-archviz-png="">PNG</a></span>'
         )
     return (
         f'<p class="archviz-downloads">{words["download"]}: {" · ".join(links)}{browser_png}</p>\n'
     )
+
+
+def _print_links(
+    names: dict[str, str], image_uri: str, reference: str, words: dict[str, str]
+) -> str:
+    links = _file_links(names, list(names), image_uri, reference, words, "-print")
+    return (
+        f'<p class="archviz-downloads archviz-print-downloads">{words["print"]}: '
+        f"{' · '.join(links)}</p>\n"
+    )
+
+
+def _file_links(
+    names: dict[str, str],
+    formats: list[str],
+    image_uri: str,
+    reference: str,
+    words: dict[str, str],
+    suffix: str = "",
+) -> list[str]:
+    stem = _file_stem(reference) + suffix
+    links = []
+    for fmt in (fmt for fmt in formats if fmt in names):
+        href = html.escape(posixpath.join(image_uri, names[fmt]))
+        title = f' title="{words["dot"]}"' if fmt == "dot" else ""
+        links.append(
+            f'<a class="archviz-download" href="{href}" download="{stem}.{fmt}"{title}>'
+            f"{fmt.upper()}</a>"
+        )
+    return links
+
+
+def _file_stem(reference: str) -> str:
+    """Downloads are saved under the model's name (models:CNNModel → CNNModel.svg), not the
+    content hash."""
+    return html.escape(re.sub(r"[^\w.-]+", "_", reference.rpartition(":")[2]))
 
 
 def inline_svg(

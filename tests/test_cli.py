@@ -415,3 +415,29 @@ def node_fill(page) -> str:
         "getComputedStyle(document.querySelector("
         "'svg.archviz-graph g.node :is(polygon, path, ellipse)')).fill"
     )
+
+
+@pytest.mark.framework
+def test_print_downloads_under_site_diagrams(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"},
+        conf="archviz_print_downloads = ['pdf', 'svg']\nlanguage = 'ko'",
+    )
+    assert built.warnings == ""
+    [pdf] = built.images("-print.pdf")
+    [svg] = built.images("-print.svg")
+    assert b"/FontFile" in pdf.read_bytes() and "<symbol" in svg.read_text()
+    assert (
+        f'<p class="archviz-downloads archviz-print-downloads">인쇄용: '
+        f'<a class="archviz-download" href="_images/{pdf.name}" download="CNNModel-print.pdf">'
+        f'PDF</a> · <a class="archviz-download" href="_images/{svg.name}" '
+        'download="CNNModel-print.svg">SVG</a></p>'
+    ) in built.html()
+
+
+@pytest.mark.framework
+def test_no_print_downloads_by_default_or_in_e_books(build_project: BuildProject) -> None:
+    page = {"index.rst": ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"}
+    assert "archviz-print-downloads" not in build_project(page).html()
+    built = build_project(page, conf="archviz_print_downloads = ['pdf']", builder="epub")
+    assert not list(built.outdir.rglob("*-print.pdf"))
