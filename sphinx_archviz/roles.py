@@ -20,7 +20,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
