@@ -311,9 +311,8 @@ def _link_attributes(uri: str | None, source: str | None) -> str:
     return attributes
 
 
-class ClassLinker:
-    """Finds the documentation of a Python class for one page: this site's own (autodoc,
-    ``py:class``) or an intersphinx inventory's; None when nothing documents it."""
+class PageLinker:
+    """A :data:`Linker` for one page of a build that remembers what it found per class."""
 
     def __init__(self, builder: Builder, docname: str) -> None:
         self.builder = builder
@@ -322,10 +321,19 @@ class ClassLinker:
 
     def __call__(self, qualified_name: str) -> str | None:
         if qualified_name not in self.found:
-            self.found[qualified_name] = next(
-                filter(None, map(self._resolve, public_names(qualified_name))), None
-            )
+            self.found[qualified_name] = self.find(qualified_name)
         return self.found[qualified_name]
+
+    def find(self, qualified_name: str) -> str | None:
+        raise NotImplementedError
+
+
+class ClassLinker(PageLinker):
+    """Finds the documentation of a Python class for one page: this site's own (autodoc,
+    ``py:class``) or an intersphinx inventory's; None when nothing documents it."""
+
+    def find(self, qualified_name: str) -> str | None:
+        return next(filter(None, map(self._resolve, public_names(qualified_name))), None)
 
     def _resolve(self, target: str) -> str | None:
         env = self.builder.env

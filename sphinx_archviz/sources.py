@@ -11,29 +11,18 @@ from __future__ import annotations
 import posixpath
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sphinx.builders import Builder
+from sphinx_archviz.html import PageLinker
 
 #: The folder of viewcode's pages (``sphinx.ext.viewcode.OUTPUT_DIRNAME``).
 VIEWCODE_FOLDER = "_modules"
 
 
-class SourceLinker:
+class SourceLinker(PageLinker):
     """The address of the source of a class (``models.CNNModel``) for one page, or None."""
 
-    def __init__(self, builder: Builder, docname: str) -> None:
-        self.builder = builder
-        self.docname = docname
-        self.found: dict[str, str | None] = {}
-
-    def __call__(self, qualified_name: str) -> str | None:
-        if qualified_name not in self.found:
-            self.found[qualified_name] = self._viewcode(qualified_name) or self._linkcode(
-                qualified_name
-            )
-        return self.found[qualified_name]
+    def find(self, qualified_name: str) -> str | None:
+        return self._viewcode(qualified_name) or self._linkcode(qualified_name)
 
     def _viewcode(self, qualified_name: str) -> str | None:
         shown = getattr(self.builder.env, "_viewcode_modules", {})

@@ -5,14 +5,12 @@ imports the models (and torch) there, not in the test process."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.browser import page_url, requires_chromium
-from tests.conftest import MODELS, requires_dot, write_site
+from tests.conftest import MODELS, build_in_subprocess, requires_dot, write_site
 
 pytestmark = [requires_dot, pytest.mark.framework, pytest.mark.slow]
 
@@ -38,13 +36,7 @@ def build(folder: Path, conf: str) -> str:
     autodoc_path = f"import sys\nsys.path.insert(0, {str(MODELS)!r})\n"
     source = write_site(folder / "src", {"index.rst": PAGE}, autodoc_path + conf)
     html = folder / "html"
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source), str(html)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    build_in_subprocess(source, html)
     return (html / "index.html").read_text(encoding="utf-8")
 
 
