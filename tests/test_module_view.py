@@ -328,6 +328,29 @@ def test_summary_lists_modules_shapes_and_parameter_totals(build_project: BuildP
     assert rows[-1] == [f"Total: {WRN_PARAMETERS:,} params", "", "", f"{WRN_PARAMETERS:,}", "0"]
 
 
+def test_parameters_a_module_holds_itself_have_rows_and_the_rows_add_up(
+    build_project: BuildProject,
+) -> None:
+    torch_model = ".. archviz:: torch_models:LearnedPositions\n   :input-shape: 1, 8\n"
+    keras_model = ".. archviz:: keras_models:LearnedPositions\n   :input-shape: 1, 8\n"
+    dtype = "   :input-dtype: int64\n   :summary:\n" + MODULES
+    built = build_project({"index.rst": torch_model + dtype + "\n" + keras_model + dtype})
+    assert built.warnings == ""
+    torch_table, keras_table = re.findall(r"<table.*?</table>", built.html(), re.DOTALL)
+    torch_rows, keras_rows = summary_rows(torch_table), summary_rows(keras_table)
+    by_name = {row[0].replace("\xa0", ""): row for row in torch_rows[1:-1]}
+    assert by_name["position"][1:] == ["Parameter", "1×8×16", "128", "0"]
+    assert by_name["block.gain"][1:] == ["Parameter", "16", "16", "0"]
+    by_name = {row[0].replace("\xa0", ""): row for row in keras_rows[1:-1]}
+    assert by_name["position"][1:] == ["Variable", "8×16", "128", "0"]
+    for rows, total in ((torch_rows, 2_050), (keras_rows, 1_762)):
+        top = [row for row in rows[1:-1] if "." not in row[0]]  # the model's children
+        assert sum(int(row[3].replace(",", "")) for row in top) == total
+        assert rows[-1][3] == f"{total:,}"
+    inside = [row for row in torch_rows[1:-1] if row[0].replace("\xa0", "").startswith("block.")]
+    assert sum(int(row[3].replace(",", "")) for row in inside) == 288  # the block's own row
+
+
 def test_summary_counts_frozen_parameters_as_non_trainable(build_project: BuildProject) -> None:
     built = build_project({"index.rst": RESIDUAL + "   :summary:\n"})  # the autograd view
     assert built.warnings == ""
@@ -371,7 +394,7 @@ def test_keras_subclassed_model_shows_its_three_layers_with_shapes(
     build_project: BuildProject,
 ) -> None:
     reference = ".. archviz:: keras_models:ThreeLayers\n   :input-shape: 1, 32, 32, 3\n"
-    built = build_project({"index.rst": reference + "\n" + reference + MODULES})
+    built = build_project({"index.rst": reference + "   :view: autograd\n\n" + reference + MODULES})
     assert built.warnings == ""
     plot_model, modules = dots(built)
     assert "conv" not in plot_model  # plot_model: one opaque box
@@ -408,6 +431,48 @@ def test_keras_named_inputs_are_fed_as_the_dict_the_model_declares(
     # :input-shape: gives the inputs in the order of model.inputs (padding_mask, token_ids).
     assert tooltip_of(given, "embedding") == "embedding\nEmbedding\n1×5 → 1×5×8\n400 params"
     assert "token_ids" in texts(plot_model)
+
+
+def test_a_keras_subclassed_model_is_drawn_in_the_modules_view_by_default(
+    build_project: BuildProject,
+) -> None:
+    subclassed = ".. archviz:: keras_models:ThreeLayers\n   :input-shape: 1, 32, 32, 3\n"
+    functional = ".. archviz:: keras_models:image_classifier\n"
+    built = build_project({"index.rst": subclassed + "\n" + functional})
+    assert built.warnings == ""
+    [log_line] = [line for line in built.app.status.getvalue().splitlines() if "one box" in line]
+    assert log_line.startswith("archviz: keras_models:ThreeLayers (")
+    assert log_line.endswith(
+        "plot_model draws a subclassed model as one box, so it is drawn in the modules view "
+        "(:view: autograd keeps the box)"
+    )
+    opened, plot_model = dots(built)
+    assert [name for name in ("conv", "pool", "classifier") if f'tooltip="{name}\\n' in opened]
+    assert "archviz-" not in plot_model and "label=<" in plot_model  # plot_model's own graph
+
+
+def test_archviz_view_is_set_per_framework(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": CNN + "\n.. archviz:: keras_models:image_classifier\n"},
+        conf="archviz_view = {'keras': 'modules'}",
+    )
+    assert built.warnings == ""
+    autograd, modules = dots(built)
+    assert "AccumulateGrad" in autograd
+    assert 'tooltip="conv\\nConv2D' in modules
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["{'keras': 'layers'}", "{'jax': 'modules'}", "['modules']", "{'keras': 1}"],
+)
+def test_a_bad_archviz_view_warns_once_and_uses_the_default(
+    setting: str, build_project: BuildProject
+) -> None:
+    built = build_project({"index.rst": CNN}, conf=f"archviz_view = {setting}")
+    [warning] = [line for line in built.warnings.splitlines() if "[archviz.option]" in line]
+    assert f"archviz_view = {setting} must be one of 'autograd', 'modules', or a dict" in warning
+    assert "AccumulateGrad" in dots(built)[0]
 
 
 def test_keras_custom_blocks_fold_and_collapse_by_depth(build_project: BuildProject) -> None:
