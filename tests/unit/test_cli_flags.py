@@ -50,6 +50,8 @@ EXPECTED = {
     "width": ("width", lambda value: value == "50%"),
     "class": ("classes", lambda value: value == ("wide",)),
 }
+#: Set along with an option's own field: ``:view:`` also says the view was chosen.
+ALSO = {"view": {"view_chosen"}}
 CONFIG = Settings(sys_path=[MODELS], cache_folder=None).config()
 
 
@@ -83,7 +85,7 @@ def test_every_flag_sets_what_the_directive_option_sets(option) -> None:
         assert changed == {"timeout"} and outcome(texts)["timeout"] == 7
         return
     field, check = EXPECTED[option.name]
-    assert changed == {field} and check(outcome(texts)[field])
+    assert changed == {field, *ALSO.get(option.name, ())} and check(outcome(texts)[field])
 
 
 @pytest.mark.parametrize(
