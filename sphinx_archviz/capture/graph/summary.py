@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 
 from sphinx_archviz.capture.graph.formatting import format_shapes
-from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, in_drawing_order
+from sphinx_archviz.capture.graph.grouping import ModuleGraph, in_drawing_order
 from sphinx_archviz.capture.graph.trace import Weight
 from sphinx_archviz.request import Summary, SummaryRow
 
@@ -34,7 +34,9 @@ def summary(graph: ModuleGraph) -> Summary:
             )
         )
         if event == "open" and node.key >= 0:
-            rows += _weight_rows(graph.calls[node.key].weights, node.name, level + 1, node)
+            # A folded cluster's rows inside are those of its first member, and so are these.
+            owner = graph.calls[node.key]
+            rows += _weight_rows(owner.weights, owner.name, level + 1)
     trace = graph.trace
     return Summary(
         tuple(rows),
@@ -49,16 +51,12 @@ def summary(graph: ModuleGraph) -> Summary:
     )
 
 
-def _weight_rows(
-    weights: list[Weight], owner: str, level: int, node: GraphNode | None = None
-) -> Iterator[SummaryRow]:
-    """A cluster folded from N calls of N different modules holds N of each weight."""
-    copies = node.repeat if node is not None and not node.reused else 1
+def _weight_rows(weights: list[Weight], owner: str, level: int) -> Iterator[SummaryRow]:
     for weight in weights:
-        size = math.prod(weight.shape) * copies  # type: ignore[arg-type]
+        size = math.prod(weight.shape)  # type: ignore[arg-type]
         yield SummaryRow(
             name=f"{owner}.{weight.name}" if owner else weight.name,
-            type=weight.type_name + (f" × {copies}" if copies > 1 else ""),
+            type=weight.type_name,
             output_shape=format_shapes([weight.shape]),
             trainable=size if weight.trainable else 0,
             non_trainable=0 if weight.trainable else size,
