@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sphinx.util import logging
 
+from sphinx_archviz import warm
 from sphinx_archviz.cache import DiagramCache
 from sphinx_archviz.capture.detect import detect_framework, is_framework_package
 from sphinx_archviz.config import memory_limit
@@ -92,9 +93,15 @@ def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     """Before Sphinx reads (and perhaps forks readers): remember what this build reads, share
     the worker pools with forked readers, and on a cold build start the workers now."""
     env.__dict__["archviz_read_now"] = set(docnames)
-    serve_forked_processes(
-        app.parallel if app.is_parallel_allowed("read") else 1,
-        memory_limit(app.config.archviz_worker_memory),
+    memory = memory_limit(app.config.archviz_worker_memory)
+    serve_forked_processes(app.parallel if app.is_parallel_allowed("read") else 1, memory)
+    warm.configure(
+        warm.WarmSettings(
+            Path(env.doctreedir) / "archviz-warm",
+            app.config.archviz_warm_workers,
+            app.config.archviz_warm_idle_timeout,
+            memory,
+        )
     )
     folder = _cache_folder(env)
     if folder is not None and any(folder.glob("*/*.json")):

@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -132,13 +131,7 @@ class FrameworkWorker:
         self.stop()
         ours, theirs = socket.socketpair()
         self._log = tempfile.TemporaryFile(prefix=f"archviz-{self.framework}-")  # noqa: SIM115  (lives as long as the worker)
-        environment = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
-            ),
-            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-        }
+        environment = worker_environment()
         if self.memory is not None:
             environment[_MEMORY_VARIABLE] = str(self.memory)
         if self.threads is not None:  # several workers share the cores: do not oversubscribe
@@ -160,17 +153,34 @@ class FrameworkWorker:
         assert self._process is not None and self._log is not None
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=5)
-        code = self._process.returncode
-        if code is None:
-            status = "still running"
-        elif code < 0:
-            status = f"killed by {signal.Signals(-code).name}"
-        else:
-            status = f"exit code {code}"
         self._log.seek(0)
-        lines = self._log.read().decode(errors="replace").strip().splitlines()
-        tail = " | ".join(lines[-_LOG_TAIL_LINES:])
-        return f" ({status}; last output: {tail})" if tail else f" ({status})"
+        return death_report(self._process.returncode, self._log.read().decode(errors="replace"))
+
+
+def death_report(returncode: int | None, output: str) -> str:
+    """`` (exit code …; last output: …)`` for the warning about a dead worker process."""
+    if returncode is None:
+        status = "still running"
+    elif returncode < 0:
+        status = f"killed by {signal.Signals(-returncode).name}"
+    else:
+        status = f"exit code {returncode}"
+    lines = output.strip().splitlines()
+    tail = " | ".join(lines[-_LOG_TAIL_LINES:])
+    return f" ({status}; last output: {tail})" if tail else f" ({status})"
+
+
+def worker_environment() -> dict[str, str]:
+    """The environment of a worker process: this package importable, TensorFlow's start-up
+    noise off, and no BLAS thread pool started at import (it would make forking unsafe)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
+        ),
+        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
+    }
 
 
 def _exit_when_orphaned() -> None:
@@ -183,7 +193,7 @@ def _exit_when_orphaned() -> None:
 
 def serve(connection: Connection) -> None:
     """The worker's loop: one capture per request until the Sphinx side closes the socket."""
-    from sphinx_archviz.capture import capture, load_backend
+    from sphinx_archviz.capture import load_backend
 
     while True:
         try:
@@ -197,24 +207,27 @@ def serve(connection: Connection) -> None:
                     importlib.import_module(module)
             connection.send(None)
             continue
-        replies: list[Capture | ArchvizError] = []
-        # A thread with a deep stack: torchviz walks the autograd graph recursively, one
-        # level per layer, which the main thread's stack cannot do for the biggest models.
-        thread = threading.Thread(target=_reply_into, args=(replies, request, capture), daemon=True)
-        try:
-            thread.start()
-        except RuntimeError:  # no memory left for the stack: capture on the main thread
-            _reply_into(replies, request, capture)
-        else:
-            thread.join()
-        connection.send(replies[0])
+        connection.send(answer(request))
 
 
-def _reply_into(
-    replies: list[Capture | ArchvizError],
-    request: CaptureRequest,
-    capture: Callable[[CaptureRequest], Capture],
-) -> None:
+def answer(request: CaptureRequest) -> Capture | ArchvizError:
+    """The capture of ``request``, or the error that says why there is none."""
+    replies: list[Capture | ArchvizError] = []
+    # A thread with a deep stack: torchviz walks the autograd graph recursively, one
+    # level per layer, which the main thread's stack cannot do for the biggest models.
+    thread = threading.Thread(target=_reply_into, args=(replies, request), daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:  # no memory left for the stack: capture on the main thread
+        _reply_into(replies, request)
+    else:
+        thread.join()
+    return replies[0]
+
+
+def _reply_into(replies: list[Capture | ArchvizError], request: CaptureRequest) -> None:
+    from sphinx_archviz.capture import capture
+
     try:
         replies.append(capture(request))
     except ArchvizError as error:
@@ -233,9 +246,14 @@ def _limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (int(limit), int(limit)))
 
 
-def main() -> None:
-    _limit_memory()
+def prepare_capture_process() -> None:
+    """Room for deep models: a big stack for capture threads, a high recursion limit."""
     threading.stack_size(_CAPTURE_STACK_BYTES)
     sys.setrecursionlimit(_CAPTURE_RECURSION_LIMIT)
+
+
+def main() -> None:
+    _limit_memory()
+    prepare_capture_process()
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
     serve(Connection(int(sys.argv[1])))
