@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,17 @@ def _level_count(value: Any) -> bool:
 
 def _strings(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
+
+
+#: ``document:line`` in archviz_expected_failures (a reference's attribute is never digits).
+_DOCUMENT_LINE = re.compile(r".+:\d+")
+_REFERENCE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
+
+
+def _diagram_list(value: Any) -> bool:
+    return _strings(value) and all(
+        _DOCUMENT_LINE.fullmatch(item) or _REFERENCE.fullmatch(item) for item in value
+    )
 
 
 def _download_formats(value: Any) -> bool:
@@ -211,6 +223,24 @@ CONFIG_VALUES = (
         (bool,),
         "Fail the build (exit status 2) when any diagram could not be drawn, even without -W.",
         rebuild="",
+    ),
+    ConfigValue(
+        "archviz_expected_failures",
+        [],
+        (list, tuple),
+        "Diagrams that are meant to fail, by reference ('models:Broken') or as document:line "
+        "('troubleshooting.md:42'): their failure is logged instead of warned about (the "
+        "placeholder or partial picture still shows), and drawing one of them is a warning.",
+        (_diagram_list, "a list of references (module:attribute) or document:line strings"),
+    ),
+    ConfigValue(
+        "archviz_report_page",
+        False,
+        (bool,),
+        "Add a page archviz-report.html to the HTML site with a row per diagram (where, "
+        "cached or drawn, capture and layout time, peak memory, outcome); link to it with "
+        ":ref:`archviz-report`. archviz-report.json is written in every build either way.",
+        rebuild="html",
     ),
 )
 

@@ -13,27 +13,20 @@ from sphinx.ext.graphviz import figure_wrapper
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxTranslator
 
-from sphinx_archviz.capture.detect import detect_framework
-from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
+from sphinx_archviz.graphviz import render
 from sphinx_archviz.html import (
     ClassLinker,
     diagram_html,
     explorable_and_downloads,
     files_to_render,
+    image_folder,
 )
-from sphinx_archviz.options import (
-    parse_choice,
-    parse_depth,
-    parse_flag,
-    parse_inputs,
-    parse_kwargs,
-)
+from sphinx_archviz.journal import location_of, note
+from sphinx_archviz.options import DIAGRAM_OPTIONS, capture_request, capture_timeout, display
 from sphinx_archviz.pipeline import capture_diagram
-from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.render import render
-from sphinx_archviz.request import FRAMEWORKS, VIEWS, CaptureRequest
+from sphinx_archviz.request import CaptureRequest
 from sphinx_archviz.summary import summary_table
 
 if TYPE_CHECKING:
@@ -50,18 +43,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Boolean options and the CaptureRequest field each one sets.
-FLAG_OPTIONS = {
-    "show-attrs": "show_attrs",
-    "show-saved": "show_saved",
-    "show-shapes": "show_shapes",
-    "show-layer-names": "show_layer_names",
-    "show-dtype": "show_dtype",
-    "expand-nested": "expand_nested",
-    "fold": "fold",
-    "summary": "summary",
-}
-ALIGNMENTS = ("left", "center", "right")
 UNAVAILABLE_CLASS = "archviz-unavailable"
 
 
@@ -75,23 +56,8 @@ class ArchvizDirective(SphinxDirective):
     required_arguments = 1
     has_content = False
     option_spec: ClassVar[OptionSpec] = {
-        "input-shape": directives.unchanged,
-        "input-dtype": directives.unchanged,
-        "kwargs": directives.unchanged,
-        "framework": directives.unchanged,
-        "format": directives.unchanged,
-        "rankdir": directives.unchanged,
-        "device": directives.unchanged,
-        "timeout": directives.unchanged,
-        "view": directives.unchanged,
-        "depth": directives.unchanged,
-        **dict.fromkeys(FLAG_OPTIONS, directives.unchanged),
-        "caption": directives.unchanged,
-        "name": directives.unchanged,
-        "alt": directives.unchanged,
-        "align": directives.unchanged,
-        "width": directives.unchanged,
-        "class": directives.class_option,
+        option.name: directives.class_option if option.name == "class" else directives.unchanged
+        for option in DIAGRAM_OPTIONS
     }
 
     def run(self) -> list[nodes.Node]:
@@ -114,71 +80,25 @@ class ArchvizDirective(SphinxDirective):
 
     def diagram_node(self) -> archviz:
         """The node with everything but the DOT source; checks the display options."""
+        shown = display(self.arguments[0], self.options, self.config)
         node = archviz(
             reference=self.arguments[0],
-            format=parse_choice(
-                "format",
-                self.options.get("format", self.config.archviz_output_format),
-                OUTPUT_FORMATS,
-            ),
-            alt=self.options.get("alt", f"Architecture diagram of {self.arguments[0]}"),
-            classes=self.options.get("class", []),
+            format=shown.format,
+            alt=shown.alt,
+            classes=list(shown.classes),
         )
-        if "align" in self.options:
-            node["align"] = parse_choice("align", self.options["align"], ALIGNMENTS)
-        if "width" in self.options:
-            node["width"] = _parse_width(self.options["width"])
+        if shown.align:
+            node["align"] = shown.align
+        if shown.width:
+            node["width"] = shown.width
         self.set_source_info(node)
         return node
 
     def capture_request(self) -> CaptureRequest:
-        reference = parse_reference(self.arguments[0])
-        search_paths = tuple(self.config.archviz_sys_path)
-        framework = parse_choice(
-            "framework", self.options.get("framework", "auto"), ("auto", *FRAMEWORKS)
-        )
-        flags = {
-            field: parse_flag(option, self.options[option])
-            for option, field in FLAG_OPTIONS.items()
-            if option in self.options
-        }
-        return CaptureRequest(
-            reference=str(reference),
-            framework=(
-                detect_framework(reference, search_paths) if framework == "auto" else framework  # type: ignore[arg-type]
-            ),
-            inputs=parse_inputs(self.options.get("input-shape"), self.options.get("input-dtype")),
-            kwargs=parse_kwargs(self.options["kwargs"]) if "kwargs" in self.options else {},
-            rankdir=parse_choice(
-                "rankdir", self.options.get("rankdir", self.config.archviz_rankdir), RANKDIRS
-            ),
-            device=parse_choice(
-                "device", self.options.get("device", self.config.archviz_device), DEVICES
-            ),
-            view=parse_choice("view", self.options.get("view", self.config.archviz_view), VIEWS),
-            depth=(
-                parse_depth(self.options["depth"])
-                if "depth" in self.options
-                else self.config.archviz_depth
-            ),
-            search_paths=search_paths,
-            workdir=str(self.env.srcdir),
-            **flags,
-        )
+        return capture_request(self.arguments[0], self.options, self.config, str(self.env.srcdir))
 
     def timeout(self) -> float:
-        if "timeout" not in self.options:
-            return self.config.archviz_timeout
-        try:
-            seconds = float(self.options["timeout"])
-        except ValueError:
-            seconds = 0
-        if not seconds > 0:
-            raise ArchvizError(
-                "option",
-                f":timeout: {self.options['timeout']!r} is not a positive number of seconds",
-            )
-        return seconds
+        return capture_timeout(self.options, self.config)
 
     def wrap(self, node: nodes.Element) -> nodes.Element:
         """Put the node in a figure when there is a caption, and give it its ``:name:``."""
@@ -186,15 +106,6 @@ class ArchvizDirective(SphinxDirective):
             node = figure_wrapper(self, node, self.options["caption"])  # type: ignore[arg-type]
         self.add_name(node)
         return node
-
-
-def _parse_width(text: str) -> str:
-    try:
-        return directives.length_or_percentage_or_unitless(text)
-    except ValueError:
-        raise ArchvizError(
-            "option", f":width: {text!r} is not a length such as 600px, 80% or 12cm"
-        ) from None
 
 
 def unavailable_node(reference: str, error: ArchvizError) -> nodes.container:
@@ -228,14 +139,16 @@ def render_files(
     translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator,
     node: archviz,
     formats: Sequence[str],
+    folder: Path | None = None,
 ) -> dict[str, str]:
-    """Render the node's diagram in each format; the file name of each, in the image folder."""
+    """Render the node's diagram in each format; the file name of each, in ``folder`` (the
+    builder's image folder unless given)."""
     builder = translator.builder
     started = time.perf_counter()
     names = render(
         node["dot"],
         formats,
-        Path(builder.outdir, builder.imagedir),
+        folder or Path(builder.outdir, builder.imagedir),
         dot=builder.config.archviz_dot,
         dot_args=builder.config.archviz_dot_args,
         lock_folder=Path(builder.env.doctreedir, "archviz", "locks"),
@@ -244,14 +157,23 @@ def render_files(
             "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
         ),
     )
+    seconds = time.perf_counter() - started
     logger.verbose(
         "archviz: %s (%s:%s): %s laid out in %.2f s (%d edges)",
         node["reference"],
         node.source,
         node.line,
         names[formats[0]],
-        time.perf_counter() - started,
+        seconds,
         node["dot"].count("->"),
+    )
+    env = builder.env
+    note(
+        env,
+        env.path2doc(node.source) or "",
+        location_of(node),
+        node["reference"],
+        layout_seconds=round(seconds, 3),
     )
     return names
 
@@ -264,27 +186,28 @@ def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz,
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     shown = node["format"]
     interactive, downloads = explorable_and_downloads(self.builder)
-    try:
-        names = render_files(self, node, files_to_render(shown, downloads))
-    except ArchvizError as error:
-        show_unavailable(self, error, node)
-        raise nodes.SkipNode from None
-    self.body.append(
-        diagram_html(
-            names=names,
-            reference=node["reference"],
-            image_folder=Path(self.builder.outdir, self.builder.imagedir),
-            image_uri=self.builder.imgpath,
-            shown=shown,
-            alt=node["alt"],
-            classes=[f"align-{node.get('align', 'center')}", *node["classes"]],
-            width=node.get("width"),
-            interactive=interactive,
-            downloads=downloads,
-            language=self.builder.config.language,
-            class_uri=ClassLinker(self.builder, self.builder.current_docname),
+    with image_folder(self.builder, shown) as folder:
+        try:
+            names = render_files(self, node, files_to_render(shown, downloads), folder)
+        except ArchvizError as error:
+            show_unavailable(self, error, node)
+            raise nodes.SkipNode from None
+        self.body.append(
+            diagram_html(
+                names=names,
+                reference=node["reference"],
+                image_folder=folder,
+                image_uri=self.builder.imgpath,
+                shown=shown,
+                alt=node["alt"],
+                classes=[f"align-{node.get('align', 'center')}", *node["classes"]],
+                width=node.get("width"),
+                interactive=interactive,
+                downloads=downloads,
+                language=self.builder.config.language,
+                class_uri=ClassLinker(self.builder, self.builder.current_docname),
+            )
         )
-    )
     raise nodes.SkipNode
 
 

@@ -22,6 +22,7 @@ Subtype = Literal[
     "worker",  # the framework worker process died or timed out
     "graphviz",  # the ``dot`` program is missing or failed
     "cache",  # a captured diagram could not be stored for later builds
+    "unexpected-success",  # archviz_expected_failures lists a diagram that was drawn
 ]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent

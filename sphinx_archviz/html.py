@@ -6,9 +6,11 @@ Without JavaScript the inline SVG is still a plain, complete image that fits the
 
 from __future__ import annotations
 
+import contextlib
 import html
 import posixpath
 import re
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +34,17 @@ LABELS = {
         "search": "Find a node",
         "download": "Download",
         "dot": "Graphviz source",
+        "report": "Diagram report",
+        "report-intro": "Every diagram of the site as of the last build: where it is, whether "
+        "it was drawn by a framework worker or taken from the cache, how long the capture and "
+        "the layout took, the worker's peak memory and the outcome.",
+        "reference": "Reference",
+        "where": "Where",
+        "capture": "Capture",
+        "capture-time": "Capture time",
+        "layout-time": "Layout time",
+        "memory": "Peak memory",
+        "result": "Outcome",
     },
     "ko": {
         "toolbar": "그림 조작",
@@ -42,6 +55,17 @@ LABELS = {
         "search": "노드 찾기",
         "download": "내려받기",
         "dot": "Graphviz 소스",
+        "report": "그림 보고서",
+        "report-intro": "마지막 빌드 기준으로 사이트의 모든 그림을 보여 줍니다. 그림의 위치, 작업 "
+        "프로세스가 그렸는지(drawn) 캐시에서 가져왔는지(cached), 캡처와 배치에 걸린 시간, 작업 "
+        "프로세스의 최대 메모리, 결과가 나옵니다.",
+        "reference": "참조",
+        "where": "위치",
+        "capture": "캡처",
+        "capture-time": "캡처 시간",
+        "layout-time": "배치 시간",
+        "memory": "최대 메모리",
+        "result": "결과",
     },
 }
 #: Button faces (drawn, so no font needs the glyphs); the words above are their accessible
@@ -77,6 +101,18 @@ def explorable_and_downloads(builder: Builder) -> tuple[bool, list[str]]:
         return False, []
     config = builder.config
     return config.archviz_interactive, list(dict.fromkeys(config.archviz_downloads))
+
+
+@contextlib.contextmanager
+def image_folder(builder: Builder, shown: str) -> Iterator[Path]:
+    """Where a diagram's files are rendered: the site's image folder, except for an e-book page
+    that inlines its SVG. Every file in an e-book's folder is packed into the book, so that SVG
+    is rendered into a temporary folder and only the page holds it."""
+    if builder.name == "epub" and shown == "svg":
+        with tempfile.TemporaryDirectory(prefix="archviz-epub-") as folder:
+            yield Path(folder)
+    else:
+        yield Path(builder.outdir, builder.imagedir)
 
 
 def needs_script(builder: Builder) -> bool:

@@ -67,7 +67,7 @@ class ForkUnsafe:
 @dataclass(frozen=True)
 class ChildDied:
     """The child ended without answering: its exit code (negative: the signal) and the end
-    of what it printed."""
+    of what it printed (bounded)."""
 
     returncode: int
     output: str = ""

@@ -104,3 +104,5 @@ class Capture:
     notes: tuple[str, ...] = ()
     #: The table of modules, when the request asked for one.
     summary: Summary | None = None
+    #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
+    peak_memory: int = 0

@@ -41,7 +41,7 @@ from sphinx_archviz.protocol import (
     Stop,
 )
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
-from sphinx_archviz.worker import death_report, worker_environment
+from sphinx_archviz.worker import death_report, last_output, worker_environment
 
 _MAIN = "from sphinx_archviz.capture.forking import main; main()"
 _LONGEST_SOCKET_PATH = 100  # bytes; the system's limit is 104 to 108
@@ -227,8 +227,8 @@ class FrameworkProcess:
 
     def _died_starting(self) -> ArchvizError:
         assert self.process is not None
-        output = (self.folder / f"{self.framework}.log").read_text(errors="replace")
-        report = death_report(self.process.returncode, output)
+        with (self.folder / f"{self.framework}.log").open("rb") as log:
+            report = death_report(self.process.returncode, last_output(log))
         self.process = None
         return ArchvizError("worker", f"the {self.framework} process died while starting{report}")
 

@@ -42,6 +42,8 @@ class Warmup:
 
 
 _LOG_TAIL_LINES = 8
+#: The most of a dead worker's output a warning quotes.
+_LOG_TAIL_BYTES = 2048
 _CAPTURE_STACK_BYTES = 256 << 20  # counts against archviz_worker_memory (RLIMIT_DATA)
 _CAPTURE_RECURSION_LIMIT = 200_000
 _WORKER_MAIN = "from sphinx_archviz.worker import main; main()"
@@ -153,11 +155,10 @@ class FrameworkWorker:
         assert self._process is not None and self._log is not None
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=5)
-        self._log.seek(0)
-        return death_report(self._process.returncode, self._log.read().decode(errors="replace"))
+        return death_report(self._process.returncode, last_output(self._log))
 
 
-def death_report(returncode: int | None, output: str) -> str:
+def death_report(returncode: int | None, tail: str) -> str:
     """`` (exit code …; last output: …)`` for the warning about a dead worker process."""
     if returncode is None:
         status = "still running"
@@ -165,8 +166,6 @@ def death_report(returncode: int | None, output: str) -> str:
         status = f"killed by {signal.Signals(-returncode).name}"
     else:
         status = f"exit code {returncode}"
-    lines = output.strip().splitlines()
-    tail = " | ".join(lines[-_LOG_TAIL_LINES:])
     return f" ({status}; last output: {tail})" if tail else f" ({status})"
 
 
@@ -181,6 +180,19 @@ def worker_environment() -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
     }
+
+
+def last_output(log: IO[bytes], limit: int = _LOG_TAIL_BYTES) -> str:
+    """The end of a worker's output for a one-line warning: its last lines joined by `` | ``,
+    at most ``limit`` bytes of it, saying how much came before."""
+    size = log.seek(0, os.SEEK_END)
+    log.seek(max(0, size - limit))
+    text = log.read().decode(errors="replace")
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    tail = " | ".join(line for line in lines[-_LOG_TAIL_LINES:] if line)
+    if size > limit:
+        tail = f"[{size - limit:,} bytes of earlier output cut] … {tail}"
+    return tail
 
 
 def _exit_when_orphaned() -> None:

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeXML
@@ -255,7 +256,11 @@ def test_epub_builder_gets_a_static_inline_svg(build_project: BuildProject) -> N
     assert '<svg class="archviz-graph" role="img"' in page
     assert "archviz-toolbar" not in page and "archviz-download" not in page
     assert "archviz.js" not in page
-    assert not list(built.outdir.rglob("*.dot"))
+    # The page holds the whole picture: no image file of it is written, or packed into the book.
+    assert not list(built.outdir.glob("_images/archviz-*"))
+    with zipfile.ZipFile(next(built.outdir.glob("*.epub"))) as book:
+        assert "_static/archviz.css" in book.namelist()
+        assert not [name for name in book.namelist() if "_images/archviz-" in name]
 
 
 def test_every_colour_a_diagram_uses_has_a_dark_counterpart(build_project: BuildProject) -> None:

@@ -374,3 +374,19 @@ def test_write_time_failures_leave_the_same_placeholder_in_every_builder(
         "Diagram unavailable: torch_models:TinyMLP" in written
     )
     assert "was not found" in written
+
+
+def test_a_dead_workers_last_output_is_quoted_in_a_bounded_tail(
+    build_project: BuildProject,
+) -> None:
+    page = (
+        ".. archviz:: broken_models:chatty\n   :input-shape: 1, 2\n\n"
+        ".. archviz:: broken_models:hard_exits\n   :input-shape: 2, 4\n"
+    )
+    built = build_project({"index.rst": page})
+    [warning] = built.archviz_warnings()
+    assert warning["line"] == "4"
+    assert "the torch worker process died during the capture (exit code 7" in warning["text"]
+    assert len(warning["text"]) < 5000
+    assert "bytes of earlier output cut]" in warning["text"]
+    assert warning["text"].endswith("xxxx) [archviz.worker]")

@@ -190,7 +190,7 @@ def test_failed_diagrams_are_recapped_and_their_pages_read_again(tmp_path: Path)
     site = write_site(tmp_path / "src", {"index.rst": page})
     first = sphinx_build(site)
     assert first.returncode == 0
-    assert "archviz: 1 diagrams could not be drawn:" in first.stdout
+    assert "archviz: 1 diagram could not be drawn:" in first.stdout
     assert "index.rst:4: models:CNNModel [archviz.forward]" in first.stdout
     again = sphinx_build(site)
     assert "0 added, 1 changed, 0 removed" in again.stdout
@@ -202,4 +202,4 @@ def test_fail_on_error_fails_the_build_without_w(tmp_path: Path) -> None:
     site = write_site(tmp_path / "src", {"index.rst": page}, conf="archviz_fail_on_error = True")
     result = sphinx_build(site)
     assert result.returncode != 0
-    assert "1 diagrams could not be drawn (archviz_fail_on_error is on)" in result.stderr
+    assert "1 diagram could not be drawn (archviz_fail_on_error is on)" in result.stderr

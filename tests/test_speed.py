@@ -179,7 +179,7 @@ def test_cache_can_be_turned_off(site: Path) -> None:
     sphinx_build(site)
     touch(site / "tiny.rst")
     _, log = sphinx_build(site, "-D", "archviz_cache=0")
-    assert "archviz: 1 diagrams: 1 rendered, 0 cached, 0 failed" in log
+    assert "archviz: 1 diagram: 1 rendered, 0 cached, 0 failed" in log
 
 
 def test_unwritable_cache_gives_a_located_warning_and_the_diagram(

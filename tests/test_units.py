@@ -131,7 +131,7 @@ def test_a_local_package_is_followed_through_its_imports(tmp_path: Path) -> None
 
 
 def test_large_graphs_get_bounded_layout_settings() -> None:
-    from sphinx_archviz.render import LARGE_GRAPH_ARGS, layout_arguments
+    from sphinx_archviz.graphviz import LARGE_GRAPH_ARGS, layout_arguments
 
     small = "digraph {\n" + "a -> b\n" * 10 + "}"
     large = "digraph {\n" + "a -> b\n" * 1001 + "}"
@@ -142,7 +142,7 @@ def test_large_graphs_get_bounded_layout_settings() -> None:
 @requires_dot
 def test_an_svg_drawn_at_200_dpi_shows_its_whole_graph(tmp_path: Path) -> None:
     """Keras asks Graphviz for dpi=200; Graphviz 2.43 then scales the SVG but not its viewBox."""
-    from sphinx_archviz.render import render
+    from sphinx_archviz.graphviz import render
 
     dot_source = 'digraph G { graph [dpi=200]; a [label="first"]; a -> b; b -> c; }'
     names = render(dot_source, ["svg"], tmp_path, dot="dot", lock_folder=tmp_path / "locks")

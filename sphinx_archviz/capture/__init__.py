@@ -16,12 +16,13 @@ request needs. Each backend module provides:
 
 The modules view (``:view: modules``) and the summary table come from a second module per
 framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
-the :class:`Summary` of one traced forward pass (see :mod:`.module_graph`).
+the :class:`Summary` of one traced forward pass (see :mod:`.graph`).
 """
 
 from __future__ import annotations
 
 import importlib
+import resource
 import time
 from collections.abc import Callable, Iterator
 from types import ModuleType
@@ -73,8 +74,18 @@ def capture(request: CaptureRequest) -> Capture:
             reason = str(error.__cause__).strip().splitlines()[0]
             notes = (f"cannot run on the meta device ({reason}); drawn on the CPU instead",)
     return Capture(
-        canonical_node_ids(dot), tuple(source_files), time.perf_counter() - started, notes, summary
+        canonical_node_ids(dot),
+        tuple(source_files),
+        time.perf_counter() - started,
+        notes,
+        summary,
+        peak_memory(),
     )
+
+
+def peak_memory() -> int:
+    """This process's peak resident memory so far, in bytes (Linux counts ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _build_and_draw(

@@ -40,9 +40,9 @@ from sphinx_archviz.protocol import (
     Started,
     Stop,
 )
+from sphinx_archviz.worker import last_output
 
 _TICK = 0.5  # seconds between checks for a lost parent or the idle timeout
-_OUTPUT_TAIL_BYTES = 16 << 10  # what is read back of a dead child's output
 _MEMORY_PER_CHILD = 1 << 30  # a further child starts only while this much memory is free
 
 
@@ -193,7 +193,8 @@ class ForkingServer:
         os.close(pidfd)
         _pid, status = os.waitpid(child.pid, 0)
         # If the child answered, the Sphinx side has stopped reading and this goes nowhere.
-        _send(child.connection, ChildDied(os.waitstatus_to_exitcode(status), _tail(child.output)))
+        code = os.waitstatus_to_exitcode(status)
+        _send(child.connection, ChildDied(code, last_output(child.output)))
         child.connection.close()
         child.output.close()
         self.last_activity = time.monotonic()
@@ -247,12 +248,6 @@ def _send(connection: Connection, message: object) -> bool:
     except OSError:
         return False
     return True
-
-
-def _tail(output: IO[bytes]) -> str:
-    output.seek(0, os.SEEK_END)
-    output.seek(max(0, output.tell() - _OUTPUT_TAIL_BYTES))
-    return output.read().decode(errors="replace")
 
 
 def fork_hazards() -> tuple[str, ...]:

@@ -20,16 +20,16 @@ from typing import Any
 import keras
 import numpy as np
 
-from sphinx_archviz.capture import module_graph, tensors_in
+from sphinx_archviz.capture import graph, tensors_in
+from sphinx_archviz.capture.graph.trace import Recorder, Trace, default_input_names, tensor_shape
 from sphinx_archviz.capture.keras import _dummy_tensor
-from sphinx_archviz.capture.module_graph import Trace, default_input_names, tensor_shape
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
 
 
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
     trace = trace_model(model, request)
-    return module_graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
+    return graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
 
 
 def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
@@ -112,7 +112,7 @@ def _attribute_name(owner: keras.Layer, layer: keras.Layer) -> str | None:
     return None
 
 
-class _Recorder(module_graph.Recorder):
+class _Recorder(Recorder):
     def __init__(self, model: keras.Model, input_names: list[str], inputs: list[Any]) -> None:
         super().__init__(Trace([], root=-1, trainable=0, non_trainable=0))
         self.model = model

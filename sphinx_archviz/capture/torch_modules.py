@@ -20,8 +20,14 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
 
-from sphinx_archviz.capture import module_graph
-from sphinx_archviz.capture.module_graph import Call, Trace, default_input_names, tensor_shape
+from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.graph.trace import (
+    Call,
+    Recorder,
+    Trace,
+    default_input_names,
+    tensor_shape,
+)
 from sphinx_archviz.capture.torch import _tensors_in, _tensors_on, example_inputs, run_model
 from sphinx_archviz.request import CaptureRequest, Summary
 
@@ -47,9 +53,7 @@ _TRANSPARENT = frozenset(
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Summary]:
     trace = trace_model(model, request, device)
-    return module_graph.draw(
-        trace, request.depth, request.fold, request.rankdir, type(model).__name__
-    )
+    return graph.draw(trace, request.depth, request.fold, request.rankdir, type(model).__name__)
 
 
 def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace:
@@ -93,7 +97,7 @@ def _type_path(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-class _Recorder(module_graph.Recorder):
+class _Recorder(Recorder):
     def __init__(self, model: nn.Module) -> None:
         trainable, non_trainable = _count(model)
         super().__init__(Trace([], root=-1, trainable=trainable, non_trainable=non_trainable))

@@ -54,7 +54,10 @@
     }
 
     get expanded() {
-      return document.fullscreenElement === this.root || this.root.classList.contains("archviz-maximized");
+      return (
+        document.fullscreenElement === this.root ||
+        this.root.classList.contains("archviz-maximized")
+      );
     }
 
     /* Small diagrams at natural size, large ones fitted to the column (or to the screen when
@@ -70,12 +73,19 @@
         const tallest = Math.max(240, window.innerHeight * 0.85);
         const fitWhole = Math.min(fitWidth, tallest / this.height);
         this.scale = fitWhole >= 0.6 * fitWidth ? fitWhole : fitWidth;
-        this.viewport.style.height = `${Math.ceil(Math.min(this.height * this.scale, tallest)) + 2}px`;
+        const shownHeight = Math.ceil(Math.min(this.height * this.scale, tallest));
+        this.viewport.style.height = `${shownHeight + 2}px`;
       }
       const shownWidth = this.width * this.scale;
-      const align = this.root.classList.contains("align-left") ? 0 : this.root.classList.contains("align-right") ? 1 : 0.5;
+      const align = this.root.classList.contains("align-left")
+        ? 0
+        : this.root.classList.contains("align-right")
+          ? 1
+          : 0.5;
       this.x = Math.max(0, (available - shownWidth) * align);
-      this.y = this.expanded ? Math.max(0, (this.viewport.clientHeight - this.height * this.scale) / 2) : 0;
+      this.y = this.expanded
+        ? Math.max(0, (this.viewport.clientHeight - this.height * this.scale) / 2)
+        : 0;
       this.apply();
     }
 
@@ -85,8 +95,14 @@
       // A shadow on the edges where part of the diagram is out of view.
       const right = this.x + this.width * this.scale;
       const bottom = this.y + this.height * this.scale;
-      const edges = { top: this.y < -1, left: this.x < -1, right: right > this.viewport.clientWidth + 1, bottom: bottom > this.viewport.clientHeight + 1 };
-      for (const [edge, hidden] of Object.entries(edges)) this.viewport.classList.toggle(`archviz-more-${edge}`, hidden);
+      const edges = {
+        top: this.y < -1,
+        left: this.x < -1,
+        right: right > this.viewport.clientWidth + 1,
+        bottom: bottom > this.viewport.clientHeight + 1,
+      };
+      for (const [edge, hidden] of Object.entries(edges))
+        this.viewport.classList.toggle(`archviz-more-${edge}`, hidden);
     }
 
     zoom(factor, clientX, clientY) {
@@ -134,12 +150,16 @@
       this.viewport.addEventListener("pointermove", (event) => this.onPointerMove(event));
       this.viewport.addEventListener("pointerup", (event) => this.onPointerUp(event));
       this.viewport.addEventListener("pointercancel", (event) => this.onPointerUp(event));
-      this.viewport.addEventListener("click", (event) => {
-        if (this.dragged) {
-          event.preventDefault();
-          event.stopPropagation();
-        }
-      }, true);
+      this.viewport.addEventListener(
+        "click",
+        (event) => {
+          if (this.dragged) {
+            event.preventDefault();
+            event.stopPropagation();
+          }
+        },
+        true,
+      );
       this.viewport.addEventListener("keydown", (event) => this.onKey(event));
       this.root.addEventListener("focusin", () => this.root.classList.add("archviz-active"));
       this.root.addEventListener("focusout", (event) => {
@@ -175,7 +195,13 @@
     /* The wheel zooms only while the diagram is active (focused or full screen) or with Ctrl,
        which is also how trackpads report a pinch; otherwise it scrolls the page. */
     onWheel(event) {
-      if (!(event.ctrlKey || event.metaKey || this.expanded || this.root.classList.contains("archviz-active"))) return;
+      if (!(
+        event.ctrlKey ||
+        event.metaKey ||
+        this.expanded ||
+        this.root.classList.contains("archviz-active")
+      ))
+        return;
       event.preventDefault();
       this.zoom(Math.exp(-event.deltaY * 0.002), event.clientX, event.clientY);
     }
@@ -224,13 +250,19 @@
 
     onKey(event) {
       if (event.target !== this.viewport || event.altKey || event.ctrlKey || event.metaKey) return;
-      const moves = { ArrowLeft: [PAN_STEP, 0], ArrowRight: [-PAN_STEP, 0], ArrowUp: [0, PAN_STEP], ArrowDown: [0, -PAN_STEP] };
+      const moves = {
+        ArrowLeft: [PAN_STEP, 0],
+        ArrowRight: [-PAN_STEP, 0],
+        ArrowUp: [0, PAN_STEP],
+        ArrowDown: [0, -PAN_STEP],
+      };
       if (event.key in moves) this.pan(...moves[event.key]);
       else if (event.key === "+" || event.key === "=") this.zoom(STEP);
       else if (event.key === "-" || event.key === "_") this.zoom(1 / STEP);
       else if (event.key === "0") this.fit();
       else if (event.key === "f" || event.key === "F") this.toggleFullscreen();
-      else if (event.key === "Escape" && this.root.classList.contains("archviz-maximized")) this.setMaximized(false);
+      else if (event.key === "Escape" && this.root.classList.contains("archviz-maximized"))
+        this.setMaximized(false);
       else return;
       event.preventDefault();
     }
@@ -241,12 +273,15 @@
       const link = node.querySelector("a");
       const title = link && (link.getAttribute("xlink:title") || link.getAttribute("title"));
       if (title) return title;
-      return [...node.querySelectorAll("text")].map((text) => text.textContent.trim()).filter(Boolean).join("\n");
+      return [...node.querySelectorAll("text")]
+        .map((text) => text.textContent.trim())
+        .filter(Boolean)
+        .join("\n");
     }
 
     showTooltip(event) {
       const node = event.target.closest && event.target.closest("g.node");
-      if (!node || this.dragged && this.pointers.size) {
+      if (!node || (this.dragged && this.pointers.size)) {
         this.tooltip.hidden = true;
         return;
       }
@@ -277,13 +312,16 @@
       this.current = (index + this.matches.length) % this.matches.length;
       const box = this.matches[this.current].getBoundingClientRect();
       const view = this.viewport.getBoundingClientRect();
-      this.pan(view.left + view.width / 2 - (box.left + box.width / 2), view.top + view.height / 2 - (box.top + box.height / 2));
+      this.pan(
+        view.left + view.width / 2 - (box.left + box.width / 2),
+        view.top + view.height / 2 - (box.top + box.height / 2),
+      );
       this.matchCount.textContent = `${this.current + 1} / ${this.matches.length}`;
     }
   }
 
   /* The PNG download of an SVG page: the diagram drawn into a canvas at up to twice its size,
-     in its own (light) colours, on white. */
+     in its own (light) colours, on the card PNG diagrams sit on (white). */
   async function downloadPng(root, link) {
     const svg = root.querySelector("svg.archviz-graph");
     const { width, height } = svgSize(svg);
@@ -293,13 +331,14 @@
     copy.setAttribute("width", `${width * scale}`);
     copy.setAttribute("height", `${height * scale}`);
     const image = new Image();
-    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(copy))}`;
+    const markup = new XMLSerializer().serializeToString(copy);
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(markup)}`;
     await image.decode();
     const canvas = document.createElement("canvas");
     canvas.width = Math.round(width * scale);
     canvas.height = Math.round(height * scale);
     const context = canvas.getContext("2d");
-    context.fillStyle = "#ffffff";
+    context.fillStyle = getComputedStyle(root).getPropertyValue("--archviz-png-card");
     context.fillRect(0, 0, canvas.width, canvas.height);
     context.drawImage(image, 0, 0, canvas.width, canvas.height);
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
