@@ -13,6 +13,9 @@ request needs. Each backend module provides:
     Whether an exception means the model cannot run on the meta device.
 ``draw(model, request, device) -> str``
     Run the model on the example input on ``device`` and return the graph as DOT.
+``warm_up() -> None``
+    In a framework process about to fork a child per capture: do now, once, what every first
+    capture would do (lazy imports), without starting a thread pool.
 
 The modules view (``:view: modules``) and the summary table come from a second module per
 framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and

@@ -59,6 +59,7 @@ class ForkingServer:
         self.options = options
         self.parent = os.getppid()
         self.captures = 0
+        self.warm = False
         self.retiring = False
         self.last_activity = time.monotonic()
         self.children: dict[int, _Child] = {}
@@ -84,7 +85,9 @@ class ForkingServer:
         from sphinx_archviz.capture import load_backend
 
         with contextlib.suppress(Exception):  # a missing framework is reported per capture
-            load_backend(self.options.framework)  # type: ignore[arg-type]
+            if not self.warm:
+                load_backend(self.options.framework).warm_up()  # type: ignore[arg-type]
+                self.warm = True
             for module in modules:
                 importlib.import_module(module)
 
