@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from sphinx_archviz.cache import archviz_code_digest, framework_versions
-from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.errors import ArchvizError, death_report, last_output
 from sphinx_archviz.protocol import (
     CaptureOrder,
     ChildDied,
@@ -41,7 +41,7 @@ from sphinx_archviz.protocol import (
     Stop,
 )
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
-from sphinx_archviz.worker import death_report, last_output, worker_environment
+from sphinx_archviz.worker import worker_environment
 
 _MAIN = "from sphinx_archviz.capture.forking import main; main()"
 _LONGEST_SOCKET_PATH = 100  # bytes; the system's limit is 104 to 108

@@ -29,6 +29,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO
 
+from sphinx_archviz.capture import load_backend
+from sphinx_archviz.capture.serve import answer, prepare_capture_process
+from sphinx_archviz.errors import last_output
 from sphinx_archviz.protocol import (
     CaptureOrder,
     ChildDied,
@@ -40,7 +43,6 @@ from sphinx_archviz.protocol import (
     Started,
     Stop,
 )
-from sphinx_archviz.worker import last_output
 
 _TICK = 0.5  # seconds between checks for a lost parent or the idle timeout
 _MEMORY_PER_CHILD = 1 << 30  # a further child starts only while this much memory is free
@@ -82,8 +84,6 @@ class ForkingServer:
 
     def preload(self, modules: tuple[str, ...]) -> None:
         """Import the framework's backend and ``modules`` (installed packages only)."""
-        from sphinx_archviz.capture import load_backend
-
         with contextlib.suppress(Exception):  # a missing framework is reported per capture
             if not self.warm:
                 load_backend(self.options.framework).warm_up()  # type: ignore[arg-type]
@@ -236,8 +236,6 @@ def _child(
         os.dup2(output.fileno(), 2)
         if order.memory is not None:
             resource.setrlimit(resource.RLIMIT_DATA, (order.memory, order.memory))
-        from sphinx_archviz.worker import answer
-
         connection.send(answer(order.request))
     except BaseException:
         code = 70
@@ -283,8 +281,6 @@ def _available_memory() -> int:
 
 
 def main() -> None:
-    from sphinx_archviz.worker import prepare_capture_process
-
     prepare_capture_process()
     options = json.loads(sys.argv[1])
     options["modules"] = tuple(options["modules"])
