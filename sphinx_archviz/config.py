@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
-from sphinx_archviz.request import VIEWS
+from sphinx_archviz.request import FRAMEWORKS, VIEWS, Framework
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -21,6 +23,7 @@ OUTPUT_FORMATS = ("svg", "png")
 DEVICES = ("meta", "cpu")
 RANKDIRS = ("TB", "LR", "BT", "RL")
 DOWNLOAD_FORMATS = ("svg", "png", "dot")
+PRINT_FORMATS = ("pdf", "svg", "png")
 
 
 def _one_of(choices: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
@@ -67,8 +70,37 @@ def _strings(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
 
 
+#: ``document:line`` in archviz_expected_failures (a reference's attribute is never digits).
+_DOCUMENT_LINE = re.compile(r".+:\d+")
+_REFERENCE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
+
+
+def _diagram_list(value: Any) -> bool:
+    return _strings(value) and all(
+        _DOCUMENT_LINE.fullmatch(item) or _REFERENCE.fullmatch(item) for item in value
+    )
+
+
 def _download_formats(value: Any) -> bool:
     return _strings(value) and set(value) <= set(DOWNLOAD_FORMATS)
+
+
+def _print_formats(value: Any) -> bool:
+    return _strings(value) and set(value) <= set(PRINT_FORMATS)
+
+
+def _view_setting(value: Any) -> bool:
+    if isinstance(value, dict):
+        return set(value) <= set(FRAMEWORKS) and all(view in VIEWS for view in value.values())
+    return value in VIEWS
+
+
+def view_for(setting: str | Mapping[str, str], framework: Framework) -> tuple[str, bool]:
+    """The ``archviz_view`` of one framework's diagrams, and whether the setting names that
+    framework (rather than giving every framework the same default)."""
+    if isinstance(setting, str):
+        return setting, False
+    return setting.get(framework, "autograd"), framework in setting
 
 
 @dataclass(frozen=True)
@@ -97,6 +129,16 @@ CONFIG_VALUES = (
         "Download links under each HTML diagram: any of 'svg', 'png' and 'dot' (the Graphviz "
         "source); [] for none. For SVG diagrams the browser draws the PNG from the SVG.",
         (_download_formats, "a list of 'svg', 'png' and 'dot'"),
+        rebuild="html",
+    ),
+    ConfigValue(
+        "archviz_print_downloads",
+        [],
+        (list, tuple),
+        "Download links of the variant for print under each HTML diagram: any of 'pdf' (vector, "
+        "fonts embedded), 'svg' (text as outlines) and 'png' (300 dpi), on white paper without "
+        "links; [] for none. Graphviz draws each at build time.",
+        (_print_formats, "a list of 'pdf', 'svg' and 'png'"),
         rebuild="html",
     ),
     ConfigValue(
@@ -132,10 +174,15 @@ CONFIG_VALUES = (
     ConfigValue(
         "archviz_view",
         "autograd",
-        (str,),
+        (str, dict),
         "Default picture: 'autograd' (torchviz's autograd graph, plot_model's graph for Keras) "
-        "or 'modules' (modules or layers with tensor shapes, repeated blocks folded).",
-        _one_of(VIEWS),
+        "or 'modules' (modules or layers with tensor shapes, repeated blocks folded); or a dict "
+        "by framework, such as {'keras': 'modules'}. With the site-wide 'autograd', a model "
+        "that graph would draw as one box (a subclassed Keras model) gets the modules view.",
+        (
+            _view_setting,
+            "one of 'autograd', 'modules', or a dict of them by framework ('torch', 'keras')",
+        ),
     ),
     ConfigValue(
         "archviz_depth",
@@ -188,11 +235,47 @@ CONFIG_VALUES = (
         rebuild="",
     ),
     ConfigValue(
+        "archviz_warm_workers",
+        False,
+        (bool,),
+        "Keep the framework processes (one per framework, which imports it once) running "
+        "between builds, so that the next build's captures need not import the framework "
+        "again; nox -s docs-live turns it on.",
+        rebuild="",
+    ),
+    ConfigValue(
+        "archviz_warm_idle_timeout",
+        900,
+        (int, float),
+        "Seconds a framework process kept by archviz_warm_workers waits for the next capture "
+        "before it stops.",
+        (_positive, "a positive number of seconds"),
+        rebuild="",
+    ),
+    ConfigValue(
         "archviz_fail_on_error",
         False,
         (bool,),
         "Fail the build (exit status 2) when any diagram could not be drawn, even without -W.",
         rebuild="",
+    ),
+    ConfigValue(
+        "archviz_expected_failures",
+        [],
+        (list, tuple),
+        "Diagrams that are meant to fail, by reference ('models:Broken') or as document:line "
+        "('troubleshooting.md:42'): their failure is logged instead of warned about (the "
+        "placeholder or partial picture still shows), and drawing one of them is a warning.",
+        (_diagram_list, "a list of references (module:attribute) or document:line strings"),
+    ),
+    ConfigValue(
+        "archviz_report_page",
+        False,
+        (bool,),
+        "Add a page archviz-report.html to the HTML site with a row per diagram (where, "
+        "cached or drawn, capture and layout time, peak memory, outcome); link to it with "
+        ":ref:`archviz-report`. archviz-report.json is written in every build either way.",
+        rebuild="html",
     ),
 )
 
@@ -207,6 +290,7 @@ def register_config(app: Sphinx) -> None:
             description=value.description,
         )
     app.connect("config-inited", replace_invalid_values)
+    app.connect("config-inited", resolve_sys_path)
 
 
 def replace_invalid_values(_app: Sphinx, config: Config) -> None:
@@ -227,3 +311,10 @@ def replace_invalid_values(_app: Sphinx, config: Config) -> None:
                 subtype="option",
             )
             config[value.name] = value.default
+
+
+def resolve_sys_path(app: Sphinx, config: Config) -> None:
+    """Make ``archviz_sys_path`` absolute, relative to the configuration directory."""
+    config.archviz_sys_path = [
+        str((Path(app.confdir) / folder).resolve()) for folder in config.archviz_sys_path
+    ]

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sphinx.util import logging
 
+from sphinx_archviz import warm
 from sphinx_archviz.cache import DiagramCache
-from sphinx_archviz.capture.detect import detect_framework, is_framework_package
 from sphinx_archviz.config import memory_limit
+from sphinx_archviz.detect import detect_framework, is_framework_package
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.failures import failures
+from sphinx_archviz.failures import diagrams_counted
+from sphinx_archviz.journal import diagrams, note
 from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
+from sphinx_archviz.state import build_state, cache_folder, warm_folder
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -36,67 +40,79 @@ _DIRECTIVE_ARGUMENT = re.compile(
 def capture_diagram(
     env: BuildEnvironment, request: CaptureRequest, location: str, timeout: float
 ) -> Capture:
-    folder = _cache_folder(env)
-    cache = DiagramCache(folder) if folder else None
+    folder = cache_folder(env)
+
+    def warn(error: ArchvizError) -> None:
+        logger.warning(
+            "%s: %s",
+            request.reference,
+            error.message,
+            type="archviz",
+            subtype=error.subtype,
+            location=location,
+        )
+
+    capture, outcome = fetch_capture(
+        request,
+        timeout,
+        DiagramCache(folder) if folder else None,
+        lambda message: logger.info("archviz: %s (%s): %s", request.reference, location, message),
+        warn,
+    )
+    measured = {"capture_seconds": round(capture.seconds, 3), "peak_memory": capture.peak_memory}
+    if outcome == "cached":
+        note(env, env.docname, location, request.reference, capture="cached")
+    else:
+        note(env, env.docname, location, request.reference, capture="drawn", **measured)
+    return capture
+
+
+def fetch_capture(
+    request: CaptureRequest,
+    timeout: float,
+    cache: DiagramCache | None,
+    inform: Callable[[str], None],
+    warn: Callable[[ArchvizError], None],
+) -> tuple[Capture, Outcome]:
+    """The capture from the cache when it holds a current entry, else from a framework worker
+    (then stored). The Sphinx build and ``archviz render`` both get diagrams here."""
     key = cache.key(request) if cache else ""
     if cache and (cached := cache.get(key)):
-        logger.info("archviz: %s (%s): cached", request.reference, location)
-        record_outcome(env, "cached")
-        return cached
+        inform("cached")
+        return cached, "cached"
     capture = pool_for(request.framework).capture(request, timeout)
-    logger.info(
-        "archviz: %s (%s): rendered in %.1f s", request.reference, location, capture.seconds
-    )
-    for note in capture.notes:
-        logger.info("archviz: %s (%s): %s", request.reference, location, note)
-    record_outcome(env, "rendered")
+    inform(f"rendered in {capture.seconds:.1f} s")
+    for message in capture.notes:
+        inform(message)
     if cache:
         try:
             cache.put(key, capture)
         except OSError as exc:
-            logger.warning(
-                "%s: the diagram could not be stored in %s (%s); it is shown, but will be "
-                "captured again in the next build",
-                request.reference,
-                cache.folder,
-                exc.strerror,
-                type="archviz",
-                subtype="cache",
-                location=location,
+            warn(
+                ArchvizError(
+                    "cache",
+                    f"the diagram could not be stored in {cache.folder} ({exc.strerror}); it is "
+                    "shown, but will be captured again next time",
+                )
             )
-    return capture
-
-
-def _cache_folder(env: BuildEnvironment) -> Path | None:
-    return Path(env.doctreedir) / "archviz" if env.config.archviz_cache else None
-
-
-def record_outcome(env: BuildEnvironment, outcome: Outcome) -> None:
-    outcomes: dict[str, list[str]] = env.__dict__.setdefault("archviz_outcomes", {})
-    outcomes.setdefault(env.docname, []).append(outcome)
-
-
-def forget_document(_app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    env.__dict__.get("archviz_outcomes", {}).pop(docname, None)
-
-
-def merge_outcomes(
-    _app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
-) -> None:
-    ours = env.__dict__.setdefault("archviz_outcomes", {})
-    theirs = other.__dict__.get("archviz_outcomes", {})
-    ours.update({docname: theirs[docname] for docname in docnames if docname in theirs})
+    return capture, "rendered"
 
 
 def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Before Sphinx reads (and perhaps forks readers): remember what this build reads, share
     the worker pools with forked readers, and on a cold build start the workers now."""
-    env.__dict__["archviz_read_now"] = set(docnames)
-    serve_forked_processes(
-        app.parallel if app.is_parallel_allowed("read") else 1,
-        memory_limit(app.config.archviz_worker_memory),
+    build_state(env).read_now = set(docnames)
+    memory = memory_limit(app.config.archviz_worker_memory)
+    serve_forked_processes(app.parallel if app.is_parallel_allowed("read") else 1, memory)
+    warm.configure(
+        warm.WarmSettings(
+            warm_folder(env),
+            app.config.archviz_warm_workers,
+            app.config.archviz_warm_idle_timeout,
+            memory,
+        )
     )
-    folder = _cache_folder(env)
+    folder = cache_folder(env)
     if folder is not None and any(folder.glob("*/*.json")):
         # A rebuild: the cache will serve unchanged diagrams, so start workers early only for
         # pages that are read again because a model's source file changed.
@@ -138,17 +154,18 @@ def _references_in(env: BuildEnvironment, docnames: list[str]) -> list[Reference
 
 
 def log_summary(app: Sphinx, exception: BaseException | None) -> None:
-    env = app.env
-    outcomes = env.__dict__.get("archviz_outcomes", {})
-    read_now = env.__dict__.pop("archviz_read_now", set())
-    counts = {"rendered": 0, "cached": 0, "failed": len(failures(env))}
-    for docname in read_now:
-        for outcome in outcomes.get(docname, []):
-            counts[outcome] += 1
+    """``archviz: 3 diagrams: 1 rendered, 1 cached, 1 failed``: each diagram of the pages
+    read in this build (and any that failed while being written) counted once."""
+    counts = {"rendered": 0, "cached": 0, "failed": 0}
+    for diagram in diagrams(app.env):
+        if diagram.failed:
+            counts["failed"] += 1
+        elif diagram.capture:
+            counts["rendered" if diagram.capture == "drawn" else "cached"] += 1
     if exception is None and any(counts.values()):
         logger.info(
-            "archviz: %d diagrams: %d rendered, %d cached, %d failed",
-            sum(counts.values()),
+            "archviz: %s: %d rendered, %d cached, %d failed",
+            diagrams_counted(sum(counts.values())),
             counts["rendered"],
             counts["cached"],
             counts["failed"],
@@ -156,8 +173,6 @@ def log_summary(app: Sphinx, exception: BaseException | None) -> None:
 
 
 def setup_pipeline(app: Sphinx) -> None:
-    app.connect("env-purge-doc", forget_document)
-    app.connect("env-merge-info", merge_outcomes)
     app.connect("env-before-read-docs", prepare_reading)
     app.connect("build-finished", log_summary)
     app.connect("build-finished", lambda _app, _exception: stop_serving())

@@ -56,6 +56,10 @@ class CaptureRequest:
     expand_nested: bool = False
     #: Which picture: "autograd" (torchviz's graph, plot_model's for Keras) or "modules".
     view: str = "autograd"
+    #: The view was chosen for this diagram (``:view:``) or its framework (``archviz_view``'s
+    #: entry). A default autograd view gives way to the modules view for a model it would
+    #: draw as one box; a chosen one does not.
+    view_chosen: bool = False
     #: Modules view: how many levels of called modules are drawn; deeper ones are collapsed.
     depth: int = 2
     #: In HTML, how many levels of groups are open at first sight (``:depth:``); None: as many
@@ -85,6 +89,10 @@ class SummaryRow:
     non_trainable: int
     #: How deep in the drawing: 0 for the model's children, 1 inside one cluster, …
     level: int = 0
+    #: Multiply-accumulates and bytes of outputs of everything the row stands for.
+    macs: int = 0
+    memory: int = 0
+    dtype: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,9 @@ class Summary:
     #: The whole model's parameters, counted once each.
     trainable: int
     non_trainable: int
+    #: The whole model's multiply-accumulates and bytes of outputs (activation memory).
+    macs: int = 0
+    memory: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,3 +122,21 @@ class Capture:
     #: of its first sight; empty when the diagram has none.
     hierarchy: str = ""
     first_sight: str = ""
+    #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
+    peak_memory: int = 0
+
+
+# The worker protocol ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Asks a new worker to import its framework, and the installed packages the coming
+    diagrams come from (``torchvision.models``), before the first capture arrives."""
+
+    framework: Framework
+    modules: tuple[str, ...] = ()
+
+
+#: The environment variable that tells a worker the most memory (bytes of data) it may take.
+MEMORY_VARIABLE = "ARCHVIZ_WORKER_MEMORY"

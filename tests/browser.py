@@ -1,8 +1,8 @@
 """Headless Chromium for the browser tests: Debian's ``chromium`` driven through Playwright.
 
 A pytest plugin (conftest.py loads it once, so session fixtures exist once): the ``chromium``
-and ``docs_site`` fixtures, and helpers. Playwright's own browser download needs the internet;
-the system Chromium does not.
+and ``docs_site`` fixtures, the markers of the tests that use them, and helpers. Playwright's
+own browser download needs the internet; the system Chromium does not.
 """
 
 from __future__ import annotations
@@ -32,6 +32,16 @@ CHROMIUM_ARGS = [
 ]
 
 requires_chromium = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use Chromium are ``browser`` tests; those on the docs site (which draws torch
+    and Keras models) are ``framework`` tests too."""
+    for item in items:
+        if "chromium" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+        if "docs_site" in item.fixturenames:
+            item.add_marker(pytest.mark.framework)
 
 
 @pytest.fixture(scope="session")
@@ -83,19 +93,6 @@ def luminance(css_colour: str) -> float:
     inside = css_colour[css_colour.index("(") + 1 : css_colour.index(")")]
     red, green, blue = (float(part) for part in inside.replace("/", ",").split(",")[:3])
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
-
-
-def build_site(source: Path) -> Path:
-    """Build a Sphinx project (in another process) into ``html`` beside it; that folder."""
-    html = source.parent / "html"
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source), str(html)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return html
 
 
 def serve(site: Path) -> Iterator[str]:

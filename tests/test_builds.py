@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeXML
@@ -44,6 +45,7 @@ def image_files(outdir: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in (outdir / "_images").iterdir()}
 
 
+@pytest.mark.framework
 def test_two_builds_give_identical_files(tmp_path: Path) -> None:
     first = build_seed_site(tmp_path / "first")
     second = build_seed_site(tmp_path / "second")
@@ -55,6 +57,7 @@ def test_two_builds_give_identical_files(tmp_path: Path) -> None:
         assert filecmp.cmp(first / f"{page}.html", second / f"{page}.html", shallow=False)
 
 
+@pytest.mark.framework
 def test_parallel_build_gives_the_same_files_as_a_serial_one(tmp_path: Path) -> None:
     serial = build_seed_site(tmp_path / "serial", "-j", "1")
     parallel = build_seed_site(tmp_path / "parallel", "-j", "2")
@@ -86,6 +89,7 @@ def probe_build(tmp_path: Path, page: str) -> dict[str, object]:
     return json.loads(result.stdout.splitlines()[-1])
 
 
+@pytest.mark.framework
 def test_sphinx_process_imports_no_framework(tmp_path: Path) -> None:
     page = (
         ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n\n"
@@ -98,21 +102,25 @@ def test_sphinx_process_imports_no_framework(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.framework
 def test_torch_only_build_starts_no_keras_worker(tmp_path: Path) -> None:
     page = ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
     assert probe_build(tmp_path, page)["workers"] == ["torch"]
 
 
+@pytest.mark.slow
 def test_build_without_diagrams_starts_no_worker(tmp_path: Path) -> None:
     assert probe_build(tmp_path, "Nothing to draw\n===============\n")["workers"] == []
 
 
+@pytest.mark.framework
 def test_sphinx_sys_path_is_left_as_it_was(build_project: BuildProject) -> None:
     before = list(sys.path)
     build_project({"index.rst": ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"})
     assert sys.path == before
 
 
+@pytest.mark.framework
 @pytest.mark.parametrize(
     ("builder", "expected"),
     [
@@ -128,10 +136,11 @@ def test_text_builders_show_the_alt_text(
         builder=builder,
     )
     assert built.warnings == ""
-    output = next(path for path in built.outdir.iterdir() if path.is_file())
+    [output] = (path for path in built.outdir.iterdir() if path.suffix in (".txt", ".1"))
     assert expected in output.read_text()
 
 
+@pytest.mark.framework
 def test_texinfo_builder_includes_a_png(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": "Title\n=====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
@@ -143,6 +152,7 @@ def test_texinfo_builder_includes_a_png(build_project: BuildProject) -> None:
     assert f"@image{{{png.stem},,,Architecture diagram of torch_models:TinyMLP,png}}" in texinfo
 
 
+@pytest.mark.framework
 def test_latex_builder_includes_a_pdf(build_project: BuildProject) -> None:
     built = build_project(
         {
@@ -159,6 +169,7 @@ def test_latex_builder_includes_a_pdf(build_project: BuildProject) -> None:
     assert "A tiny MLP" in tex
 
 
+@pytest.mark.framework
 def test_css_is_added_only_to_pages_with_diagrams(build_project: BuildProject) -> None:
     built = build_project(
         {
@@ -172,6 +183,7 @@ def test_css_is_added_only_to_pages_with_diagrams(build_project: BuildProject) -
     assert (built.outdir / "_static" / "archviz.css").is_file()
 
 
+@pytest.mark.framework
 def test_model_source_is_a_dependency_of_the_page(build_project: BuildProject) -> None:
     models = "import torch.nn as nn\n\ndef net():\n    return nn.Linear(3, {})\n"
     built = build_project(
@@ -195,6 +207,7 @@ def test_model_source_is_a_dependency_of_the_page(build_project: BuildProject) -
     assert "weight\n (5, 3)" in dot
 
 
+@pytest.mark.framework
 def test_unchanged_rebuild_reads_and_writes_nothing(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
@@ -216,14 +229,18 @@ PARALLEL_PROBE = textwrap.dedent(
     """
     import json, sys
     from sphinx.cmd.build import main
-    from sphinx_archviz.pool import pool_for
+    from sphinx_archviz import warm
     status = main(["-q", "-j", "2", "-b", "html", sys.argv[1], sys.argv[2]])
-    print(json.dumps({"status": status, "torch_workers": pool_for("torch").started}))
+    print(json.dumps({"status": status,
+                      "torch_processes": len(warm.started_here()),
+                      "captures": warm.process_for("torch").status().captures}))
     """
 )
 
 
-def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
+@pytest.mark.framework
+def test_parallel_readers_share_one_framework_process(tmp_path: Path) -> None:
+    """Both readers send their captures to the one torch process, which forks a child each."""
     pages = [f"page{i}" for i in range(8)]
     site = {
         f"{page}.rst": f"Page {index}\n======\n\n.. archviz:: torch_models:tiny_mlp\n"
@@ -239,10 +256,11 @@ def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
         text=True,
     )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary == {"status": 0, "torch_workers": 2}
+    assert summary == {"status": 0, "torch_processes": 1, "captures": 8}
     assert len(list((tmp_path / "out" / "_images").glob("archviz-*.svg"))) == 8
 
 
+@pytest.mark.framework
 def test_epub_builder_gets_a_static_inline_svg(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": "Title\n=====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
@@ -255,9 +273,14 @@ def test_epub_builder_gets_a_static_inline_svg(build_project: BuildProject) -> N
     assert '<svg class="archviz-graph" role="img"' in page
     assert "archviz-toolbar" not in page and "archviz-download" not in page
     assert "archviz.js" not in page
-    assert not list(built.outdir.rglob("*.dot"))
+    # The page holds the whole picture: no image file of it is written, or packed into the book.
+    assert not list(built.outdir.glob("_images/archviz-*"))
+    with zipfile.ZipFile(next(built.outdir.glob("*.epub"))) as book:
+        assert "_static/archviz.css" in book.namelist()
+        assert not [name for name in book.namelist() if "_images/archviz-" in name]
 
 
+@pytest.mark.framework
 def test_every_colour_a_diagram_uses_has_a_dark_counterpart(build_project: BuildProject) -> None:
     from sphinx_archviz.style import DARK_FILLS, DARK_INK, FAMILIES
 

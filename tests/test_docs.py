@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ DOCS = Path(__file__).parent.parent / "docs"
 SNIPPETS = sorted(path.stem for path in (DOCS / "snippets").glob("*.md"))
 
 
+@pytest.mark.framework
 @requires_dot
 @pytest.mark.parametrize("suffix", [".rst", ".md"])
 def test_every_snippet_builds_without_warnings(
@@ -111,6 +113,7 @@ def test_example_pages_include_their_code_and_directive_instead_of_copying_them(
     assert not [code for code in MODEL_CODE if code in source]
 
 
+@pytest.mark.framework
 @requires_dot
 def test_each_example_page_draws_one_diagram_and_shows_its_code(
     build_project: BuildProject, tmp_path: Path
@@ -134,3 +137,29 @@ def test_each_example_page_draws_one_diagram_and_shows_its_code(
         assert sum("archviz" in names for names in classes) == 1, page
         assert "archviz-unavailable" not in page_html, page
         assert code in html.unescape(re.sub(r"<[^>]+>", "", page_html)), page
+
+
+def test_the_project_ships_the_mit_license_its_metadata_names() -> None:
+    root = DOCS.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"
+    assert "LICENSE" in project["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
+    text = (root / "LICENSE").read_text()
+    assert text.startswith("MIT License\n")
+    assert "Copyright (c) 2026 sphinx-archviz developers" in text
+
+
+def test_the_readme_gives_routes_that_work_on_a_fresh_debian_or_ubuntu() -> None:
+    root = DOCS.parent
+    readme = (root / "README.md").read_text()
+    install = readme.split("## Install", 1)[1].split("\n## ", 1)[0]
+    # pip install nox fails on Debian 12 / Ubuntu 24.04 (externally-managed-environment).
+    assert "pipx install nox" in readme
+    # On Linux the torch extra brings the CUDA build; the CPU wheels are PyTorch's own index.
+    assert "CUDA" in install
+    assert "--index-url https://download.pytorch.org/whl/cpu" in install
+    # Debian's own nox (2022.11) cannot read the noxfile: nox says so itself.
+    noxfile = (root / "noxfile.py").read_text()
+    ci_pin = re.search(r"'nox(>=[\d.]+)'", (root / ".ci" / "run").read_text())
+    assert ci_pin is not None
+    assert f'nox.needs_version = "{ci_pin[1]}"' in noxfile

@@ -11,7 +11,7 @@ import pytest
 from sphinx_archviz.pool import pool_for
 from tests.conftest import DOCS, MODELS, BuildProject, Built, requires_dot
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 GOOD = ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
 
@@ -69,6 +69,12 @@ CASES = {
         ".. archviz:: keras_models:image_classifier\n   :input-shape: 1, 64, 64",
         "forward",
         "running the model on input (1, 64, 64) float32 raised",
+    ),
+    "keras subclassed model fails inside its call": Case(
+        ".. archviz:: keras_models:ThreeLayers\n   :input-shape: 1, 32, 32",
+        "forward",
+        "raised ValueError: Exception encountered when calling ThreeLayers.call(). Input 0 with "
+        "name 'None' of layer 'conv' is incompatible with the layer: expected min_ndim=4",
     ),
     "input shape missing": Case(
         ".. archviz:: models:CNNModel", "input", "PyTorch models need :input-shape:"
@@ -239,6 +245,17 @@ def test_every_warning_is_one_of_the_cases_and_each_gets_a_placeholder(bad_build
     assert built.html().count('<div class="archviz-unavailable docutils container">') == len(CASES)
 
 
+def test_every_warning_is_one_plain_line(bad_build) -> None:
+    """Keras' messages carry ANSI colour codes and run over several lines; a warning does not."""
+    built, _ = bad_build
+    lines = built.app.warning.getvalue().splitlines()  # as written, colours not stripped
+    assert len(lines) == len(CASES)
+    for line in lines:
+        # Sphinx colours each warning line red; nothing inside it may carry colours of its own.
+        text = line.removeprefix("\x1b[91m").removesuffix("\x1b[39;49;00m")
+        assert ": WARNING: " in text and "\x1b" not in text, line
+
+
 def test_the_good_diagrams_between_the_bad_ones_render(bad_build) -> None:
     built, _ = bad_build
     html = built.html()
@@ -374,3 +391,20 @@ def test_write_time_failures_leave_the_same_placeholder_in_every_builder(
         "Diagram unavailable: torch_models:TinyMLP" in written
     )
     assert "was not found" in written
+
+
+def test_a_dead_workers_last_output_is_quoted_in_a_bounded_tail(
+    build_project: BuildProject,
+) -> None:
+    """Each capture runs in a child of its own, so the output quoted is the dying capture's."""
+    page = (
+        ".. archviz:: broken_models:chatty\n   :input-shape: 1, 2\n\n"
+        ".. archviz:: broken_models:chatty_then_exits\n   :input-shape: 2, 4\n"
+    )
+    built = build_project({"index.rst": page})
+    [warning] = built.archviz_warnings()
+    assert warning["line"] == "4"
+    assert "the torch worker process died during the capture (exit code 7" in warning["text"]
+    assert len(warning["text"]) < 5000
+    assert "bytes of earlier output cut]" in warning["text"]
+    assert warning["text"].endswith("xxxx) [archviz.worker]")

@@ -12,10 +12,10 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeXML
 import pytest
 
-from tests.browser import build_site, luminance, requires_chromium, serve, watched_page
-from tests.conftest import requires_dot, write_site
+from tests.browser import luminance, requires_chromium, serve, watched_page
+from tests.conftest import build_in_subprocess, requires_dot, write_site
 
-pytestmark = [requires_chromium, requires_dot]
+pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
 
 PAGES = {
     "index.rst": """ResNet
@@ -31,7 +31,9 @@ CONF = 'html_theme = "sphinx_book_theme"\nlanguage = "ko"'
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_site(write_site(tmp_path_factory.mktemp("explore") / "src", PAGES, CONF))
+    source = write_site(tmp_path_factory.mktemp("explore") / "src", PAGES, CONF)
+    build_in_subprocess(source, source.parent / "html")
+    return source.parent / "html"
 
 
 @pytest.fixture(scope="module")

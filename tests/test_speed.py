@@ -14,10 +14,10 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 from tests.conftest import BuildProject, requires_dot, write_site
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 
 def dots(app: SphinxTestApp, docname: str = "index") -> list[str]:
@@ -179,7 +179,7 @@ def test_cache_can_be_turned_off(site: Path) -> None:
     sphinx_build(site)
     touch(site / "tiny.rst")
     _, log = sphinx_build(site, "-D", "archviz_cache=0")
-    assert "archviz: 1 diagrams: 1 rendered, 0 cached, 0 failed" in log
+    assert "archviz: 1 diagram: 1 rendered, 0 cached, 0 failed" in log
 
 
 def test_unwritable_cache_gives_a_located_warning_and_the_diagram(

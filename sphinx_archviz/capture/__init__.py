@@ -14,30 +14,32 @@ request needs. Each backend module provides:
 ``draw(model, request, device) -> tuple[str, Hierarchy | None]``
     Run the model on the example input on ``device`` and return the graph as DOT, and the
     hierarchy the reader explores it by (see :mod:`.hierarchy`), if there is one.
+``one_box_reason(model) -> str | None``
+    Why ``draw`` would show the model as one opaque box (plot_model and a subclassed Keras
+    model), or None. Such a model gets the modules view unless the view was chosen.
+``warm_up() -> None``
+    In a framework process about to fork a child per capture: do now, once, what every first
+    capture would do (lazy imports), without starting a thread pool.
 
 The modules view (``:view: modules``) and the summary table come from a second module per
-framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT, the
-:class:`Summary` and the hierarchy of one traced forward pass (see :mod:`.module_graph`).
+framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT,
+the :class:`Summary` and the hierarchy (or None) of one traced forward pass (see :mod:`.graph`).
 """
 
 from __future__ import annotations
 
 import importlib
+import resource
 import time
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
-from sphinx_archviz.capture.hierarchy import Hierarchy, state_dot, to_json
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy, state_dot, to_json
+from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.reference import (
-    Reference,
-    materialize,
-    parse_reference,
-    resolve,
-    user_code_context,
-)
+from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework, Summary
 
 #: What to install when a backend's import fails, by the missing top-level module.
@@ -65,41 +67,62 @@ def capture(request: CaptureRequest) -> Capture:
         backend.reset()
         found = resolve(reference, request.search_paths)
         try:
-            drawn = _build_and_draw(backend, found, reference, request, request.device)
+            dot, summary, notes, hierarchy = _build_and_draw(
+                backend, found, reference, request, request.device
+            )
         except ArchvizError as error:
             if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
                 raise
             backend.reset()
-            drawn = _build_and_draw(backend, found, reference, request, "cpu")
+            dot, summary, notes, hierarchy = _build_and_draw(
+                backend, found, reference, request, "cpu"
+            )
             reason = str(error.__cause__).strip().splitlines()[0]
-            notes = (f"cannot run on the meta device ({reason}); drawn on the CPU instead",)
-    dot, summary, hierarchy = drawn
+            notes = (
+                f"cannot run on the meta device ({reason}); drawn on the CPU instead",
+                *notes,
+            )
     return Capture(
         canonical_node_ids(dot),
         tuple(source_files),
         time.perf_counter() - started,
         notes,
         summary,
+        peak_memory(),
         hierarchy=to_json(hierarchy) if hierarchy else "",
         first_sight=state_dot(hierarchy, hierarchy.open) if hierarchy else "",
     )
 
 
+def peak_memory() -> int:
+    """This process's peak resident memory so far, in bytes (Linux counts ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _build_and_draw(
     backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None, Hierarchy | None]:
+) -> tuple[str, Summary | None, tuple[str, ...], Hierarchy | None]:
+    """The DOT, the summary if asked for, notes for the log, and the hierarchy."""
     with backend.placement(device):
         model = materialize(
             found, request.kwargs, backend.is_model, reference, request.search_paths
         )
-    if request.view == "modules":
+    view, notes = request.view, ()
+    if view == "autograd" and not request.view_chosen:
+        reason = backend.one_box_reason(model)
+        if reason is not None:
+            view = "modules"
+            notes = (
+                f"{reason}, so it is drawn in the modules view (:view: autograd keeps the box)",
+            )
+    if view == "modules":
         dot, summary, hierarchy = _modules_view(request.framework).draw(model, request, device)
     else:
         dot, hierarchy = backend.draw(model, request, device)
         summary = None
         if request.summary:
             summary = _modules_view(request.framework).draw(model, request, device)[1]
-    return dot, summary if request.summary else None, hierarchy
+    return dot, summary if request.summary else None, notes, hierarchy
 
 
 def _modules_view(framework: Framework) -> ModuleType:

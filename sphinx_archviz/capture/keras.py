@@ -1,5 +1,6 @@
-"""Keras backend: the graph ``keras.utils.plot_model`` draws, taken from ``model_to_dot``. The
-only module that imports TensorFlow, Keras and pydot."""
+"""Keras backend: the graph ``keras.utils.plot_model`` draws, taken from ``model_to_dot``. Runs
+in the Keras worker process only; Keras is imported here and in :mod:`.keras_modules`, nowhere
+else."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import keras
 import pydot  # noqa: F401  (model_to_dot needs it; importing it here names it when missing)
+from keras.src.models.functional import Functional  # what plot_model draws layer by layer
 
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput
@@ -37,11 +39,23 @@ def placement(_device: str) -> contextlib.AbstractContextManager[None]:
     return contextlib.nullcontext()
 
 
+def warm_up() -> None:
+    """Nothing: building even a small model starts TensorFlow's thread pools, after which
+    forking is not safe; a Keras capture imports little on demand."""
+
+
 def is_device_failure(_exc: BaseException | None) -> bool:
     return False
 
 
+def one_box_reason(model: keras.Model) -> str | None:
+    if isinstance(model, keras.Sequential | Functional):
+        return None
+    return "plot_model draws a subclassed model as one box"
+
+
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, None]:
+
     if request.inputs:
         _run(model, request)
     elif not model.built or not model.inputs:
@@ -81,10 +95,23 @@ def _names_escaped_for_html_labels(model: keras.Model) -> Iterator[None]:
             layer.name = name
 
 
+def example_argument(model: keras.Model, tensors: list[Any]) -> Any:
+    """What the model is called with: the tensors (in the order of ``model.inputs``) in the
+    structure its inputs were declared in, such as the dict of named inputs keras_hub's text
+    backbones take; for a model that declares none, one tensor alone or a list."""
+    try:
+        declared = model.input
+    except (AttributeError, ValueError):
+        declared = None
+    if declared is not None and len(keras.tree.flatten(declared)) == len(tensors):
+        return keras.tree.pack_sequence_as(declared, tensors)
+    return tensors[0] if len(tensors) == 1 else tensors
+
+
 def _run(model: keras.Model, request: CaptureRequest) -> None:
     tensors = [_dummy_tensor(spec) for spec in request.inputs]
     try:
-        model(tensors[0] if len(tensors) == 1 else tensors, training=False)
+        model(example_argument(model, tensors), training=False)
     except Exception as exc:
         raise ArchvizError(
             "forward",

@@ -1,5 +1,5 @@
-"""PyTorch backend: torchviz's autograd graph of the model's output. The only module that
-imports torch and torchviz.
+"""PyTorch backend: torchviz's autograd graph of the model's output. Runs in the torch worker
+process only; torch is imported here and in :mod:`.torch_modules`, nowhere else.
 
 On the meta device (the default) parameters and buffers hold shapes but no data, so building
 and running a model costs neither weight memory nor arithmetic. Models built here from a class
@@ -11,6 +11,7 @@ left as it was.
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -18,10 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 from torch.func import functional_call
+from torch.nn.parameter import is_lazy
 from torchviz import make_dot
 
 from sphinx_archviz.capture import tensors_in
-from sphinx_archviz.capture.hierarchy import Hierarchy
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
@@ -45,7 +47,7 @@ def placement(device: str) -> Iterator[None]:
 
     def parameter_on_meta(module: nn.Module, name: str, param: nn.Parameter | None) -> None:
         register_parameter(module, name, param)
-        if param is not None and not param.is_meta:
+        if param is not None and not is_lazy(param) and not param.is_meta:
             module._parameters[name] = nn.Parameter(
                 param.detach().to("meta"), requires_grad=param.requires_grad
             )
@@ -54,7 +56,7 @@ def placement(device: str) -> Iterator[None]:
         module: nn.Module, name: str, tensor: torch.Tensor | None, persistent: bool = True
     ) -> None:
         register_buffer(module, name, tensor, persistent)
-        if tensor is not None and not tensor.is_meta:
+        if tensor is not None and not is_lazy(tensor) and not tensor.is_meta:
             module._buffers[name] = tensor.to("meta")
 
     nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign]
@@ -66,17 +68,35 @@ def placement(device: str) -> Iterator[None]:
         nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
 
 
+def warm_up() -> None:
+    """Draw a small model in both views on the meta device, so that what a first capture
+    imports on demand (meta kernels, sympy: seconds) is imported once, before forking. Runs
+    no arithmetic, so no thread pool starts."""
+    from sphinx_archviz.capture import torch_modules
+
+    request = CaptureRequest("warm-up:model", "torch", (ExampleInput((1, 1, 8, 8)),))
+    with placement("meta"):
+        model = nn.Sequential(
+            nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(72, 2)
+        )
+    draw(model, request, "meta")
+    torch_modules.draw(model, request, "meta")
+
+
 def is_device_failure(exc: BaseException | None) -> bool:
     """Whether ``exc`` says the model cannot run on the meta device (rather than a real bug)."""
     return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
+
+
+def one_box_reason(_model: nn.Module) -> str | None:
+    return None  # torchviz draws every op
 
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Hierarchy]:
     # Imported here: the recorder builds on the modules view's, which builds on this module.
     from sphinx_archviz.capture.torch_hierarchy import AutogradRecorder, autograd_hierarchy
 
-    inputs = example_inputs(model, request, device)
-    tensors_by_name = _tensors_on(model, device)
+    model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = AutogradRecorder(model)
     tensors = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
     parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
@@ -118,6 +138,35 @@ def run_model(
             "graph from",
         )
     return tensors
+
+
+def prepare(
+    model: nn.Module, request: CaptureRequest, device: str
+) -> tuple[nn.Module, tuple[torch.Tensor, ...], dict[str, torch.Tensor]]:
+    """The model ready to run on ``device``: its example input and its parameters and buffers
+    there by name. A model with lazy modules (``nn.LazyLinear``) is a copy whose first call
+    on the example input has sized them."""
+    inputs = example_inputs(model, request, device)
+    if any(is_lazy(tensor) for tensor in (*model.parameters(), *model.buffers())):
+        model = copy.deepcopy(model)
+        _lazy_tensors_to(model, device)
+        run_model(model, {}, inputs, request)
+    return model, inputs, _tensors_on(model, device)
+
+
+def _lazy_tensors_to(model: nn.Module, device: str) -> None:
+    """Make the lazy parameters and buffers take their data on ``device`` when they are sized."""
+    for module in model.modules():
+        for name, param in module._parameters.items():
+            if param is not None and is_lazy(param):
+                module._parameters[name] = nn.UninitializedParameter(
+                    param.requires_grad, device=device, dtype=param.dtype
+                )
+        for name, buffer in module._buffers.items():
+            if buffer is not None and is_lazy(buffer):
+                module._buffers[name] = nn.UninitializedBuffer(
+                    buffer.requires_grad, device=device, dtype=buffer.dtype
+                )
 
 
 def _tensors_on(model: nn.Module, device: str) -> dict[str, torch.Tensor]:

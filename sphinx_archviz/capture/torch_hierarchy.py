@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sphinx_archviz.capture import hierarchy as tree
-from sphinx_archviz.capture.hierarchy import Group, Hierarchy, Leaf, group_attributes
-from sphinx_archviz.capture.module_graph import Call, Trace, format_count, format_shapes
+from sphinx_archviz.capture.graph import hierarchy as tree
+from sphinx_archviz.capture.graph.formatting import format_count, format_shapes
+from sphinx_archviz.capture.graph.hierarchy import Group, Hierarchy, Leaf, group_attributes
+from sphinx_archviz.capture.graph.trace import Call, Trace
 from sphinx_archviz.capture.torch import _tensors_in
 from sphinx_archviz.capture.torch_modules import _Recorder
 

@@ -6,6 +6,11 @@ functional ops a container's own code runs between its modules (the ``+`` of a r
 connection, ``flatten``, ``view``, ``F.relu``). Tensors are followed by identity: each call's
 inputs are joined to the call that produced them. The hooks and the mode are removed when the
 pass ends, however it ends; the model itself is never changed.
+
+The same pass counts each call's multiply-accumulates: PyTorch's ``FlopCounterMode`` applies its
+formulas (convolutions, matrix products, attention) to the shapes of the operators that run, so
+it counts on the meta device too, and a call's count is the difference of the running total
+when it ends and when it began.
 """
 
 from __future__ import annotations
@@ -19,10 +24,17 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
+from torch.utils.flop_counter import FlopCounterMode
 
-from sphinx_archviz.capture import module_graph
-from sphinx_archviz.capture.module_graph import Call, Trace, default_input_names, tensor_shape
-from sphinx_archviz.capture.torch import _tensors_in, _tensors_on, example_inputs, run_model
+from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.graph.trace import (
+    Recorder,
+    Trace,
+    Weight,
+    default_input_names,
+    tensor_shape,
+)
+from sphinx_archviz.capture.torch import _tensors_in, prepare, run_model
 from sphinx_archviz.request import CaptureRequest, Summary
 
 #: Ops that only change a tensor's dtype, device or memory layout: followed, not drawn.
@@ -47,7 +59,7 @@ _TRANSPARENT = frozenset(
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Summary, None]:
     trace = trace_model(model, request, device)
-    dot, summary = module_graph.draw(
+    dot, summary = graph.draw(
         trace, request.depth, request.fold, request.rankdir, type(model).__name__
     )
     return dot, summary, None
@@ -55,8 +67,7 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, S
 
 def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace:
     """Run the model once on the example input and record its calls."""
-    inputs = example_inputs(model, request, device)
-    tensors_by_name = _tensors_on(model, device)
+    model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
         recorder.add_input(name, tensor)
@@ -94,13 +105,14 @@ def _type_path(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-class _Recorder(module_graph.Recorder):
+class _Recorder(Recorder):
     def __init__(self, model: nn.Module) -> None:
         trainable, non_trainable = _count(model)
         super().__init__(Trace([], root=-1, trainable=trainable, non_trainable=non_trainable))
         self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
         self._counts: dict[int, tuple[int, int]] = {}
+        self._flops = FlopCounterMode(display=False)
 
     # Hooks -----------------------------------------------------------------------------------
 
@@ -109,7 +121,7 @@ class _Recorder(module_graph.Recorder):
         pre = module_hooks.register_module_forward_pre_hook(self._before_module)
         post = module_hooks.register_module_forward_hook(self._after_module, with_kwargs=True)
         try:
-            with _FunctionRecorder(self):
+            with self._flops, _FunctionRecorder(self):
                 yield
         finally:
             pre.remove()
@@ -128,6 +140,11 @@ class _Recorder(module_graph.Recorder):
             trainable=trainable,
             non_trainable=non_trainable,
         )
+        call.weights = [
+            Weight(name, "Parameter", tuple(param.shape), param.requires_grad)
+            for name, param in module._parameters.items()
+            if param is not None
+        ]
         if call.index == self.trace.root:
             call.name = type(module).__name__
 
@@ -155,6 +172,18 @@ class _Recorder(module_graph.Recorder):
         )
         return f"{owner}.{type(module).__name__}" if owner else type(module).__name__
 
+    # Metrics -----------------------------------------------------------------------------------
+
+    def macs_so_far(self) -> int:
+        # PyTorch counts a multiply-accumulate as two floating-point operations.
+        return self._flops.get_total_flops() // 2
+
+    def tensor_bytes(self, tensor: torch.Tensor) -> int:
+        return tensor.numel() * tensor.element_size()
+
+    def tensor_dtype(self, tensor: torch.Tensor) -> str:
+        return str(tensor.dtype).removeprefix("torch.")
+
     # Functions ---------------------------------------------------------------------------------
 
     def records_functions(self) -> bool:
@@ -162,7 +191,7 @@ class _Recorder(module_graph.Recorder):
         return bool(self.stack) and bool(self.stack[-1].owner._modules)
 
     def function(
-        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any, macs: int
     ) -> None:
         tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
         sources = self.sources(tensors)
@@ -174,21 +203,7 @@ class _Recorder(module_graph.Recorder):
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, sources[0][0])
             return
-        call = self.trace.add(
-            Call(
-                index=len(self.trace.calls),
-                kind="function",
-                name=name,
-                type_name=name,
-                type_path=_function_path(func, name),
-                parent=self.caller,
-                sources=sources,
-                input_shapes=[tensor_shape(tensor) for tensor in tensors],
-                output_shapes=[tensor_shape(tensor) for tensor in outputs],
-            )
-        )
-        for tensor in outputs:
-            self.producers[id(tensor)] = (tensor, call.index)
+        self.add_function(name, _function_path(func, name), tensors, outputs, sources, macs)
 
 
 class _FunctionRecorder(TorchFunctionMode):
@@ -198,9 +213,11 @@ class _FunctionRecorder(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
+        before = self.recorder.macs_so_far()
         result = func(*args, **kwargs)
         if self.recorder.records_functions():
-            self.recorder.function(func, args, kwargs, result)
+            macs = self.recorder.macs_so_far() - before
+            self.recorder.function(func, args, kwargs, result, macs)
         return result
 
 

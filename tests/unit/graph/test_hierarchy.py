@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sphinx_archviz.capture.hierarchy import (
+from sphinx_archviz.capture.graph.hierarchy import (
     FIRST_SIGHT_NODES,
     Group,
     Hierarchy,

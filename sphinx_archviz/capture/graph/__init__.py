@@ -1,0 +1,24 @@
+"""The modules view, whatever the framework: a trace of one forward pass (which module called
+which, which functional ops ran between them, which output fed which input) becomes the DOT a
+person would draw on a whiteboard, and the rows of the summary table.
+
+The package imports no framework, so its parts are tested on traces built by hand:
+
+- :mod:`.trace`: what a tracer (``torch_modules``, ``keras_modules``) records, in call order;
+- :mod:`.grouping`: the trace seen at one depth, with repeats folded (:class:`ModuleGraph`);
+- :mod:`.dot`: the grouped graph as DOT;
+- :mod:`.summary`: the grouped graph as the rows of the summary table.
+"""
+
+from __future__ import annotations
+
+from sphinx_archviz.capture.graph.dot import to_dot
+from sphinx_archviz.capture.graph.grouping import ModuleGraph
+from sphinx_archviz.capture.graph.summary import summary
+from sphinx_archviz.capture.graph.trace import Trace
+from sphinx_archviz.request import Summary
+
+
+def draw(trace: Trace, depth: int, fold: bool, rankdir: str, title: str) -> tuple[str, Summary]:
+    graph = ModuleGraph(trace, depth, fold)
+    return to_dot(graph, rankdir, title), summary(graph)

@@ -1,0 +1,146 @@
+"""A grouped graph as DOT: nodes with HTML labels and tooltips, clusters around groups."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Iterator
+
+from sphinx_archviz import style
+from sphinx_archviz.capture.graph.formatting import format_count, format_shape, format_shapes
+from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, in_drawing_order
+from sphinx_archviz.units import format_bytes, format_macs
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+class HtmlLabel(str):
+    """A Graphviz HTML label, written between ``<`` and ``>`` rather than quoted."""
+
+
+def attribute_list(values: dict[str, str]) -> str:
+    return ", ".join(
+        f"{name}={value if isinstance(value, HtmlLabel) else _quote(value)}"
+        for name, value in values.items()
+    )
+
+
+def _params_text(trainable: int, non_trainable: int) -> str:
+    total = trainable + non_trainable
+    text = f"{total:,} params"
+    if non_trainable:
+        text += f" ({non_trainable:,} non-trainable)"
+    return text
+
+
+def _label(node: GraphNode, cluster: bool = False) -> HtmlLabel:
+    return HtmlLabel(f"<{_label_text(node, cluster)}>")
+
+
+def _label_text(node: GraphNode, cluster: bool) -> str:
+    name = _escape(node.name)
+    if cluster:
+        # No-break spaces: SVG viewers drop a text element's leading plain space.
+        repeat = f"&#160;<B>× {node.repeat}</B>" if node.repeat > 1 else ""
+        return f"<B>{name}</B>&#160;{_escape(node.type_name)}{repeat}"
+    if node.kind == "input":
+        return f"<B>{name}</B><BR/>{style.muted(format_shapes(node.output_shapes))}"
+    if node.kind == "output":
+        return f"<B>{name}</B><BR/>{style.muted(format_shapes(node.input_shapes))}"
+    if node.kind == "function":
+        return _escape(node.type_name)
+    lines = [
+        f"<B>{name}</B>",
+        _escape(node.type_name) + (f" × {node.repeat}" if node.repeat > 1 else ""),
+    ]
+    total = node.trainable + node.non_trainable
+    if total:
+        lines.append(style.muted(f"{format_count(total)} params"))
+    return "<BR/>".join(lines)
+
+
+def _escape(text: str) -> str:
+    """Text for an HTML label: markup escaped, line breaks and runs of spaces made one space."""
+    return html.escape(" ".join(text.split()))
+
+
+def _tooltip(node: GraphNode) -> str:
+    """Full name, type, shapes in → out and parameters: the SVG's hover text, a line each."""
+    node = dataclasses.replace(
+        node, name=" ".join(node.name.split()), type_name=" ".join(node.type_name.split())
+    )
+    if node.kind == "input":
+        return (
+            f"{node.name}\ninput\n{format_shapes(node.output_shapes)}\n"
+            f"{node.dtype}, {format_bytes(node.measure.memory)}"
+        )
+    if node.kind == "output":
+        return f"{node.name}\noutput\n{format_shapes(node.input_shapes)}"
+    kind = "function" if node.kind == "function" else node.type_name
+    if node.repeat > 1:
+        kind += f" × {node.repeat}"
+    lines = [node.name, kind]
+    lines.append(f"{format_shapes(node.input_shapes)} → {format_shapes(node.output_shapes)}")
+    if node.kind == "module":
+        text = _params_text(node.trainable, node.non_trainable)
+        if node.repeat > 1:
+            if node.reused:
+                text += ", the same module each time"
+            else:
+                text += f", {(node.trainable + node.non_trainable) // node.repeat:,} each"
+        lines.append(text)
+    lines.append(_cost_text(node))
+    return "\n".join(lines)
+
+
+def _cost_text(node: GraphNode) -> str:
+    """``4.09G MACs, 3.06 MiB of outputs (float32)``, and for how many repeats."""
+    text = f"{format_macs(node.measure.macs)} MACs, {format_bytes(node.measure.memory)} of outputs"
+    if node.dtype:
+        text += f" ({node.dtype})"
+    if node.stands_for > 1:
+        text += f", all {node.stands_for} repeats"
+    return text
+
+
+def to_dot(graph: ModuleGraph, rankdir: str, title: str) -> str:
+    nodes = graph.nodes()
+    ids = {node.key: f"node{number}" for number, node in enumerate(nodes)}
+    lines = [f"digraph {_quote(title)} {{"]
+    lines.append(f"  graph [{attribute_list(style.graph_attributes(rankdir))}];")
+    lines.append(f"  node [{attribute_list(style.node_defaults())}];")
+    lines.append(f"  edge [{attribute_list(style.edge_defaults())}];")
+    lines.extend(_cluster_lines(graph, nodes, ids))
+    for start, end, shapes in graph.edges():
+        label = "\n".join(format_shape(shape) for shape in shapes)
+        lines.append(f"  {ids[start]} -> {ids[end]} [{attribute_list({'label': label})}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _cluster_lines(
+    graph: ModuleGraph, nodes: list[GraphNode], ids: dict[int, str]
+) -> Iterator[str]:
+    for event, node, level in in_drawing_order(graph, nodes):
+        indent = "  " * (level + 1)
+        if event == "close":
+            yield f"{indent}}}"
+            continue
+        attributes = {
+            "label": _label(node, cluster=event == "open"),
+            **(
+                style.cluster_attributes()
+                if event == "open"
+                else style.node_attributes(node.family)
+            ),
+            "tooltip": _tooltip(node),
+        }
+        if node.type_path:
+            attributes["URL"] = f"archviz-class:{node.type_path}"
+        if event == "open":
+            yield f"{indent}subgraph {_quote(f'cluster_{node.key}')} {{"
+            yield f"{indent}  graph [{attribute_list(attributes)}];"
+        else:
+            yield f"{indent}{ids[node.key]} [{attribute_list(attributes)}];"
