@@ -118,12 +118,12 @@ class Capture:
     notes: tuple[str, ...] = ()
     #: The table of modules, when the request asked for one.
     summary: Summary | None = None
-    #: The diagram's hierarchy as JSON for the page (see :mod:`.capture.hierarchy`), and the DOT
+    #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
+    peak_memory: int = 0
+    #: The diagram's hierarchy as JSON for the page (see :mod:`.capture.graph.hierarchy`), and the DOT
     #: of its first sight; empty when the diagram has none.
     hierarchy: str = ""
     first_sight: str = ""
-    #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
-    peak_memory: int = 0
 
 
 # The worker protocol ---------------------------------------------------------------------------

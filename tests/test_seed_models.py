@@ -129,7 +129,7 @@ def test_wide_resnets_groups_hold_every_node_of_torchviz(seed_site: SphinxTestAp
     names = [group[0] for group in hierarchy["groups"]]
     owner = {leaf[2]: names[leaf[0]] if leaf[0] >= 0 else None for leaf in hierarchy["leaves"]}
     # A parameter belongs to the module that owns it; the output to no module.
-    assert owner["layer4.2.conv3.weight (2048, 512, 1, 1)"] == "layer4.2.conv3"
+    assert owner["layer4.2.conv3.weight (2048, 1024, 1, 1)"] == "layer4.2.conv3"
     assert owner["layer1.0.downsample.1.bias (256)"] == "layer1.0.downsample.1"
     assert owner["(1, 1000)"] is None
     in_groups = sum(1 for leaf in hierarchy["leaves"] if leaf[0] >= 0)

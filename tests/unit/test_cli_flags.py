@@ -51,7 +51,7 @@ EXPECTED = {
     "class": ("classes", lambda value: value == ("wide",)),
 }
 #: Set along with an option's own field: ``:view:`` also says the view was chosen.
-ALSO = {"view": {"view_chosen"}}
+ALSO = {"view": {"view_chosen"}, "depth": {"explore_depth"}}
 CONFIG = Settings(sys_path=[MODELS], cache_folder=None).config()
 
 
