@@ -120,8 +120,8 @@ class Capture:
     summary: Summary | None = None
     #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
     peak_memory: int = 0
-    #: The diagram's hierarchy as JSON for the page (see :mod:`.capture.graph.hierarchy`), and the DOT
-    #: of its first sight; empty when the diagram has none.
+    #: The diagram's hierarchy as JSON for the page (see :mod:`.capture.graph.hierarchy`), and
+    #: the DOT of its first sight; empty when the diagram has none.
     hierarchy: str = ""
     first_sight: str = ""
 
