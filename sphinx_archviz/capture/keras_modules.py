@@ -28,17 +28,17 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.keras import _dummy_tensor, example_argument
+from sphinx_archviz.capture.keras import _dummy_tensor, example_argument, running
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
 
 
-def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
-    trace = trace_model(model, request)
+def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, Summary]:
+    trace = trace_model(model, request, device)
     return graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
 
 
-def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
+def trace_model(model: keras.Model, request: CaptureRequest, device: str = "cpu") -> Trace:
     specs = request.inputs or _own_inputs(model)
     tensors = [_dummy_tensor(spec) for spec in specs]
     argument = example_argument(model, tensors)
@@ -49,10 +49,11 @@ def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
     in_call_order = list(_tensors_in(argument))
     recorder = _Recorder(model, [name_of[id(tensor)] for tensor in in_call_order], in_call_order)
     try:
-        if not model.built:  # the first call builds the layers, perhaps symbolically
-            model(argument, training=False)
-        with recorder.recording():
-            output = model(argument, training=False)
+        with running(device):
+            if not model.built:  # the first call builds the layers, perhaps symbolically
+                model(argument, training=False)
+            with recorder.recording():
+                output = model(argument, training=False)
     except Exception as exc:
         raise ArchvizError(
             "forward",
