@@ -35,7 +35,7 @@ from sphinx_archviz.options import (
 )
 from sphinx_archviz.pipeline import capture_diagram
 from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.request import FRAMEWORKS, VIEWS, CaptureRequest
+from sphinx_archviz.request import FRAMEWORKS, MODES, VIEWS, CaptureRequest, PartialDrawing
 from sphinx_archviz.summary import summary_table
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ FLAG_OPTIONS = {
 }
 ALIGNMENTS = ("left", "center", "right")
 UNAVAILABLE_CLASS = "archviz-unavailable"
+PARTIAL_CLASS = "archviz-partial"
 
 
 class archviz(nodes.General, nodes.Inline, nodes.Element):
@@ -86,6 +87,7 @@ class ArchvizDirective(SphinxDirective):
         "device": directives.unchanged,
         "timeout": directives.unchanged,
         "view": directives.unchanged,
+        "mode": directives.unchanged,
         "depth": directives.unchanged,
         **dict.fromkeys(FLAG_OPTIONS, directives.unchanged),
         "caption": directives.unchanged,
@@ -99,20 +101,40 @@ class ArchvizDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             diagram = self.diagram_node()
-            capture = capture_diagram(
-                self.env, self.capture_request(), self.get_location(), self.timeout()
-            )
+            request = self.capture_request()
+            capture = capture_diagram(self.env, request, self.get_location(), self.timeout())
         except ArchvizError as error:
-            report_failure(
-                self.env, self.env.docname, error, self.arguments[0], self.get_location()
-            )
-            return [self.wrap(unavailable_node(self.arguments[0], error))]
+            if error.partial is None:
+                report_failure(
+                    self.env, self.env.docname, error, self.arguments[0], self.get_location()
+                )
+                return [self.wrap(unavailable_node(self.arguments[0], error))]
+            return [self.wrap(self.partial_diagram(diagram, error, error.partial, request.view))]
         for path in capture.source_files:
             self.env.note_dependency(path)
         diagram["dot"] = capture.dot
         if capture.summary is None:
             return [self.wrap(diagram)]
         return [self.wrap(diagram), summary_table(capture.summary)]
+
+    def partial_diagram(
+        self, diagram: archviz, error: ArchvizError, partial: PartialDrawing, view: str
+    ) -> nodes.container:
+        """Report the failure and show what ran before it, labelled as partial."""
+        shows = f"the diagram shows the part that ran, up to {partial.stopped_at}"
+        if view != "modules":
+            shows += ", drawn in the modules view (the autograd graph needs the model's output)"
+        report_failure(
+            self.env,
+            self.env.docname,
+            ArchvizError(error.subtype, f"{error.message}; {shows}"),
+            self.arguments[0],
+            self.get_location(),
+            partial=True,
+        )
+        diagram["dot"] = partial.dot
+        diagram["partial"] = True
+        return partial_node(diagram, partial)
 
     def diagram_node(self) -> archviz:
         """The node with everything but the DOT source; checks the display options."""
@@ -158,6 +180,9 @@ class ArchvizDirective(SphinxDirective):
                 "device", self.options.get("device", self.config.archviz_device), DEVICES
             ),
             view=parse_choice("view", self.options.get("view", self.config.archviz_view), VIEWS),
+            mode=parse_choice("mode", self.options["mode"], MODES)
+            if "mode" in self.options
+            else "",
             depth=(
                 parse_depth(self.options["depth"])
                 if "depth" in self.options
@@ -207,12 +232,24 @@ def unavailable_node(reference: str, error: ArchvizError) -> nodes.container:
     return box
 
 
+def partial_node(diagram: archviz, partial: PartialDrawing) -> nodes.container:
+    """A diagram of what ran before the forward pass failed, under a banner that says so."""
+    box = nodes.container(classes=[PARTIAL_CLASS])
+    banner = nodes.paragraph(classes=["archviz-partial-banner"])
+    banner += nodes.strong("", f"Partial diagram: stopped at {partial.stopped_at}")
+    banner += nodes.Text(f": {partial.error}")
+    box += banner
+    box += diagram
+    return box
+
+
 def show_unavailable(translator: SphinxTranslator, error: ArchvizError, node: archviz) -> None:
     """At write time: report the failure and write the same placeholder the reader would."""
     env = translator.builder.env
     # The node's own source: LaTeX and Texinfo write several documents as one.
     docname = env.path2doc(node.source) or ""
-    report_failure(env, docname, error, node["reference"], node)
+    if not node.get("partial"):  # a partial diagram's failure was reported when it was read
+        report_failure(env, docname, error, node["reference"], node)
     unavailable_node(node["reference"], error).walkabout(translator)
 
 

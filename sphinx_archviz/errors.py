@@ -5,7 +5,10 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from sphinx_archviz.request import PartialDrawing
 
 #: Every warning subtype archviz emits (``suppress_warnings = ["archviz.<subtype>"]``).
 Subtype = Literal[
@@ -37,6 +40,8 @@ class ArchvizError(Exception):
         super().__init__(subtype, message)
         self.subtype: Subtype = subtype
         self.message = message
+        #: For a forward pass that failed: the picture of what ran before it did.
+        self.partial: PartialDrawing | None = None
 
     def __str__(self) -> str:
         return self.message

@@ -41,6 +41,20 @@ def is_device_failure(_exc: BaseException | None) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def in_mode(_model: keras.Model, _mode: str) -> Iterator[None]:
+    yield  # Keras passes the mode to each call (training=…)
+
+
+def training(request: CaptureRequest) -> bool:
+    """Keras models run in inference mode unless :mode: train says otherwise."""
+    return request.mode == "train"
+
+
+def cheap_on_cpu(_model: keras.Model, _request: CaptureRequest) -> bool:
+    return False  # Keras models always run on the CPU
+
+
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
     if request.inputs:
         _run(model, request)
@@ -84,7 +98,7 @@ def _names_escaped_for_html_labels(model: keras.Model) -> Iterator[None]:
 def _run(model: keras.Model, request: CaptureRequest) -> None:
     tensors = [_dummy_tensor(spec) for spec in request.inputs]
     try:
-        model(tensors[0] if len(tensors) == 1 else tensors, training=False)
+        model(tensors[0] if len(tensors) == 1 else tensors, training=training(request))
     except Exception as exc:
         raise ArchvizError(
             "forward",

@@ -74,3 +74,17 @@ def stacked_blocks():
         x = ResidualBlock(32, name=f"block_{number}")(x)
     outputs = keras.layers.Dense(3, name="head")(x)
     return keras.Model(inputs, outputs, name="stacked")
+
+
+class BrokenStack(keras.Model):
+    """A subclassed model whose third layer cannot reshape 16 features into 5 × 5."""
+
+    def __init__(self):
+        super().__init__(name="broken_stack")
+        self.first = keras.layers.Dense(16, name="first")
+        self.second = keras.layers.Dense(16, name="second")
+        self.reshape = keras.layers.Reshape((5, 5), name="reshape")
+        self.head = keras.layers.Dense(2, name="head")
+
+    def call(self, x):
+        return self.head(self.reshape(self.second(self.first(x))))
