@@ -31,7 +31,7 @@ BORDER_COLOUR = "#666666"
 CLUSTER_FILL = "#f7f7f7"
 CLUSTER_BORDER = "#bbbbbb"
 #: The module or op a failed forward pass stopped in.
-FAILED_BORDER = "#cc0000"
+FAILED_BORDER = "#c62828"
 MUTED_TEXT = "#555555"
 
 FAMILIES = {
@@ -190,28 +190,54 @@ DARK_FILLS = {
     CLUSTER_FILL: "#1c2128",
 }
 
+#: Colours of what surrounds a diagram in HTML, light and dark: the toolbar and tooltip (ink,
+#: control, control-border, shadow), search matches, the shade where the picture continues out of
+#: view (more), the background of a full-screen diagram (page), the light card a PNG keeps on a
+#: dark page (png-card), and the placeholder of a diagram that failed (failure).
+PAGE_COLOURS = {
+    "ink": ("#1f2328", "#e6edf3"),
+    "control": ("#f6f8fa", "#21262d"),
+    "control-border": ("#c9ced4", "#484f58"),
+    "shadow": ("rgba(0, 0, 0, 0.2)", "rgba(0, 0, 0, 0.2)"),
+    "match": ("#d4540b", "#ffa657"),
+    "more": ("rgba(0, 0, 0, 0.35)", "rgba(255, 255, 255, 0.3)"),
+    "page": ("#ffffff", "#22272e"),
+    "png-card": ("#ffffff", "#ffffff"),
+    "failure": ("#c62828", "#c62828"),
+    "failure-background": ("rgba(198, 40, 40, 0.08)", "rgba(198, 40, 40, 0.08)"),
+}
+
 _SHAPES = ":is(path, polygon, ellipse)"
+#: Where the colours apply: a diagram, the placeholder of one that failed, and the frame of
+#: one drawn in part.
+_BOXES = ("div.archviz", "div.archviz-unavailable", "div.archviz-partial")
 #: The page states in which diagrams are drawn dark: pydata-sphinx-theme and sphinx-book-theme
 #: set data-theme on <html> (from prefers-color-scheme on auto), Furo on <body>.
-_DARK_SCOPES = 'html[data-theme="dark"] div.archviz, body[data-theme="dark"] div.archviz'
-_AUTO_DARK_SCOPE = 'body[data-theme="auto"] div.archviz'
+_DARK_PAGES = ('html[data-theme="dark"]', 'body[data-theme="dark"]')
+#: Furo on auto leaves data-theme="auto" and follows the system's preference.
+_AUTO_PAGE = 'body[data-theme="auto"]'
 
 
 def colours_css() -> str:
-    """The stylesheet that gives inline SVG diagrams their colours on dark pages."""
+    """The stylesheet of every colour archviz draws with in HTML, in light and dark mode: the
+    variables, the rules that recolour inline SVG diagrams, and the card behind PNG diagrams."""
     ink = {f"ink-{number}": pair for number, pair in enumerate(DARK_INK.items())}
     fills = {f"fill-{number}": pair for number, pair in enumerate(DARK_FILLS.items())}
     families = {
         f"family-{name}": (family.fill, family.dark_fill) for name, family in FAMILIES.items()
     }
-    colours = {**ink, **fills, **families}
+    colours = {**PAGE_COLOURS, **ink, **fills, **families}
+    light = _declarations({f"--archviz-{name}": light for name, (light, _) in colours.items()})
+    dark = _declarations({f"--archviz-{name}": dark for name, (_, dark) in colours.items()})
+    # Bitmaps cannot be recoloured: on a dark page a PNG diagram sits on a light card.
+    png_card = _declarations(
+        {"background": "var(--archviz-png-card)", "border-radius": "4px", "padding": "4px"}
+    )
     rules = [
         "/* Generated from sphinx_archviz/style.py. */",
-        _block("div.archviz", {name: light for name, (light, _) in colours.items()}),
-        _block(_DARK_SCOPES, {name: dark for name, (_, dark) in colours.items()}),
-        "@media (prefers-color-scheme: dark) {",
-        _block(_AUTO_DARK_SCOPE, {name: dark for name, (_, dark) in colours.items()}),
-        "}",
+        _rule(", ".join(_BOXES), light),
+        *_in_dark_mode(", ".join(_BOXES), dark),
+        *_in_dark_mode("div.archviz.archviz-png div.archviz-viewport img", png_card),
         "svg.archviz-graph text:not([fill]) { fill: var(--archviz-ink-0); }",
     ]
     for name, (colour, _) in ink.items():
@@ -233,6 +259,21 @@ def colours_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-def _block(selector: str, variables: dict[str, str]) -> str:
-    lines = "".join(f"  --archviz-{name}: {value};\n" for name, value in variables.items())
-    return f"{selector} {{\n{lines}}}"
+def _in_dark_mode(selectors: str, declarations: str) -> list[str]:
+    """A rule for ``selectors`` on dark pages, whether the theme or the system chose dark."""
+    dark = ", ".join(f"{page} {one}" for page in _DARK_PAGES for one in selectors.split(", "))
+    auto = ", ".join(f"{_AUTO_PAGE} {one}" for one in selectors.split(", "))
+    return [
+        _rule(dark, declarations),
+        "@media (prefers-color-scheme: dark) {",
+        _rule(auto, declarations),
+        "}",
+    ]
+
+
+def _declarations(properties: dict[str, str]) -> str:
+    return "".join(f"  {name}: {value};\n" for name, value in properties.items())
+
+
+def _rule(selector: str, declarations: str) -> str:
+    return f"{selector} {{\n{declarations}}}"

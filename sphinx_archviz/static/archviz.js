@@ -321,7 +321,7 @@
   }
 
   /* The PNG download of an SVG page: the diagram drawn into a canvas at up to twice its size,
-     in its own (light) colours, on white. */
+     in its own (light) colours, on the card PNG diagrams sit on (white). */
   async function downloadPng(root, link) {
     const svg = root.querySelector("svg.archviz-graph");
     const { width, height } = svgSize(svg);
@@ -338,7 +338,7 @@
     canvas.width = Math.round(width * scale);
     canvas.height = Math.round(height * scale);
     const context = canvas.getContext("2d");
-    context.fillStyle = "#ffffff";
+    context.fillStyle = getComputedStyle(root).getPropertyValue("--archviz-png-card");
     context.fillRect(0, 0, canvas.width, canvas.height);
     context.drawImage(image, 0, 0, canvas.width, canvas.height);
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
