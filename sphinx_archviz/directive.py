@@ -97,6 +97,7 @@ class ArchvizDirective(SphinxDirective):
         )
         diagram["dot"] = partial.dot
         diagram["partial"] = True
+        diagram["classes"].append(f"{PARTIAL_CLASS}-diagram")
         return partial_node(diagram, partial)
 
     def diagram_node(self) -> archviz:
