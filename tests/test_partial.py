@@ -12,7 +12,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from tests.conftest import DOCS, MODELS, Built, requires_dot
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 PAGES = {
     "torch": ".. archviz:: broken_models:MismatchInBlock3\n   :input-shape: 1, 8\n"

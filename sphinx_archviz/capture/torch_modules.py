@@ -28,7 +28,7 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.torch import _tensors_in, _tensors_on, example_inputs, run_model
+from sphinx_archviz.capture.torch import _tensors_in, prepare, run_model
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
@@ -63,8 +63,7 @@ def trace_model(
     """Run the model once on the example input and record its calls. With ``until_failure``,
     a forward pass that raises gives the trace of what ran (``Trace.failed`` says where it
     stopped) instead of an error."""
-    inputs = example_inputs(model, request, device)
-    tensors_by_name = _tensors_on(model, device)
+    model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
         recorder.add_input(name, tensor)
