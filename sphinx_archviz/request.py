@@ -61,6 +61,10 @@ class CaptureRequest:
     mode: str = ""
     #: Which picture: "autograd" (torchviz's graph, plot_model's for Keras) or "modules".
     view: str = "autograd"
+    #: The view was chosen for this diagram (``:view:``) or its framework (``archviz_view``'s
+    #: entry). A default autograd view gives way to the modules view for a model it would
+    #: draw as one box; a chosen one does not.
+    view_chosen: bool = False
     #: Modules view: how many levels of called modules are drawn; deeper ones are collapsed.
     depth: int = 2
     #: Modules view: draw a run of identical consecutive blocks once, marked "× N".
@@ -122,3 +126,19 @@ class Capture:
     summary: Summary | None = None
     #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
     peak_memory: int = 0
+
+
+# The worker protocol ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Asks a new worker to import its framework, and the installed packages the coming
+    diagrams come from (``torchvision.models``), before the first capture arrives."""
+
+    framework: Framework
+    modules: tuple[str, ...] = ()
+
+
+#: The environment variable that tells a worker the most memory (bytes of data) it may take.
+MEMORY_VARIABLE = "ARCHVIZ_WORKER_MEMORY"

@@ -18,6 +18,9 @@ request needs. Each backend module provides:
     the meta device is run there again for the CPU's clearer error message.
 ``draw(model, request, device) -> str``
     Run the model on the example input on ``device`` and return the graph as DOT.
+``one_box_reason(model) -> str | None``
+    Why ``draw`` would show the model as one opaque box (plot_model and a subclassed Keras
+    model), or None. Such a model gets the modules view unless the view was chosen.
 
 The modules view (``:view: modules``) and the summary table come from a second module per
 framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
@@ -36,14 +39,9 @@ from types import ModuleType
 from typing import Any
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
+from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.reference import (
-    Reference,
-    materialize,
-    parse_reference,
-    resolve,
-    user_code_context,
-)
+from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework, PartialDrawing, Summary
 
 #: What to install when a backend's import fails, by the missing top-level module.
@@ -72,11 +70,16 @@ def capture(request: CaptureRequest) -> Capture:
         backend.reset()
         found = resolve(reference, request.search_paths)
         try:
-            dot, summary = _build_and_draw(backend, found, reference, request, request.device)
+            dot, summary, notes = _build_and_draw(
+                backend, found, reference, request, request.device
+            )
         except _TryTheCpu as meta:
             backend.reset()
-            dot, summary = _build_and_draw(backend, found, reference, request, "cpu")
-            notes = (f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",)
+            dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
+            notes = (
+                f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",
+                *notes,
+            )
     return Capture(
         canonical_node_ids(dot),
         tuple(source_files),
@@ -104,9 +107,10 @@ def peak_memory() -> int:
 
 def _build_and_draw(
     backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None]:
-    """The model's DOT (and summary) on ``device``. If its forward pass fails, the error says
-    so and carries the picture of what ran (``ArchvizError.partial``)."""
+) -> tuple[str, Summary | None, tuple[str, ...]]:
+    """The model's DOT, its summary if asked for, and notes for the log, on ``device``. If its
+    forward pass fails, the error says so and carries the picture of what ran
+    (``ArchvizError.partial``)."""
     on_meta = device == "meta"
     try:
         with backend.placement(device):
@@ -134,15 +138,23 @@ def _build_and_draw(
 
 def _draw(
     backend: ModuleType, model: Any, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None]:
-    if request.view == "modules":
+) -> tuple[str, Summary | None, tuple[str, ...]]:
+    view, notes = request.view, ()
+    if view == "autograd" and not request.view_chosen:
+        reason = backend.one_box_reason(model)
+        if reason is not None:
+            view = "modules"
+            notes = (
+                f"{reason}, so it is drawn in the modules view (:view: autograd keeps the box)",
+            )
+    if view == "modules":
         dot, summary = _modules_view(request.framework).draw(model, request, device)
     else:
         dot = backend.draw(model, request, device)
         summary = None
         if request.summary:
             summary = _modules_view(request.framework).draw(model, request, device)[1]
-    return dot, summary if request.summary else None
+    return dot, summary if request.summary else None, notes
 
 
 def _partial(model: Any, request: CaptureRequest, device: str) -> PartialDrawing | None:

@@ -1,5 +1,6 @@
-"""Keras backend: the graph ``keras.utils.plot_model`` draws, taken from ``model_to_dot``. The
-only module that imports TensorFlow, Keras and pydot."""
+"""Keras backend: the graph ``keras.utils.plot_model`` draws, taken from ``model_to_dot``. Runs
+in the Keras worker process only; Keras is imported here and in :mod:`.keras_modules`, nowhere
+else."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import keras
 import pydot  # noqa: F401  (model_to_dot needs it; importing it here names it when missing)
+from keras.src.models.functional import Functional  # what plot_model draws layer by layer
 
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput
@@ -53,6 +55,12 @@ def training(request: CaptureRequest) -> bool:
 
 def cheap_on_cpu(_model: keras.Model, _request: CaptureRequest) -> bool:
     return False  # Keras models always run on the CPU
+
+
+def one_box_reason(model: keras.Model) -> str | None:
+    if isinstance(model, keras.Sequential | Functional):
+        return None
+    return "plot_model draws a subclassed model as one box"
 
 
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:

@@ -1,5 +1,5 @@
-"""PyTorch backend: torchviz's autograd graph of the model's output. The only module that
-imports torch and torchviz.
+"""PyTorch backend: torchviz's autograd graph of the model's output. Runs in the torch worker
+process only; torch is imported here and in :mod:`.torch_modules`, nowhere else.
 
 On the meta device (the default) parameters and buffers hold shapes but no data, so building
 and running a model costs neither weight memory nor arithmetic. Models built here from a class
@@ -99,6 +99,10 @@ def in_mode(model: nn.Module, mode: str) -> Iterator[None]:
     finally:
         for module, was_training in zip(modules, training, strict=True):
             module.training = was_training
+
+
+def one_box_reason(_model: nn.Module) -> str | None:
+    return None  # torchviz draws every op
 
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:

@@ -22,7 +22,6 @@ from torch.overrides import TorchFunctionMode
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.trace import (
-    Call,
     Recorder,
     Trace,
     default_input_names,
@@ -199,30 +198,13 @@ class _Recorder(Recorder):
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, sources[0][0])
             return
-        call = self._add_function(func, tensors, outputs)
-        for tensor in outputs:
-            self.producers[id(tensor)] = (tensor, call.index)
+        self.add_function(name, _function_path(func, name), tensors, outputs, sources)
 
     def failed_function(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """A container's own op raised: it is where the forward pass stopped."""
-        call = self._add_function(func, [*_tensors_in(args), *_tensors_in(kwargs)], [])
-        self.trace.failed = call.index
-
-    def _add_function(self, func: Any, tensors: list[Any], outputs: list[Any]) -> Call:
         name = _function_name(func)
-        return self.trace.add(
-            Call(
-                index=len(self.trace.calls),
-                kind="function",
-                name=name,
-                type_name=name,
-                type_path=_function_path(func, name),
-                parent=self.caller,
-                sources=self.sources(tensors),
-                input_shapes=[tensor_shape(tensor) for tensor in tensors],
-                output_shapes=[tensor_shape(tensor) for tensor in outputs],
-            )
-        )
+        tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
+        self.trace.failed = self.add_function(name, _function_path(func, name), tensors, []).index
 
 
 class _FunctionRecorder(TorchFunctionMode):
