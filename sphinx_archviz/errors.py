@@ -26,6 +26,7 @@ Subtype = Literal[
     "worker",  # the framework worker process died or timed out
     "graphviz",  # the ``dot`` program is missing or failed
     "cache",  # a captured diagram could not be stored for later builds
+    "node-link",  # an :archviz-node: link names no diagram or no node of it
     "unexpected-success",  # archviz_expected_failures lists a diagram that was drawn
 ]
 
