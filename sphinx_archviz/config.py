@@ -235,6 +235,24 @@ CONFIG_VALUES = (
         rebuild="",
     ),
     ConfigValue(
+        "archviz_warm_workers",
+        False,
+        (bool,),
+        "Keep the framework processes (one per framework, which imports it once) running "
+        "between builds, so that the next build's captures need not import the framework "
+        "again; nox -s docs-live turns it on.",
+        rebuild="",
+    ),
+    ConfigValue(
+        "archviz_warm_idle_timeout",
+        900,
+        (int, float),
+        "Seconds a framework process kept by archviz_warm_workers waits for the next capture "
+        "before it stops.",
+        (_positive, "a positive number of seconds"),
+        rebuild="",
+    ),
+    ConfigValue(
         "archviz_fail_on_error",
         False,
         (bool,),

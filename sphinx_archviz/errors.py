@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from sphinx_archviz.request import PartialDrawing
@@ -40,13 +42,13 @@ MESSAGE_LIMIT = 3000
 _ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 
 
-def one_plain_line(text: str) -> str:
+def one_plain_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """``text`` as one line of a build log: no terminal colour codes (Keras colours its
-    messages), its lines joined, at most MESSAGE_LIMIT characters with the cut said."""
+    messages), its lines joined, at most ``limit`` characters with the cut said."""
     text = " ".join(_ANSI_ESCAPE.sub("", text).split())
-    if len(text) <= MESSAGE_LIMIT:
+    if len(text) <= limit:
         return text
-    keep = MESSAGE_LIMIT - 100
+    keep = limit - 100
     head, tail = text[: keep // 2], text[-(keep - keep // 2) :]
     return f"{head} … [{len(text) - keep:,} characters cut] … {tail}"
 
@@ -64,6 +66,35 @@ class ArchvizError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+_LOG_TAIL_LINES = 8
+#: The most of a dead worker's output a warning quotes.
+_LOG_TAIL_BYTES = 2048
+
+
+def death_report(returncode: int | None, tail: str) -> str:
+    """`` (exit code …; last output: …)`` for the warning about a dead worker process."""
+    if returncode is None:
+        status = "still running"
+    elif returncode < 0:
+        status = f"killed by {signal.Signals(-returncode).name}"
+    else:
+        status = f"exit code {returncode}"
+    return f" ({status}; last output: {tail})" if tail else f" ({status})"
+
+
+def last_output(log: IO[bytes], limit: int = _LOG_TAIL_BYTES) -> str:
+    """The end of a worker's output for a one-line warning: its last lines joined by `` | ``,
+    at most ``limit`` bytes of it, saying how much came before."""
+    size = log.seek(0, os.SEEK_END)
+    log.seek(max(0, size - limit))
+    text = log.read().decode(errors="replace")
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    tail = " | ".join(line for line in lines[-_LOG_TAIL_LINES:] if line)
+    if size > limit:
+        tail = f"[{size - limit:,} bytes of earlier output cut] … {tail}"
+    return tail
 
 
 def describe_exception(exc: BaseException, user_dirs: Iterable[str | Path] = ()) -> str:

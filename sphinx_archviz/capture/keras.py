@@ -39,6 +39,11 @@ def placement(_device: str) -> contextlib.AbstractContextManager[None]:
     return contextlib.nullcontext()
 
 
+def warm_up() -> None:
+    """Nothing: building even a small model starts TensorFlow's thread pools, after which
+    forking is not safe; a Keras capture imports little on demand."""
+
+
 def is_device_failure(_exc: BaseException | None) -> bool:
     return False
 
