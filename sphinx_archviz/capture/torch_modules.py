@@ -6,6 +6,11 @@ functional ops a container's own code runs between its modules (the ``+`` of a r
 connection, ``flatten``, ``view``, ``F.relu``). Tensors are followed by identity: each call's
 inputs are joined to the call that produced them. The hooks and the mode are removed when the
 pass ends, however it ends; the model itself is never changed.
+
+The same pass counts each call's multiply-accumulates: PyTorch's ``FlopCounterMode`` applies its
+formulas (convolutions, matrix products, attention) to the shapes of the operators that run, so
+it counts on the meta device too, and a call's count is the difference of the running total
+when it ends and when it began.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
+from torch.utils.flop_counter import FlopCounterMode
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.trace import (
@@ -120,6 +126,7 @@ class _Recorder(Recorder):
         self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
         self._counts: dict[int, tuple[int, int]] = {}
+        self._flops = FlopCounterMode(display=False)
 
     # Hooks -----------------------------------------------------------------------------------
 
@@ -129,7 +136,7 @@ class _Recorder(Recorder):
         post = module_hooks.register_module_forward_hook(self._after_module, with_kwargs=True)
         functions = _FunctionRecorder(self)
         try:
-            with functions:
+            with self._flops, functions:
                 yield
         except Exception as exc:
             if functions.failed is not None and functions.failed[0] is exc:
@@ -185,6 +192,18 @@ class _Recorder(Recorder):
         )
         return f"{owner}.{type(module).__name__}" if owner else type(module).__name__
 
+    # Metrics -----------------------------------------------------------------------------------
+
+    def macs_so_far(self) -> int:
+        # PyTorch counts a multiply-accumulate as two floating-point operations.
+        return self._flops.get_total_flops() // 2
+
+    def tensor_bytes(self, tensor: torch.Tensor) -> int:
+        return tensor.numel() * tensor.element_size()
+
+    def tensor_dtype(self, tensor: torch.Tensor) -> str:
+        return str(tensor.dtype).removeprefix("torch.")
+
     # Functions ---------------------------------------------------------------------------------
 
     def records_functions(self) -> bool:
@@ -192,7 +211,7 @@ class _Recorder(Recorder):
         return bool(self.stack) and bool(self.stack[-1].owner._modules)
 
     def function(
-        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any, macs: int
     ) -> None:
         tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
         sources = self.sources(tensors)
@@ -204,7 +223,7 @@ class _Recorder(Recorder):
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, sources[0][0])
             return
-        self.add_function(name, _function_path(func, name), tensors, outputs, sources)
+        self.add_function(name, _function_path(func, name), tensors, outputs, sources, macs)
 
     def failed_function(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """A container's own op raised: it is where the forward pass stopped."""
@@ -222,6 +241,7 @@ class _FunctionRecorder(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
+        before = self.recorder.macs_so_far()
         try:
             result = func(*args, **kwargs)
         except Exception as exc:
@@ -229,7 +249,8 @@ class _FunctionRecorder(TorchFunctionMode):
                 self.failed = (exc, func, args, kwargs)
             raise
         if self.recorder.records_functions():
-            self.recorder.function(func, args, kwargs, result)
+            macs = self.recorder.macs_so_far() - before
+            self.recorder.function(func, args, kwargs, result, macs)
         return result
 
 
