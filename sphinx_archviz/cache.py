@@ -90,7 +90,7 @@ def _summary_from_json(value: dict | None) -> Summary | None:
     if value is None:
         return None
     rows = tuple(SummaryRow(**row) for row in value["rows"])
-    return Summary(rows, value["trainable"], value["non_trainable"])
+    return Summary(**{**value, "rows": rows})
 
 
 def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:

@@ -11,6 +11,8 @@ FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
 
 #: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
 VIEWS = ("autograd", "modules")
+#: "train" or "eval" mode for the forward pass; "" leaves the model as its factory returns it.
+MODES = ("train", "eval")
 
 #: dtype names understood by both PyTorch and Keras.
 DTYPES = (
@@ -54,6 +56,9 @@ class CaptureRequest:
     show_layer_names: bool = True
     show_dtype: bool = False
     expand_nested: bool = False
+    #: "train" or "eval": the mode the model runs in; "" for the one its factory returns
+    #: (PyTorch) or inference (Keras).
+    mode: str = ""
     #: Which picture: "autograd" (torchviz's graph, plot_model's for Keras) or "modules".
     view: str = "autograd"
     #: The view was chosen for this diagram (``:view:``) or its framework (``archviz_view``'s
@@ -86,6 +91,10 @@ class SummaryRow:
     non_trainable: int
     #: How deep in the drawing: 0 for the model's children, 1 inside one cluster, …
     level: int = 0
+    #: Multiply-accumulates and bytes of outputs of everything the row stands for.
+    macs: int = 0
+    memory: int = 0
+    dtype: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,20 @@ class Summary:
     #: The whole model's parameters, counted once each.
     trainable: int
     non_trainable: int
+    #: The whole model's multiply-accumulates and bytes of outputs (activation memory).
+    macs: int = 0
+    memory: int = 0
+
+
+@dataclass(frozen=True)
+class PartialDrawing:
+    """What ran of a model whose forward pass failed, drawn in the modules view."""
+
+    dot: str
+    #: The module or op that was running when it failed: ``blocks.2.0``, ``view``.
+    stopped_at: str
+    #: The error, in one line: ``RuntimeError: mat1 and mat2 shapes cannot be multiplied …``.
+    error: str
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,16 @@ layers that consume them. The wrapper is removed when the call ends, however it 
 TensorFlow ops written between layers in a ``call`` method (``x + y``) are not layers and are
 not seen; a layer whose input came from such an op is joined to the latest layer whose output
 has the same shape.
+
+Each layer call's multiply-accumulates are counted by formula from its weights and shapes
+(:mod:`.keras_macs`) as the call ends, so a layer's count includes its sublayers'.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,14 +27,16 @@ import numpy as np
 from sphinx_archviz.capture import graph, tensors_in
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
+    Shape,
     Trace,
     Weight,
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.keras import _dummy_tensor, example_argument
+from sphinx_archviz.capture.keras import _dummy_tensor, example_argument, training
+from sphinx_archviz.capture.keras_macs import layer_macs
 from sphinx_archviz.errors import ArchvizError, describe_exception
-from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
+from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing, Summary
 
 
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
@@ -38,7 +44,20 @@ def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str
     return graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
 
 
-def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
+def draw_partial(
+    model: keras.Model, request: CaptureRequest, _device: str
+) -> PartialDrawing | None:
+    """What ran of a model whose call fails, up to the failing layer."""
+    trace = trace_model(model, request, until_failure=True)
+    return graph.draw_partial(trace, request, model.name)
+
+
+def trace_model(
+    model: keras.Model, request: CaptureRequest, *, until_failure: bool = False
+) -> Trace:
+    """Call the model once on the example input and record its layer calls. With
+    ``until_failure``, a call that raises gives the trace of what ran (``Trace.failed`` says
+    where it stopped) instead of an error."""
     specs = request.inputs or _own_inputs(model)
     tensors = [_dummy_tensor(spec) for spec in specs]
     argument = example_argument(model, tensors)
@@ -49,11 +68,15 @@ def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
     in_call_order = list(_tensors_in(argument))
     recorder = _Recorder(model, [name_of[id(tensor)] for tensor in in_call_order], in_call_order)
     try:
-        if not model.built:  # the first call builds the layers, perhaps symbolically
-            model(argument, training=False)
+        if not model.built:  # the first call builds the layers
+            with contextlib.suppress(Exception) if until_failure else contextlib.nullcontext():
+                model(argument, training=training(request))
         with recorder.recording():
-            output = model(argument, training=False)
+            output = model(argument, training=training(request))
     except Exception as exc:
+        if until_failure:
+            recorder.trace.error = describe_exception(exc, request.search_paths)
+            return recorder.trace
         raise ArchvizError(
             "forward",
             f"running the model on input {'; '.join(map(str, specs))} raised "
@@ -94,8 +117,31 @@ def _tensors_in(value: Any) -> Iterator[Any]:
     return tensors_in(value, _is_tensor)
 
 
+def _building(tensors: list[Any]) -> bool:
+    """Whether a layer is called to build the model rather than to run it: on Keras' symbolic
+    tensors, or inside a TensorFlow graph (where an unbuilt model works out its shapes)."""
+    if any(isinstance(tensor, keras.KerasTensor) for tensor in tensors):
+        return True
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return not tf.executing_eagerly()
+
+
 def _count(weights: list[Any]) -> int:
     return sum(int(np.prod(weight.shape)) for weight in weights)
+
+
+def _size(shape: Shape) -> int:
+    return math.prod(1 if size is None else size for size in shape)
+
+
+def _itemsize(dtype: str) -> int:
+    try:
+        return np.dtype(dtype).itemsize
+    except TypeError:  # a dtype NumPy does not know
+        return 0
 
 
 def _type_path(cls: type) -> str:
@@ -128,6 +174,7 @@ class _Recorder(Recorder):
         super().__init__(Trace([], root=-1, trainable=0, non_trainable=0))
         self.model = model
         self._inputs = inputs
+        self._macs = 0
         for name, tensor in zip(input_names, inputs, strict=True):
             self.add_input(name, tensor)
 
@@ -140,8 +187,8 @@ class _Recorder(Recorder):
         @functools.wraps(original)
         def traced_call(layer: keras.Layer, *args: Any, **kwargs: Any) -> Any:
             tensors = list(_tensors_in((args, kwargs)))
-            if any(isinstance(tensor, keras.KerasTensor) for tensor in tensors):
-                return original(layer, *args, **kwargs)  # a symbolic call: building, not running
+            if _building(tensors):
+                return original(layer, *args, **kwargs)
             recorder.before(layer, tensors)
             output = original(layer, *args, **kwargs)
             recorder.after(layer, list(_tensors_in(output)))
@@ -150,6 +197,9 @@ class _Recorder(Recorder):
         layer_class.__call__ = traced_call  # type: ignore[method-assign]
         try:
             yield
+        except Exception:
+            self.stopped()
+            raise
         finally:
             layer_class.__call__ = original  # type: ignore[method-assign]
             self.stack.clear()
@@ -163,6 +213,8 @@ class _Recorder(Recorder):
         self.open_module_call(layer, name, _type_path(type(layer)), tensors)
 
     def after(self, layer: keras.Layer, outputs: list[Any]) -> None:
+        opened = self.trace.calls[self.stack[-1].index]
+        self._macs += layer_macs(layer, opened.input_shapes, list(map(tensor_shape, outputs)))
         call, _ = self.close_module_call(outputs)
         call.trainable = _count(layer.trainable_weights)
         call.non_trainable = _count(layer.non_trainable_weights)
@@ -174,6 +226,15 @@ class _Recorder(Recorder):
             )
             for variable in variables
         ]
+
+    def macs_so_far(self) -> int:
+        return self._macs
+
+    def tensor_bytes(self, tensor: Any) -> int:
+        return _size(tensor_shape(tensor)) * _itemsize(self.tensor_dtype(tensor))
+
+    def tensor_dtype(self, tensor: Any) -> str:
+        return keras.backend.standardize_dtype(tensor.dtype)
 
     def _name_of(self, layer: keras.Layer, parent: int | None) -> str:
         """The attribute path (``encoder.dense``) where there is one, else the layer's name."""

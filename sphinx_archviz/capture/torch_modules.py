@@ -6,6 +6,11 @@ functional ops a container's own code runs between its modules (the ``+`` of a r
 connection, ``flatten``, ``view``, ``F.relu``). Tensors are followed by identity: each call's
 inputs are joined to the call that produced them. The hooks and the mode are removed when the
 pass ends, however it ends; the model itself is never changed.
+
+The same pass counts each call's multiply-accumulates: PyTorch's ``FlopCounterMode`` applies its
+formulas (convolutions, matrix products, attention) to the shapes of the operators that run, so
+it counts on the meta device too, and a call's count is the difference of the running total
+when it ends and when it began.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
+from torch.utils.flop_counter import FlopCounterMode
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.trace import (
@@ -29,7 +35,8 @@ from sphinx_archviz.capture.graph.trace import (
     tensor_shape,
 )
 from sphinx_archviz.capture.torch import _tensors_in, prepare, run_model
-from sphinx_archviz.request import CaptureRequest, Summary
+from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 #: Ops that only change a tensor's dtype, device or memory layout: followed, not drawn.
 _TRANSPARENT = frozenset(
@@ -56,15 +63,31 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, S
     return graph.draw(trace, request.depth, request.fold, request.rankdir, type(model).__name__)
 
 
-def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace:
-    """Run the model once on the example input and record its calls."""
+def trace_model(
+    model: nn.Module, request: CaptureRequest, device: str, *, until_failure: bool = False
+) -> Trace:
+    """Run the model once on the example input and record its calls. With ``until_failure``,
+    a forward pass that raises gives the trace of what ran (``Trace.failed`` says where it
+    stopped) instead of an error."""
     model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
         recorder.add_input(name, tensor)
-    outputs = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
+    try:
+        outputs = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
+    except ArchvizError as error:
+        if not until_failure or error.subtype != "forward" or error.__cause__ is None:
+            raise
+        recorder.trace.error = describe_exception(error.__cause__, request.search_paths)
+        return recorder.trace
     recorder.add_output(list(outputs))
     return recorder.trace
+
+
+def draw_partial(model: nn.Module, request: CaptureRequest, device: str) -> PartialDrawing | None:
+    """What ran of a model whose forward pass fails, up to the failing module or op."""
+    trace = trace_model(model, request, device, until_failure=True)
+    return graph.draw_partial(trace, request, type(model).__name__)
 
 
 def _input_names(model: nn.Module, count: int) -> list[str]:
@@ -103,6 +126,7 @@ class _Recorder(Recorder):
         self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
         self._counts: dict[int, tuple[int, int]] = {}
+        self._flops = FlopCounterMode(display=False)
 
     # Hooks -----------------------------------------------------------------------------------
 
@@ -110,9 +134,15 @@ class _Recorder(Recorder):
     def recording(self) -> Iterator[None]:
         pre = module_hooks.register_module_forward_pre_hook(self._before_module)
         post = module_hooks.register_module_forward_hook(self._after_module, with_kwargs=True)
+        functions = _FunctionRecorder(self)
         try:
-            with _FunctionRecorder(self):
+            with self._flops, functions:
                 yield
+        except Exception as exc:
+            if functions.failed is not None and functions.failed[0] is exc:
+                self.failed_function(*functions.failed[1:])
+            self.stopped()
+            raise
         finally:
             pre.remove()
             post.remove()
@@ -162,6 +192,18 @@ class _Recorder(Recorder):
         )
         return f"{owner}.{type(module).__name__}" if owner else type(module).__name__
 
+    # Metrics -----------------------------------------------------------------------------------
+
+    def macs_so_far(self) -> int:
+        # PyTorch counts a multiply-accumulate as two floating-point operations.
+        return self._flops.get_total_flops() // 2
+
+    def tensor_bytes(self, tensor: torch.Tensor) -> int:
+        return tensor.numel() * tensor.element_size()
+
+    def tensor_dtype(self, tensor: torch.Tensor) -> str:
+        return str(tensor.dtype).removeprefix("torch.")
+
     # Functions ---------------------------------------------------------------------------------
 
     def records_functions(self) -> bool:
@@ -169,7 +211,7 @@ class _Recorder(Recorder):
         return bool(self.stack) and bool(self.stack[-1].owner._modules)
 
     def function(
-        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any, macs: int
     ) -> None:
         tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
         sources = self.sources(tensors)
@@ -181,19 +223,34 @@ class _Recorder(Recorder):
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, sources[0][0])
             return
-        self.add_function(name, _function_path(func, name), tensors, outputs, sources)
+        self.add_function(name, _function_path(func, name), tensors, outputs, sources, macs)
+
+    def failed_function(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """A container's own op raised: it is where the forward pass stopped."""
+        name = _function_name(func)
+        tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
+        self.trace.failed = self.add_function(name, _function_path(func, name), tensors, []).index
 
 
 class _FunctionRecorder(TorchFunctionMode):
     def __init__(self, recorder: _Recorder) -> None:
         super().__init__()
         self.recorder = recorder
+        #: The latest op of a container's own code that raised: (error, op, args, kwargs).
+        self.failed: tuple[BaseException, Any, tuple[Any, ...], dict[str, Any]] | None = None
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
-        result = func(*args, **kwargs)
+        before = self.recorder.macs_so_far()
+        try:
+            result = func(*args, **kwargs)
+        except Exception as exc:
+            if self.recorder.records_functions():
+                self.failed = (exc, func, args, kwargs)
+            raise
         if self.recorder.records_functions():
-            self.recorder.function(func, args, kwargs, result)
+            macs = self.recorder.macs_so_far() - before
+            self.recorder.function(func, args, kwargs, result, macs)
         return result
 
 
