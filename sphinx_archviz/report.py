@@ -165,7 +165,14 @@ def add_report_label(app: Sphinx, env: BuildEnvironment, _docnames: list[str]) -
         std.labels[REPORT_PAGE] = (REPORT_PAGE, "", words["report"])
 
 
+def keep_out_of_ebooks(app: Sphinx) -> None:
+    """An e-book packs every file of its output folder; the report is not part of the book."""
+    if app.builder.name == "epub":
+        app.config.epub_exclude_files = [*app.config.epub_exclude_files, REPORT_FILE]
+
+
 def setup_report(app: Sphinx) -> None:
+    app.connect("builder-inited", keep_out_of_ebooks)
     app.connect("env-before-read-docs", add_report_label)
     app.connect("html-collect-pages", report_page)
     app.connect("build-finished", write_report)
