@@ -522,7 +522,10 @@
       this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
       this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
       window.addEventListener("hashchange", () => this.restore());
-      this.root.addEventListener("archviz:reveal", (event) => this.reveal(event.detail.path));
+      this.root.addEventListener("archviz:reveal", (event) => {
+        event.preventDefault();
+        this.reveal(event.detail.path);
+      });
       for (const link of this.root.querySelectorAll("a.archviz-download")) {
         if (link.getAttribute("download").endsWith(".svg")) {
           link.addEventListener("click", (event) => {
@@ -707,8 +710,8 @@
     }
 
     /* Pan so that an element of the picture is in the middle of the viewport. */
-    /* A node link (:archviz-node:) to a module: open the groups around its group, then mark and
-       centre it. */
+    /* A node link (:archviz-node:) to a module: open its group and the groups around it, then
+       mark and centre its parameters (the nodes named after it), or else the group. */
     async reveal(path) {
       const names = this.hierarchy.groups.map((group) => group.name);
       let group = names.indexOf(path);
@@ -717,12 +720,15 @@
         group = around.length ? names.indexOf(around.sort((a, b) => b.length - a.length)[0]) : -1;
       }
       if (group < 0) return;
+      this.open.add(group);
       for (const outer of this.hierarchy.ancestors(-1 - group)) this.open.add(outer);
       await this.redraw(null, false);
-      const element = this.elementOf(-1 - group);
-      if (!element) return;
-      element.classList.add("archviz-target");
-      this.centre(element);
+      const own = this.hierarchy.leaves
+        .map((leaf, index) => (leaf.text.startsWith(`${path}.`) ? this.elementOf(index) : null))
+        .filter(Boolean);
+      const targets = own.length ? own : [this.elementOf(-1 - group)].filter(Boolean);
+      for (const element of targets) element.classList.add("archviz-target");
+      if (targets.length) this.centre(targets[0]);
     }
 
     centre(element) {
@@ -778,9 +784,13 @@
       : target.querySelector("div.archviz[data-archviz]");
     if (!root) return;
     const path = match[2];
-    root.dispatchEvent(new CustomEvent("archviz:reveal", { detail: { path } }));
     for (const old of document.querySelectorAll(".archviz-target")) {
       old.classList.remove("archviz-target");
+    }
+    const reveal = new CustomEvent("archviz:reveal", { detail: { path }, cancelable: true });
+    if (!root.dispatchEvent(reveal)) {
+      target.scrollIntoView({ block: "center" }); // the explorer shows the node itself
+      return;
     }
     const found = nodesOnPath(root, path);
     for (const node of found) node.classList.add("archviz-target");
