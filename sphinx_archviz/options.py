@@ -14,7 +14,14 @@ from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS, view_for
 from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.request import DTYPES, FRAMEWORKS, VIEWS, CaptureRequest, ExampleInput
+from sphinx_archviz.request import (
+    COLOR_BY,
+    DTYPES,
+    FRAMEWORKS,
+    VIEWS,
+    CaptureRequest,
+    ExampleInput,
+)
 
 TRUE_WORDS = ("true", "yes", "on", "1", "")
 FALSE_WORDS = ("false", "no", "off", "0")
@@ -75,6 +82,12 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
     ),
     DiagramOption("timeout", "seconds the capture may take (120)", "SECONDS"),
     _flag("fold", "modules view: draw repeated blocks once, marked × N (on)"),
+    DiagramOption(
+        "color-by",
+        "modules view: colour the nodes by their parameters, MACs or output memory, with a legend",
+        "METRIC",
+        choices=COLOR_BY,
+    ),
     _flag("summary", "also make the table of modules and parameters (off)"),
     _flag("show-attrs", "PyTorch: show the autograd nodes' attributes (off)"),
     _flag("show-saved", "PyTorch: show tensors saved for backward (off)"),
@@ -218,6 +231,13 @@ def capture_request(
     view, view_chosen = view_for(config["archviz_view"], framework)  # type: ignore[arg-type]
     if "view" in options:
         view, view_chosen = parse_choice("view", options["view"], VIEWS), True
+    color_by = (
+        parse_choice("color-by", options["color-by"], COLOR_BY) if "color-by" in options else ""
+    )
+    if color_by and view != "modules":
+        raise ArchvizError(
+            "option", f":color-by: {color_by} colours the modules view; add :view: modules"
+        )
     flags = {
         option.keyword: parse_flag(option.name, options[option.name])
         for option in DIAGRAM_OPTIONS
@@ -232,6 +252,7 @@ def capture_request(
         device=_choice(options, config, "device", DEVICES),
         view=view,
         view_chosen=view_chosen,
+        color_by=color_by,
         depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
         search_paths=search_paths,
         workdir=workdir,

@@ -35,10 +35,11 @@ from types import ModuleType
 from typing import Any
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
+from sphinx_archviz.capture.graph.diff import diff as graph_diff
 from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import Reference, parse_reference
-from sphinx_archviz.request import Capture, CaptureRequest, Framework, Summary
+from sphinx_archviz.request import Capture, CaptureRequest, Change, Framework, Summary
 
 #: What to install when a backend's import fails, by the missing top-level module.
 _INSTALL_HINTS = {
@@ -62,23 +63,14 @@ def capture(request: CaptureRequest) -> Capture:
     reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
     summary: Summary | None = None
+    changes: tuple[Change, ...] = ()
     with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
         found = resolve(reference, request.search_paths)
-        try:
-            dot, summary, notes = _build_and_draw(
-                backend, found, reference, request, request.device
-            )
-        except ArchvizError as error:
-            if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
-                raise
-            backend.reset()
-            dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
-            reason = str(error.__cause__).strip().splitlines()[0]
-            notes = (
-                f"cannot run on the meta device ({reason}); drawn on the CPU instead",
-                *notes,
-            )
+        if request.compare_to:
+            dot, changes = _diff(backend, found, reference, request)
+        else:
+            dot, summary, notes = _draw_on_meta_or_cpu(backend, found, reference, request)
     return Capture(
         canonical_node_ids(dot),
         tuple(source_files),
@@ -86,7 +78,40 @@ def capture(request: CaptureRequest) -> Capture:
         notes,
         summary,
         peak_memory(),
+        changes,
     )
+
+
+def _diff(
+    backend: ModuleType, found: object, reference: Reference, request: CaptureRequest
+) -> tuple[str, tuple[Change, ...]]:
+    """The new model's modules view with what changed since the old one (``compare_to``)."""
+    old_reference = parse_reference(request.compare_to)
+    old_found = resolve(old_reference, request.search_paths)
+    view = _modules_view(request.framework)
+    traces = []
+    for each, ref in ((old_found, old_reference), (found, reference)):
+        with backend.placement(request.device):
+            model = materialize(each, request.kwargs, backend.is_model, ref, request.search_paths)
+        traces.append(view.trace(model, request, request.device))
+    dot, changes = graph_diff(*traces, request.depth, request.rankdir, str(reference))
+    return dot, tuple(changes)
+
+
+def _draw_on_meta_or_cpu(
+    backend: ModuleType, found: object, reference: Reference, request: CaptureRequest
+) -> tuple[str, Summary | None, tuple[str, ...]]:
+    """The DOT, summary and notes; on the CPU if the model cannot run on the meta device."""
+    try:
+        return _build_and_draw(backend, found, reference, request, request.device)
+    except ArchvizError as error:
+        if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
+            raise
+        backend.reset()
+        dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
+        reason = str(error.__cause__).strip().splitlines()[0]
+        note = f"cannot run on the meta device ({reason}); drawn on the CPU instead"
+        return dot, summary, (note, *notes)
 
 
 def peak_memory() -> int:

@@ -41,7 +41,14 @@ from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
 
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
     trace = trace_model(model, request)
-    return graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
+    return graph.draw(
+        trace, request.depth, request.fold, request.rankdir, model.name, request.color_by
+    )
+
+
+def trace(model: keras.Model, request: CaptureRequest, _device: str) -> Trace:
+    """The trace of one call, as both frameworks' modules views give it."""
+    return trace_model(model, request)
 
 
 def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:

@@ -19,6 +19,8 @@ from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.request import Summary
 
 
-def draw(trace: Trace, depth: int, fold: bool, rankdir: str, title: str) -> tuple[str, Summary]:
+def draw(
+    trace: Trace, depth: int, fold: bool, rankdir: str, title: str, color_by: str = ""
+) -> tuple[str, Summary]:
     graph = ModuleGraph(trace, depth, fold)
-    return to_dot(graph, rankdir, title), summary(graph)
+    return to_dot(graph, rankdir, title, color_by), summary(graph)
