@@ -234,9 +234,13 @@ def capture_request(
     color_by = (
         parse_choice("color-by", options["color-by"], COLOR_BY) if "color-by" in options else ""
     )
+    if color_by and "view" not in options:
+        view, view_chosen = "modules", True  # only the modules view has nodes to colour
     if color_by and view != "modules":
         raise ArchvizError(
-            "option", f":color-by: {color_by} colours the modules view; add :view: modules"
+            "option",
+            f":color-by: {color_by} colours the modules view; remove :view: or write "
+            ":view: modules",
         )
     flags = {
         option.keyword: parse_flag(option.name, options[option.name])

@@ -113,16 +113,16 @@ def test_color_by_macs_and_memory_colour_the_nodes_on_a_scale_with_a_legend(
     built = build_project(
         {
             "index.rst": wrn
-            + "   :view: modules\n   :color-by: macs\n\n"
+            + "   :color-by: macs\n\n"  # without :view:, the modules view
             + wrn
             + "   :view: modules\n   :color-by: memory\n\n"
             + wrn
-            + "   :color-by: params\n"
+            + "   :view: autograd\n   :color-by: params\n"
         }
     )
     [warning] = built.warnings.splitlines()
-    assert "index.rst:11: WARNING: " in warning and "[archviz.option]" in warning
-    assert ":color-by: params colours the modules view; add :view: modules" in warning
+    assert "index.rst:10: WARNING: " in warning and "[archviz.option]" in warning
+    assert ":color-by: params colours the modules view; remove :view: or write" in warning
     by_macs, by_memory = svgs(built)
     macs = {name: heat(names) for name, names in node_classes(by_macs).items()}
     # conv1 118M, fc 2.05M (the smallest), the bottleneck groups 0.76G and more; 0 for the rest
@@ -187,14 +187,16 @@ def test_a_diff_marks_added_and_removed_modules_in_both_syntaxes(
 ) -> None:
     rst = ".. archviz-diff:: models:CNNModel models:CNNModelDeeper\n   :input-shape: 1, 1, 64, 64\n"
     myst = (
-        "---\norphan: true\n---\n\n```{archviz-diff} models:CNNModelDeeper models:CNNModel\n:input-shape: 1, 1, 64, 64\n```\n"
+        "---\norphan: true\n---\n\n"
+        "```{archviz-diff} models:CNNModelDeeper models:CNNModel\n:input-shape: 1, 1, 64, 64\n```\n"
     )
     built = build_project({"index.rst": rst, "other.md": myst})
     assert built.warnings == ""
     [deeper] = svgs(built)
     [shallower] = svgs(built, "other")
     added = marked(deeper)
-    assert sorted(added["added"]) == ["conv4", "relu"] and added["changed"] == added["removed"] == []
+    assert sorted(added["added"]) == ["conv4", "relu"]
+    assert added["changed"] == added["removed"] == []
     removed = marked(shallower)
     assert sorted(removed["removed"]) == ["conv4", "relu"] and removed["added"] == []
     assert 'class="node archviz-conv archviz-removed"' in html.unescape(shallower)
