@@ -18,6 +18,7 @@ from sphinx_archviz.request import (
     COLOR_BY,
     DTYPES,
     FRAMEWORKS,
+    MODES,
     VIEWS,
     CaptureRequest,
     ExampleInput,
@@ -75,6 +76,12 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
         choices=("auto", *FRAMEWORKS),
     ),
     DiagramOption("view", "which picture (autograd)", "VIEW", choices=VIEWS),
+    DiagramOption(
+        "mode",
+        "train or eval: the mode the model runs in (the one its factory returns)",
+        "MODE",
+        choices=MODES,
+    ),
     DiagramOption("depth", "modules view: levels of modules drawn (2)", "LEVELS"),
     DiagramOption("rankdir", "direction of the graph (TB)", "DIR", choices=RANKDIRS),
     DiagramOption(
@@ -257,6 +264,7 @@ def capture_request(
         view=view,
         view_chosen=view_chosen,
         color_by=color_by,
+        mode=parse_choice("mode", options["mode"], MODES) if "mode" in options else "",
         depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
         search_paths=search_paths,
         workdir=workdir,

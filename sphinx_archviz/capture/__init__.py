@@ -11,6 +11,11 @@ request needs. Each backend module provides:
     While a model is built inside it, put its weights on ``device`` ("meta" or "cpu").
 ``is_device_failure(exc) -> bool``
     Whether an exception means the model cannot run on the meta device.
+``in_mode(model, mode) -> context manager``
+    Run the model in ``mode`` ("train", "eval"; "" as it is) inside it, and restore it after.
+``cheap_on_cpu(model, request) -> bool``
+    Whether running the model on the CPU costs little, so that a forward pass that failed on
+    the meta device is run there again for the CPU's clearer error message.
 ``draw(model, request, device) -> str``
     Run the model on the example input on ``device`` and return the graph as DOT.
 ``one_box_reason(model) -> str | None``
@@ -22,11 +27,13 @@ request needs. Each backend module provides:
 
 The modules view (``:view: modules``) and the summary table come from a second module per
 framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
-the :class:`Summary` of one traced forward pass (see :mod:`.graph`).
+the :class:`Summary` of one traced forward pass (see :mod:`.graph`), and whose
+``draw_partial(model, request, device)`` draws what ran of a forward pass that fails.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import resource
 import time
@@ -39,7 +46,14 @@ from sphinx_archviz.capture.graph.diff import diff as graph_diff
 from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import Reference, parse_reference
-from sphinx_archviz.request import Capture, CaptureRequest, Change, Framework, Summary
+from sphinx_archviz.request import (
+    Capture,
+    CaptureRequest,
+    Change,
+    Framework,
+    PartialDrawing,
+    Summary,
+)
 
 #: What to install when a backend's import fails, by the missing top-level module.
 _INSTALL_HINTS = {
@@ -56,7 +70,8 @@ _INSTALL_HINTS = {
 def capture(request: CaptureRequest) -> Capture:
     """Build the referenced model, run it on the example input and return its graph.
 
-    A PyTorch model that cannot run on the meta device is built and run again on the CPU.
+    A PyTorch model that cannot run on the meta device is built and run again on the CPU, and
+    so is a small one whose forward pass fails there, for the CPU's clearer message.
     """
     started = time.perf_counter()
     backend = load_backend(request.framework)
@@ -70,7 +85,17 @@ def capture(request: CaptureRequest) -> Capture:
         if request.compare_to:
             dot, changes = _diff(backend, found, reference, request)
         else:
-            dot, summary, notes = _draw_on_meta_or_cpu(backend, found, reference, request)
+            try:
+                dot, summary, notes = _build_and_draw(
+                    backend, found, reference, request, request.device
+                )
+            except _TryTheCpu as meta:
+                backend.reset()
+                dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
+                notes = (
+                    f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",
+                    *notes,
+                )
     return Capture(
         canonical_node_ids(dot),
         tuple(source_files),
@@ -93,25 +118,19 @@ def _diff(
     for each, ref in ((old_found, old_reference), (found, reference)):
         with backend.placement(request.device):
             model = materialize(each, request.kwargs, backend.is_model, ref, request.search_paths)
-        traces.append(view.trace(model, request, request.device))
+        traces.append(view.trace_model(model, request, request.device))
     dot, changes = graph_diff(*traces, request.depth, request.rankdir, str(reference))
     return dot, tuple(changes)
 
 
-def _draw_on_meta_or_cpu(
-    backend: ModuleType, found: object, reference: Reference, request: CaptureRequest
-) -> tuple[str, Summary | None, tuple[str, ...]]:
-    """The DOT, summary and notes; on the CPU if the model cannot run on the meta device."""
-    try:
-        return _build_and_draw(backend, found, reference, request, request.device)
-    except ArchvizError as error:
-        if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
-            raise
-        backend.reset()
-        dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
-        reason = str(error.__cause__).strip().splitlines()[0]
-        note = f"cannot run on the meta device ({reason}); drawn on the CPU instead"
-        return dot, summary, (note, *notes)
+class _TryTheCpu(Exception):
+    """The model failed on the meta device, and the CPU may draw it or say more clearly why
+    it fails."""
+
+    def __init__(self, error: ArchvizError) -> None:
+        super().__init__(error.message)
+        cause = error.__cause__ or error
+        self.reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 def peak_memory() -> int:
@@ -122,11 +141,37 @@ def peak_memory() -> int:
 def _build_and_draw(
     backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
 ) -> tuple[str, Summary | None, tuple[str, ...]]:
-    """The DOT, the summary if asked for, and notes for the log."""
-    with backend.placement(device):
-        model = materialize(
-            found, request.kwargs, backend.is_model, reference, request.search_paths
-        )
+    """The model's DOT, its summary if asked for, and notes for the log, on ``device``. If its
+    forward pass fails, the error says so and carries the picture of what ran
+    (``ArchvizError.partial``)."""
+    on_meta = device == "meta"
+    try:
+        with backend.placement(device):
+            model = materialize(
+                found, request.kwargs, backend.is_model, reference, request.search_paths
+            )
+    except ArchvizError as error:
+        if on_meta and backend.is_device_failure(error.__cause__):
+            raise _TryTheCpu(error) from None
+        raise
+    try:
+        with backend.in_mode(model, request.mode):
+            return _draw(backend, model, request, device)
+    except ArchvizError as error:
+        if on_meta and backend.is_device_failure(error.__cause__):
+            raise _TryTheCpu(error) from None
+        if error.subtype != "forward":
+            raise
+        if on_meta and backend.cheap_on_cpu(model, request):
+            raise _TryTheCpu(error) from None
+        with backend.in_mode(model, request.mode):
+            error.partial = _partial(model, request, device)
+        raise
+
+
+def _draw(
+    backend: ModuleType, model: Any, request: CaptureRequest, device: str
+) -> tuple[str, Summary | None, tuple[str, ...]]:
     view, notes = request.view, ()
     if view == "autograd" and not request.view_chosen:
         reason = backend.one_box_reason(model)
@@ -143,6 +188,17 @@ def _build_and_draw(
         if request.summary:
             summary = _modules_view(request.framework).draw(model, request, device)[1]
     return dot, summary if request.summary else None, notes
+
+
+def _partial(model: Any, request: CaptureRequest, device: str) -> PartialDrawing | None:
+    """The modules view of what ran before the forward pass failed, if it can be drawn."""
+    try:
+        drawing = _modules_view(request.framework).draw_partial(model, request, device)
+    except Exception:  # the picture is a bonus: the failure is reported either way
+        return None
+    if drawing is None:
+        return None
+    return dataclasses.replace(drawing, dot=canonical_node_ids(drawing.dot))
 
 
 def _modules_view(framework: Framework) -> ModuleType:

@@ -162,6 +162,8 @@ def _cluster_lines(
             ),
             "tooltip": _tooltip(node),
         }
+        if node.key == graph.failed_key:
+            _mark_failed(attributes, graph.trace.error)
         if node.type_path:
             attributes["URL"] = f"archviz-class:{node.type_path}"
         if event == "node" and node.key in marks:
@@ -190,3 +192,12 @@ def removed_node_line(node: GraphNode, node_id: str) -> str:
 def edge_line(start: str, end: str, shapes: list[Shape]) -> str:
     label = "\n".join(format_shape(shape) for shape in shapes)
     return f"  {start} -> {end} [{_attributes({'label': label})}];"
+
+
+def _mark_failed(attributes: dict[str, str], error: str) -> None:
+    """Mark the node or cluster the forward pass stopped in: red, and the error on hover."""
+    attributes.update(style.failed_attributes(attributes["class"]))
+    attributes["label"] = _Html(
+        f"{attributes['label'][:-1]}<BR/>{style.failed_text('stopped here')}>"
+    )
+    attributes["tooltip"] += f"\nstopped here: {error}"
