@@ -43,8 +43,8 @@ from types import ModuleType
 from typing import Any
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
-from sphinx_archviz.capture.graph.hierarchy import Hierarchy, state_dot, to_json
 from sphinx_archviz.capture.graph.diff import diff as graph_diff
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy, state_dot, to_json
 from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import Reference, parse_reference
