@@ -19,18 +19,13 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from sphinx_archviz.frameworks import FRAMEWORK_INFO
 from sphinx_archviz.request import Capture, CaptureRequest, Summary, SummaryRow
 
 #: Distributions whose version changes what a capture produces.
 _TRACKED_DISTRIBUTIONS = (
     "sphinx-archviz",
-    "torch",
-    "torchvision",
-    "torchviz",
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "pydot",
+    *(name for info in FRAMEWORK_INFO.values() for name in info.drawing_distributions),
 )
 _FORMAT = 1
 

@@ -13,6 +13,7 @@ from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
 from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
+from sphinx_archviz.frameworks import FRAMEWORKS
 from sphinx_archviz.nodes import archviz, unavailable_node
 from sphinx_archviz.options import (
     parse_choice,
@@ -23,7 +24,7 @@ from sphinx_archviz.options import (
 )
 from sphinx_archviz.pipeline import capture_diagram
 from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.request import FRAMEWORKS, VIEWS, CaptureRequest
+from sphinx_archviz.request import VIEWS, CaptureRequest
 from sphinx_archviz.summary import summary_table
 
 if TYPE_CHECKING:

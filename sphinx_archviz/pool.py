@@ -18,7 +18,8 @@ from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.request import FRAMEWORKS, Capture, CaptureRequest, Framework
+from sphinx_archviz.frameworks import FRAMEWORKS, Framework
+from sphinx_archviz.request import Capture, CaptureRequest
 from sphinx_archviz.worker import FrameworkWorker
 
 

@@ -547,3 +547,21 @@ def test_keras_tracing_restores_layer_call_even_when_the_call_fails() -> None:
         "failed": "forward",
         "restored_after_failure": True,
     }
+
+
+def test_every_framework_in_the_registry_loads_a_backend_and_a_modules_view() -> None:
+    script = """
+    import json
+    from sphinx_archviz.capture import load_backend, load_modules_view
+    from sphinx_archviz.capture.backend import Backend, ModulesView
+    from sphinx_archviz.frameworks import FRAMEWORKS
+
+    print(json.dumps({
+        framework: [
+            isinstance(load_backend(framework), Backend),
+            isinstance(load_modules_view(framework), ModulesView),
+        ]
+        for framework in FRAMEWORKS
+    }))
+    """
+    assert json.loads(_run(script)) == {"torch": [True, True], "keras": [True, True]}

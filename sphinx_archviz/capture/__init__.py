@@ -1,22 +1,10 @@
-"""Capture a model's graph as DOT text: the plain function that framework workers run.
+"""Capture a model's graph as DOT text: what a framework worker runs for each request.
 
-Nothing here imports a framework at module level; :func:`capture` imports the one backend a
-request needs. Each backend module provides:
-
-``reset() -> None``
-    Make the next model build reproducible (seeds, name counters).
-``is_model(obj) -> bool``
-    Whether ``obj`` is a model of that framework.
-``placement(device) -> context manager``
-    While a model is built inside it, put its weights on ``device`` ("meta" or "cpu").
-``is_device_failure(exc) -> bool``
-    Whether an exception means the model cannot run on the meta device.
-``draw(model, request, device) -> str``
-    Run the model on the example input on ``device`` and return the graph as DOT.
-
-The modules view (``:view: modules``) and the summary table come from a second module per
-framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
-the :class:`Summary` of one traced forward pass (see :mod:`.graph`).
+This package is exactly what runs in a worker process; the Sphinx process never imports it. A
+capture loads the docs' code (:mod:`.loading`), builds the model with the framework's
+:class:`~.backend.Backend` and draws it with the backend or the framework's
+:class:`~.backend.ModulesView` (:mod:`.graph`). Nothing here imports a framework at module
+level: :func:`load_backend` imports the one a request needs.
 """
 
 from __future__ import annotations
@@ -24,26 +12,15 @@ from __future__ import annotations
 import importlib
 import resource
 import time
-from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any
 
+from sphinx_archviz.capture.backend import Backend, ModulesView
 from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.frameworks import FRAMEWORK_INFO, Framework
 from sphinx_archviz.reference import Reference, parse_reference
-from sphinx_archviz.request import Capture, CaptureRequest, Framework, Summary
-
-#: What to install when a backend's import fails, by the missing top-level module.
-_INSTALL_HINTS = {
-    "torch": "pip install 'sphinx-archviz[torch]'",
-    "torchvision": "pip install 'sphinx-archviz[torch]'",
-    "torchviz": "pip install 'sphinx-archviz[torch]' (or pip install torchviz)",
-    "distutils": "pip install setuptools (torchviz needs it on Python 3.12 and later)",
-    "tensorflow": "pip install 'sphinx-archviz[tensorflow]'",
-    "keras": "pip install 'sphinx-archviz[tensorflow]'",
-    "pydot": "pip install 'sphinx-archviz[tensorflow]' (or pip install pydot)",
-}
+from sphinx_archviz.request import Capture, CaptureRequest, Summary
 
 
 def capture(request: CaptureRequest) -> Capture:
@@ -84,48 +61,44 @@ def peak_memory() -> int:
 
 
 def _build_and_draw(
-    backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
+    backend: Backend, found: object, reference: Reference, request: CaptureRequest, device: str
 ) -> tuple[str, Summary | None]:
     with backend.placement(device):
         model = materialize(
             found, request.kwargs, backend.is_model, reference, request.search_paths
         )
     if request.view == "modules":
-        dot, summary = _modules_view(request.framework).draw(model, request, device)
+        dot, summary = load_modules_view(request.framework).draw(model, request, device)
     else:
         dot = backend.draw(model, request, device)
         summary = None
         if request.summary:
-            summary = _modules_view(request.framework).draw(model, request, device)[1]
+            summary = load_modules_view(request.framework).draw(model, request, device)[1]
     return dot, summary if request.summary else None
 
 
-def _modules_view(framework: Framework) -> ModuleType:
-    return importlib.import_module(f"sphinx_archviz.capture.{framework}_modules")
+def load_backend(framework: Framework) -> Backend:
+    """The framework's backend; an ArchvizError saying what to install if it cannot load."""
+    backend = _import(FRAMEWORK_INFO[framework].backend, framework)
+    assert isinstance(backend, Backend)
+    return backend
 
 
-def load_backend(framework: Framework) -> ModuleType:
+def load_modules_view(framework: Framework) -> ModulesView:
+    view = _import(FRAMEWORK_INFO[framework].modules_view, framework)
+    assert isinstance(view, ModulesView)
+    return view
+
+
+def _import(module: str, framework: Framework) -> ModuleType:
     try:
-        return importlib.import_module(f"sphinx_archviz.capture.{framework}")
+        return importlib.import_module(module)
     except ImportError as exc:
         missing = (exc.name or "").partition(".")[0]
-        hint = _INSTALL_HINTS.get(missing)
+        hint = FRAMEWORK_INFO[framework].install_hints.get(missing)
         if hint is None:
             raise
         raise ArchvizError(
             "dependency",
             f"{missing} is not installed, so this diagram cannot be drawn: {hint}",
         ) from None
-
-
-def tensors_in(value: Any, is_tensor: Callable[[Any], bool]) -> Iterator[Any]:
-    """The tensors in what a model takes or returns (nested in tuples, lists and dicts), in
-    order; for the backends, which each know what a tensor is."""
-    if is_tensor(value):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from tensors_in(item, is_tensor)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from tensors_in(item, is_tensor)

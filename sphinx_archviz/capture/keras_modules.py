@@ -20,11 +20,11 @@ from typing import Any
 import keras
 import numpy as np
 
-from sphinx_archviz.capture import graph, tensors_in
+from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.backend import model_run_failed, tensors_in
 from sphinx_archviz.capture.graph.trace import Recorder, Trace, default_input_names, tensor_shape
-from sphinx_archviz.capture.keras import _dummy_tensor
-from sphinx_archviz.errors import ArchvizError, describe_exception
-from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
+from sphinx_archviz.capture.keras import dummy_tensor, example_inputs
+from sphinx_archviz.request import CaptureRequest, Summary
 
 
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
@@ -33,8 +33,8 @@ def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str
 
 
 def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
-    specs = request.inputs or _own_inputs(model)
-    tensors = [_dummy_tensor(spec) for spec in specs]
+    specs = example_inputs(model, request)
+    tensors = [dummy_tensor(spec) for spec in specs]
     argument = tensors[0] if len(tensors) == 1 else tensors
     recorder = _Recorder(model, _input_names(model, len(tensors)), tensors)
     try:
@@ -43,29 +43,11 @@ def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
         with recorder.recording():
             output = model(argument, training=False)
     except Exception as exc:
-        raise ArchvizError(
-            "forward",
-            f"running the model on input {'; '.join(map(str, specs))} raised "
-            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-            "and :input-dtype:",
-        ) from exc
+        raise model_run_failed(specs, exc, request) from exc
     recorder.add_output(list(_tensors_in(output)))
     recorder.trace.trainable = _count(model.trainable_weights)
     recorder.trace.non_trainable = _count(model.non_trainable_weights)
     return recorder.trace
-
-
-def _own_inputs(model: keras.Model) -> tuple[ExampleInput, ...]:
-    if not model.built or not getattr(model, "inputs", None):
-        raise ArchvizError(
-            "input",
-            "the model has no defined inputs (it is subclassed or not yet built); add "
-            ":input-shape: with the batch size first, for example 1, 110, 110, 3",
-        )
-    return tuple(
-        ExampleInput(tuple(1 if size is None else int(size) for size in tensor.shape), tensor.dtype)
-        for tensor in model.inputs
-    )
 
 
 def _input_names(model: keras.Model, count: int) -> list[str]:

@@ -28,7 +28,7 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.torch import _tensors_in, _tensors_on, example_inputs, run_model
+from sphinx_archviz.capture.torch import example_inputs, find_tensors, run_model, tensors_on
 from sphinx_archviz.request import CaptureRequest, Summary
 
 #: Ops that only change a tensor's dtype, device or memory layout: followed, not drawn.
@@ -59,7 +59,7 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, S
 def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace:
     """Run the model once on the example input and record its calls."""
     inputs = example_inputs(model, request, device)
-    tensors_by_name = _tensors_on(model, device)
+    tensors_by_name = tensors_on(model, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
         recorder.add_input(name, tensor)
@@ -127,7 +127,7 @@ class _Recorder(Recorder):
             module,
             self._name_of(module, self.caller),
             _type_path(type(module)),
-            list(_tensors_in(args)),
+            list(find_tensors(args)),
             trainable=trainable,
             non_trainable=non_trainable,
         )
@@ -138,11 +138,11 @@ class _Recorder(Recorder):
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
         # Global pre-hooks do not see keyword arguments; a leaf has not changed their producers.
-        keyword_tensors = list(_tensors_in(kwargs))
+        keyword_tensors = list(find_tensors(kwargs))
         call = self.trace.calls[self.stack[-1].index]
         call.sources += self.sources(keyword_tensors)
         call.input_shapes += [tensor_shape(tensor) for tensor in keyword_tensors]
-        call, closed = self.close_module_call(list(_tensors_in(output)))
+        call, closed = self.close_module_call(list(find_tensors(output)))
         if not closed.called_a_module:  # a leaf: what it returns comes from it, not its insides
             call.children.clear()
 
@@ -167,9 +167,9 @@ class _Recorder(Recorder):
     def function(
         self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
     ) -> None:
-        tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
+        tensors = [*find_tensors(args), *find_tensors(kwargs)]
         sources = self.sources(tensors)
-        outputs = list(_tensors_in(result))
+        outputs = list(find_tensors(result))
         if not sources or not outputs:
             return
         name = _function_name(func)
