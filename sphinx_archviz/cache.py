@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sphinx_archviz.frameworks import FRAMEWORK_INFO
 from sphinx_archviz.request import Capture, CaptureRequest, Summary, SummaryRow
+from sphinx_archviz.state import code_digest
 
 #: Distributions whose version changes what a capture produces.
 _TRACKED_DISTRIBUTIONS = (
@@ -39,7 +40,7 @@ class DiagramCache:
             "format": _FORMAT,
             "request": dataclasses.asdict(request),
             "versions": _versions(request.reference.partition(":")[0].partition(".")[0]),
-            "archviz": _archviz_code_digest(),
+            "archviz": code_digest(),  # the capture code is spread over the package
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -98,16 +99,6 @@ def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@functools.cache
-def _archviz_code_digest() -> str:
-    """Hash of archviz's own code, so a development checkout never serves stale entries."""
-    package = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()
 
 
 @functools.cache
