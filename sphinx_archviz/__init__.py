@@ -1,19 +1,36 @@
 """sphinx-archviz: architecture diagrams of PyTorch and Keras models, drawn from the code at
-documentation build time.
+documentation build time, or from Python and the command line (:func:`render`, ``archviz``).
 
 Importing the package is cheap: the framework worker processes import it too, so Sphinx is
-imported only when Sphinx loads the extension.
+imported only when Sphinx loads the extension, and the API only when it is used.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
+    from sphinx_archviz.api import Diagram, Settings, render
+    from sphinx_archviz.errors import ArchvizError
+
 __version__ = "0.1.0"
+__all__ = ["ArchvizError", "Diagram", "Settings", "render", "setup"]
+_API = {
+    "render": "sphinx_archviz.api",
+    "Diagram": "sphinx_archviz.api",
+    "Settings": "sphinx_archviz.api",
+    "ArchvizError": "sphinx_archviz.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module 'sphinx_archviz' has no attribute {name!r}")
+    return getattr(importlib.import_module(_API[name]), name)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

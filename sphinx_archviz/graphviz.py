@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from sphinx_archviz.errors import ArchvizError
@@ -37,6 +37,12 @@ LARGE_GRAPH_EDGES = 1000
 LARGE_GRAPH_ARGS = ("-Gconcentrate=true", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.1")
 #: When even that runs out of time: a force-directed layout, complete but not layered.
 FALLBACK_ARGS = ("-Ksfdp",)
+#: For print (papers, slides): white paper; SVG text drawn as outlines (Graphviz's cairo
+#: renderer), so it looks the same where the font is missing; PDF is vector with its fonts
+#: embedded; PNG at 300 dpi.
+PRINT_ARGS = ("-Gbgcolor=white",)
+PRINT_RENDERERS = {"svg": "svg:cairo"}
+PRINT_PNG_ARGS = ("-Gdpi=300",)
 _ORTHOGONAL_EDGES = re.compile(r"\bsplines\s*=\s*\"?ortho\b")
 
 
@@ -60,20 +66,36 @@ def render(
     lock_folder: Path,
     layout_timeout: float | None = None,
     on_fallback: Callable[[str], None] = lambda _message: None,
+    for_print: bool = False,
 ) -> dict[str, str]:
     """Render ``dot_source`` into ``folder`` in each of ``formats``; the file name of each.
 
     One layout serves every format (``dot -Tsvg -o… -Tpng -o…``); the format ``"dot"`` is the
     source itself. A layout that takes longer than ``layout_timeout`` seconds is stopped and
-    redone with a faster engine; ``on_fallback`` hears about it.
+    redone with a faster engine; ``on_fallback`` hears about it. ``for_print`` renders the
+    variant for print (:data:`PRINT_ARGS`), each format on its own.
     """
+    if for_print and len(formats) > 1:
+        settings = {"dot": dot, "dot_args": dot_args, "lock_folder": lock_folder}
+        return {
+            fmt: name
+            for one in formats
+            for fmt, name in render(dot_source, [one], folder, **settings, for_print=True).items()
+        }
+    renderers: dict[str, str] = {}
+    if for_print:
+        renderers = PRINT_RENDERERS
+        dot_args = (*PRINT_ARGS, *(PRINT_PNG_ARGS if "png" in formats else ()), *dot_args)
     dot_args = (*layout_arguments(dot_source), *dot_args)
     version = graphviz_version(dot)
     digest = hashlib.sha1(
-        "\0".join([renderer_version(), dot_source, dot, *dot_args, version]).encode(),
+        "\0".join(
+            [renderer_version(), dot_source, dot, *dot_args, *renderers.values(), version]
+        ).encode(),
         usedforsecurity=False,
     ).hexdigest()
-    names = {fmt: f"archviz-{digest}.{fmt}" for fmt in formats}
+    kind = "-print" if for_print else ""
+    names = {fmt: f"archviz-{digest}{kind}.{fmt}" for fmt in formats}
     targets = {fmt: folder / name for fmt, name in names.items()}
     if all(target.is_file() for target in targets.values()):
         return names
@@ -83,7 +105,7 @@ def render(
             if "dot" in missing:
                 _write_whole(missing.pop("dot"), dot_source.encode())
             if missing:
-                _lay_out(dot_source, missing, dot, dot_args, layout_timeout, on_fallback)
+                _lay_out(dot_source, missing, dot, dot_args, layout_timeout, on_fallback, renderers)
     except OSError as exc:
         raise ArchvizError(
             "graphviz", f"could not write {exc.filename or folder}: {exc.strerror}"
@@ -98,22 +120,24 @@ def _lay_out(
     dot_args: Sequence[str],
     layout_timeout: float | None,
     on_fallback: Callable[[str], None],
+    renderers: Mapping[str, str],
 ) -> None:
+    run = functools.partial(_run_dot, dot_source, targets, dot, renderers=renderers)
     try:
-        _run_dot(dot_source, targets, dot, dot_args, layout_timeout)
+        run(dot_args, layout_timeout)
     except ArchvizError as error:
         if not _ORTHOGONAL_EDGES.search(dot_source):
             raise
         # Graphviz's right-angled edge router (plot_model's default) crashes on some big
         # graphs ("Trapezoid-table overflow"); curved edges lay out the same graph.
         on_fallback(f"{error.message}; drawn with curved instead of right-angled edges")
-        _run_dot(dot_source, targets, dot, (*dot_args, "-Gsplines=true"), None)
+        run((*dot_args, "-Gsplines=true"), None)
     except subprocess.TimeoutExpired:
         on_fallback(
             f"the layout took longer than {layout_timeout:g} s "
             "(archviz_layout_timeout), so it was drawn with the faster sfdp layout"
         )
-        _run_dot(dot_source, targets, dot, (*FALLBACK_ARGS, *dot_args), None)
+        run((*FALLBACK_ARGS, *dot_args), None)
 
 
 @functools.cache
@@ -137,10 +161,15 @@ def _run_dot(
     dot: str,
     dot_args: Sequence[str],
     timeout: float | None,
+    renderers: Mapping[str, str] = {},
 ) -> None:
     """One ``dot`` run writing every target; each file appears whole or not at all."""
     partials = {fmt: _partial_file(target) for fmt, target in targets.items()}
-    outputs = [arg for fmt, path in partials.items() for arg in (f"-T{fmt}", f"-o{path}")]
+    outputs = [
+        arg
+        for fmt, path in partials.items()
+        for arg in (f"-T{renderers.get(fmt, fmt)}", f"-o{path}")
+    ]
     try:
         result = subprocess.run(
             [dot, *dot_args, *outputs],

@@ -1,15 +1,98 @@
-"""Turn the directive's option strings into typed values, or say clearly what is wrong."""
+"""A diagram's options, declared once: the directive's ``:options:``, the command line's
+``--flags`` and the Python API's keyword arguments all come from :data:`DIAGRAM_OPTIONS`, and
+their text becomes a :class:`CaptureRequest` and a :class:`Display` here, with the same error
+messages wherever it was written."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
+from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
+from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.request import DTYPES, ExampleInput
+from sphinx_archviz.frameworks import FRAMEWORKS
+from sphinx_archviz.reference import parse_reference
+from sphinx_archviz.request import DTYPES, VIEWS, CaptureRequest, ExampleInput
 
 TRUE_WORDS = ("true", "yes", "on", "1", "")
 FALSE_WORDS = ("false", "no", "off", "0")
+ALIGNMENTS = ("left", "center", "right")
+
+#: "capture": decides the DOT (part of the request); "display": how the picture is shown.
+Role = Literal["capture", "display"]
+
+
+@dataclass(frozen=True)
+class DiagramOption:
+    """One option: ``:name: value`` in a page, ``--name VALUE`` on the command line."""
+
+    name: str
+    help: str
+    metavar: str = "VALUE"
+    role: Role = "capture"
+    #: A true/false option (``:fold: false``; ``--fold`` / ``--no-fold``).
+    flag: bool = False
+    choices: tuple[str, ...] = ()
+
+    @property
+    def keyword(self) -> str:
+        """The Python API's keyword argument (``input_shape``; ``classes`` for ``class``)."""
+        return "classes" if self.name == "class" else self.name.replace("-", "_")
+
+
+def _flag(name: str, help: str) -> DiagramOption:
+    return DiagramOption(name, help, "", flag=True)
+
+
+DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
+    DiagramOption(
+        "input-shape",
+        "shape of the dummy input, sizes separated by commas (1,3,224,224); several inputs "
+        "separated by ';'",
+        "SHAPE",
+    ),
+    DiagramOption(
+        "input-dtype", f"dtype of the dummy input, one of {', '.join(DTYPES)} (float32)", "DTYPE"
+    ),
+    DiagramOption(
+        "kwargs",
+        'keyword arguments for the class or factory, a JSON object ({"num_classes": 4})',
+        "JSON",
+    ),
+    DiagramOption(
+        "framework",
+        "the model's framework (auto: read from the source)",
+        "NAME",
+        choices=("auto", *FRAMEWORKS),
+    ),
+    DiagramOption("view", "which picture (autograd)", "VIEW", choices=VIEWS),
+    DiagramOption("depth", "modules view: levels of modules drawn (2)", "LEVELS"),
+    DiagramOption("rankdir", "direction of the graph (TB)", "DIR", choices=RANKDIRS),
+    DiagramOption(
+        "device", "PyTorch: device the model is built and run on (meta)", "DEVICE", choices=DEVICES
+    ),
+    DiagramOption("timeout", "seconds the capture may take (120)", "SECONDS"),
+    _flag("fold", "modules view: draw repeated blocks once, marked × N (on)"),
+    _flag("summary", "also make the table of modules and parameters (off)"),
+    _flag("show-attrs", "PyTorch: show the autograd nodes' attributes (off)"),
+    _flag("show-saved", "PyTorch: show tensors saved for backward (off)"),
+    _flag("show-shapes", "Keras: show each layer's input and output shapes (on)"),
+    _flag("show-layer-names", "Keras: show layer names (on)"),
+    _flag("show-dtype", "Keras: show each layer's dtype (off)"),
+    _flag("expand-nested", "Keras: draw nested models expanded (off)"),
+    DiagramOption(
+        "format", "image format shown in HTML (svg)", "FORMAT", "display", choices=OUTPUT_FORMATS
+    ),
+    DiagramOption("caption", "caption under the picture", "TEXT", "display"),
+    DiagramOption("name", "label for references to the figure", "LABEL", "display"),
+    DiagramOption("alt", "alternative text of the picture", "TEXT", "display"),
+    DiagramOption("align", "alignment (center)", "WHERE", "display", choices=ALIGNMENTS),
+    DiagramOption("width", "width, such as 600px, 80% or 12cm", "LENGTH", "display"),
+    DiagramOption("class", "CSS classes of the picture", "NAMES", "display"),
+)
 
 
 def parse_choice(option: str, text: str, choices: tuple[str, ...]) -> str:
@@ -107,3 +190,95 @@ def _parse_dtypes(text: str, count: int) -> list[str]:
             "give one for all inputs or one per input",
         )
     return dtypes
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a diagram is shown (HTML); nothing here changes its DOT."""
+
+    reference: str
+    format: str
+    alt: str
+    align: str | None = None
+    width: str | None = None
+    classes: tuple[str, ...] = ()
+    caption: str | None = None
+    name: str | None = None
+
+
+def capture_request(
+    reference: str, options: Mapping[str, str], config: Mapping[str, Any], workdir: str
+) -> CaptureRequest:
+    """The request for the diagram of ``reference`` with these option texts; ``config`` gives
+    the defaults (``archviz_view`` …, ``archviz_sys_path`` already absolute)."""
+    parsed = parse_reference(reference)
+    search_paths = tuple(config["archviz_sys_path"])
+    framework = parse_choice("framework", options.get("framework", "auto"), ("auto", *FRAMEWORKS))
+    flags = {
+        option.keyword: parse_flag(option.name, options[option.name])
+        for option in DIAGRAM_OPTIONS
+        if option.flag and option.name in options
+    }
+    return CaptureRequest(
+        reference=str(parsed),
+        framework=(
+            detect_framework(parsed, search_paths) if framework == "auto" else framework  # type: ignore[arg-type]
+        ),
+        inputs=parse_inputs(options.get("input-shape"), options.get("input-dtype")),
+        kwargs=parse_kwargs(options["kwargs"]) if "kwargs" in options else {},
+        rankdir=_choice(options, config, "rankdir", RANKDIRS),
+        device=_choice(options, config, "device", DEVICES),
+        view=_choice(options, config, "view", VIEWS),
+        depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
+        search_paths=search_paths,
+        workdir=workdir,
+        **flags,
+    )
+
+
+def _choice(
+    options: Mapping[str, str], config: Mapping[str, Any], name: str, choices: tuple[str, ...]
+) -> str:
+    return parse_choice(name, options.get(name, config[f"archviz_{name}"]), choices)
+
+
+def capture_timeout(options: Mapping[str, str], config: Mapping[str, Any]) -> float:
+    if "timeout" not in options:
+        return config["archviz_timeout"]
+    try:
+        seconds = float(options["timeout"])
+    except ValueError:
+        seconds = 0
+    if not seconds > 0:
+        raise ArchvizError(
+            "option", f":timeout: {options['timeout']!r} is not a positive number of seconds"
+        )
+    return seconds
+
+
+def display(reference: str, options: Mapping[str, Any], config: Mapping[str, Any]) -> Display:
+    """The display options, checked; ``class`` may be a list already (the directive's)."""
+    classes = options.get("class", ())
+    return Display(
+        reference=reference,
+        format=parse_choice(
+            "format", options.get("format", config["archviz_output_format"]), OUTPUT_FORMATS
+        ),
+        alt=options.get("alt", f"Architecture diagram of {reference}"),
+        align=parse_choice("align", options["align"], ALIGNMENTS) if "align" in options else None,
+        width=parse_width(options["width"]) if "width" in options else None,
+        classes=tuple(classes.split() if isinstance(classes, str) else classes),
+        caption=options.get("caption"),
+        name=options.get("name"),
+    )
+
+
+def parse_width(text: str) -> str:
+    from docutils.parsers.rst import directives
+
+    try:
+        return directives.length_or_percentage_or_unitless(text)
+    except ValueError:
+        raise ArchvizError(
+            "option", f":width: {text!r} is not a length such as 600px, 80% or 12cm"
+        ) from None

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sphinx.util import logging
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+Outcome = Literal["rendered", "cached"]
+
 #: The reference after ``.. archviz::``, a ```` ```{archviz} ```` or a ``:::{archviz}`` fence.
 _DIRECTIVE_ARGUMENT = re.compile(
     r"^\s*(?:\.\.\s+archviz::|(?:`{3,}|:{3,})\{archviz\})\s+(\S+)", re.MULTILINE
@@ -38,42 +41,61 @@ def capture_diagram(
     env: BuildEnvironment, request: CaptureRequest, location: str, timeout: float
 ) -> Capture:
     folder = cache_folder(env)
-    cache = DiagramCache(folder) if folder else None
+
+    def warn(error: ArchvizError) -> None:
+        logger.warning(
+            "%s: %s",
+            request.reference,
+            error.message,
+            type="archviz",
+            subtype=error.subtype,
+            location=location,
+        )
+
+    capture, outcome = fetch_capture(
+        request,
+        timeout,
+        DiagramCache(folder) if folder else None,
+        lambda message: logger.info("archviz: %s (%s): %s", request.reference, location, message),
+        warn,
+    )
+    measured = {"capture_seconds": round(capture.seconds, 3), "peak_memory": capture.peak_memory}
+    if outcome == "cached":
+        note(env, env.docname, location, request.reference, capture="cached")
+    else:
+        note(env, env.docname, location, request.reference, capture="drawn", **measured)
+    return capture
+
+
+def fetch_capture(
+    request: CaptureRequest,
+    timeout: float,
+    cache: DiagramCache | None,
+    inform: Callable[[str], None],
+    warn: Callable[[ArchvizError], None],
+) -> tuple[Capture, Outcome]:
+    """The capture from the cache when it holds a current entry, else from a framework worker
+    (then stored). The Sphinx build and ``archviz render`` both get diagrams here."""
     key = cache.key(request) if cache else ""
     if cache and (cached := cache.get(key)):
-        logger.info("archviz: %s (%s): cached", request.reference, location)
-        note(env, env.docname, location, request.reference, capture="cached")
-        return cached
+        inform("cached")
+        return cached, "cached"
     capture = pool_for(request.framework).capture(request, timeout)
-    logger.info(
-        "archviz: %s (%s): rendered in %.1f s", request.reference, location, capture.seconds
-    )
+    inform(f"rendered in {capture.seconds:.1f} s")
     for message in capture.notes:
-        logger.info("archviz: %s (%s): %s", request.reference, location, message)
-    note(
-        env,
-        env.docname,
-        location,
-        request.reference,
-        capture="drawn",
-        capture_seconds=round(capture.seconds, 3),
-        peak_memory=capture.peak_memory,
-    )
+        inform(message)
     if cache:
         try:
             cache.put(key, capture)
         except OSError as exc:
-            logger.warning(
-                "%s: the diagram could not be stored in %s (%s); it is shown, but will be "
-                "captured again in the next build",
-                request.reference,
-                cache.folder,
-                exc.strerror,
-                type="archviz",
-                subtype="cache",
-                location=location,
+            warn(
+                ArchvizError(
+                    "cache",
+                    f"the diagram could not be stored in {cache.folder} ({exc.strerror}); it is "
+                    "shown, but will be captured again next time",
+                )
             )
-    return capture
+    return capture, "rendered"
 
 
 def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

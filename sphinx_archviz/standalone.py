@@ -1,0 +1,109 @@
+"""Diagrams outside a documentation site: an SVG file without the site's links, and one
+self-contained HTML page (explorer script, styles, dark mode and downloads inlined) that opens
+from ``file://`` with no network."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sphinx_archviz.config import DOWNLOAD_FORMATS
+from sphinx_archviz.html import CLASS_LINK_SCHEME, diagram_html, files_to_render
+from sphinx_archviz.options import Display
+from sphinx_archviz.style import colours_css
+
+STATIC_DIR = Path(__file__).parent / "static"
+#: The downloads of the print variant: outlined SVG and vector PDF, for papers and slides.
+PRINT_DOWNLOADS = ("svg", "pdf")
+_MEDIA_TYPES = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "dot": "text/vnd.graphviz",
+}
+_CLASS_LINK = re.compile(rf'\s*xlink:href="{CLASS_LINK_SCHEME}[^"]*"')
+_PAGE_CSS = """\
+:root { color-scheme: light dark; }
+body { margin: 2em auto; max-width: 1100px; padding: 0 1em; background: #ffffff; color: #1f2328;
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+figcaption { text-align: center; font-size: 0.95em; }
+@media (prefers-color-scheme: dark) {
+  body[data-theme="auto"] { background: #0d1117; color: #e6edf3; }
+}
+"""
+_PRINT_CSS = """\
+:root { color-scheme: light; }
+body { margin: 1em; background: #ffffff; color: #000000; font: 12pt/1.4 Helvetica, Arial,
+  sans-serif; }
+figcaption { text-align: center; }
+"""
+
+Graphviz = Callable[..., dict[str, str]]
+
+
+def standalone_svg(svg: str) -> str:
+    """Graphviz's SVG without the links to a site's class documentation, which only a Sphinx
+    build can resolve."""
+    return _CLASS_LINK.sub("", svg)
+
+
+def standalone_page(
+    dot: str, shown: Display, for_print: bool, folder: Path, graphviz: Graphviz
+) -> str:
+    """One HTML page showing the diagram: explorable, in the reader's light or dark mode, with
+    its downloads inlined; or, ``for_print``, a plain light picture with print downloads."""
+    downloads = list(PRINT_DOWNLOADS if for_print else DOWNLOAD_FORMATS)
+    if for_print:
+        formats = list(dict.fromkeys([shown.format, *downloads]))
+    else:
+        formats = files_to_render(shown.format, downloads)
+    names = graphviz(dot, formats, folder, for_print=for_print)
+    body = diagram_html(
+        names=names,
+        reference=shown.reference,
+        image_folder=folder,
+        image_uri="",
+        shown=shown.format,
+        alt=shown.alt,
+        classes=[f"align-{shown.align or 'center'}", *shown.classes],
+        width=shown.width,
+        interactive=not for_print,
+        downloads=downloads,
+        language="en",
+        class_uri=lambda _name: None,
+    )
+    for name in set(names.values()):
+        body = body.replace(f'"{name}"', f'"{_data_uri(folder / name)}"')
+    return _page(shown, body, for_print)
+
+
+def _data_uri(path: Path) -> str:
+    media_type = _MEDIA_TYPES[path.suffix.lstrip(".")]
+    return f"data:{media_type};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _page(shown: Display, body: str, for_print: bool) -> str:
+    title = html.escape(shown.caption or shown.alt)
+    styles: Sequence[str] = (
+        (_PRINT_CSS, _static("archviz.css"))
+        if for_print
+        else (_PAGE_CSS, _static("archviz.css"), colours_css())
+    )
+    script = "" if for_print else f"<script>\n{_static('archviz.js')}</script>\n"
+    figure_id = f' id="{html.escape(shown.name)}"' if shown.name else ""
+    caption = f"<figcaption>{html.escape(shown.caption)}</figcaption>\n" if shown.caption else ""
+    theme = "" if for_print else ' data-theme="auto"'
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8" />\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
+        f"<title>{title}</title>\n<style>\n{''.join(styles)}</style>\n</head>\n"
+        f'<body{theme}>\n<figure class="archviz-figure"{figure_id}>\n{body}{caption}'
+        f"</figure>\n{script}</body>\n</html>\n"
+    )
+
+
+def _static(name: str) -> str:
+    return (STATIC_DIR / name).read_text(encoding="utf-8")
