@@ -9,9 +9,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DIAGRAM_KEY, requires_dot, write_site
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, pytest.mark.slow, requires_dot]
 
 #: Run in a fresh interpreter: note every import of a worker-only module by any process that
 #: inherits the finder (the build and the readers it forks; workers start afresh), then build.

@@ -22,13 +22,12 @@ from torch.overrides import TorchFunctionMode
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.trace import (
-    Call,
     Recorder,
     Trace,
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.torch import example_inputs, find_tensors, run_model, tensors_on
+from sphinx_archviz.capture.torch import find_tensors, prepare, run_model
 from sphinx_archviz.request import CaptureRequest, Summary
 
 #: Ops that only change a tensor's dtype, device or memory layout: followed, not drawn.
@@ -58,8 +57,7 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, S
 
 def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace:
     """Run the model once on the example input and record its calls."""
-    inputs = example_inputs(model, request, device)
-    tensors_by_name = tensors_on(model, device)
+    model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
         recorder.add_input(name, tensor)
@@ -177,21 +175,7 @@ class _Recorder(Recorder):
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, sources[0][0])
             return
-        call = self.trace.add(
-            Call(
-                index=len(self.trace.calls),
-                kind="function",
-                name=name,
-                type_name=name,
-                type_path=_function_path(func, name),
-                parent=self.caller,
-                sources=sources,
-                input_shapes=[tensor_shape(tensor) for tensor in tensors],
-                output_shapes=[tensor_shape(tensor) for tensor in outputs],
-            )
-        )
-        for tensor in outputs:
-            self.producers[id(tensor)] = (tensor, call.index)
+        self.add_function(name, _function_path(func, name), tensors, outputs, sources)
 
 
 class _FunctionRecorder(TorchFunctionMode):

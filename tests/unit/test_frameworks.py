@@ -13,7 +13,7 @@ from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.frameworks import FRAMEWORK_INFO, FRAMEWORKS
 from sphinx_archviz.reference import Reference
 
-PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
+PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 
 
 def _ruff_lint_settings() -> dict:
