@@ -147,12 +147,15 @@ def test_a_worker_out_of_memory_is_a_located_warning(build_project: BuildProject
     assert len(built.images()) == 1
 
 
-def worker_pids() -> set[int]:
+def worker_pids(session: int) -> set[int]:
+    """The archviz workers of a build started in a session of its own (not other builds')."""
     found = set()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"from sphinx_archviz.capture.serve import main" in cmdline.read_bytes():
-                found.add(int(cmdline.parent.name))
+            pid = int(cmdline.parent.name)
+            is_worker = b"from sphinx_archviz.capture.serve import main" in cmdline.read_bytes()
+            if is_worker and os.getsid(pid) == session:
+                found.add(pid)
         except OSError:
             pass
     return found
@@ -164,7 +167,6 @@ def test_no_worker_outlives_an_interrupted_build(how: signal.Signals, tmp_path: 
         tmp_path / "src",
         {"index.rst": "Hang\n====\n\n.. archviz:: broken_models:hangs\n   :input-shape: 2, 4\n"},
     )
-    before = worker_pids()
     build = subprocess.Popen(
         [sys.executable, "-m", "sphinx", "-b", "html", str(site), str(site / "_build")],
         stdout=subprocess.DEVNULL,
@@ -172,17 +174,16 @@ def test_no_worker_outlives_an_interrupted_build(how: signal.Signals, tmp_path: 
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while not worker_pids() - before and time.monotonic() < deadline:
+    while not worker_pids(build.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    started = worker_pids() - before
-    assert started
+    assert worker_pids(build.pid)
     time.sleep(1)
     os.killpg(build.pid, how) if how == signal.SIGINT else build.kill()
     build.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while worker_pids() & started and time.monotonic() < deadline:
+    while worker_pids(build.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not worker_pids() & started
+    assert not worker_pids(build.pid)
 
 
 def test_failed_diagrams_are_recapped_and_their_pages_read_again(tmp_path: Path) -> None:
