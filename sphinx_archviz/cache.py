@@ -86,7 +86,7 @@ def _summary_from_json(value: dict | None) -> Summary | None:
     if value is None:
         return None
     rows = tuple(SummaryRow(**row) for row in value["rows"])
-    return Summary(rows, value["trainable"], value["non_trainable"])
+    return Summary(**{**value, "rows": rows})
 
 
 def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:
@@ -103,7 +103,18 @@ def _sha256(data: bytes) -> str:
 
 @functools.cache
 def _versions(package: str) -> dict[str, str]:
-    names = {*_TRACKED_DISTRIBUTIONS, *metadata.packages_distributions().get(package, [])}
+    return _installed(
+        {*_TRACKED_DISTRIBUTIONS, *metadata.packages_distributions().get(package, [])}
+    )
+
+
+@functools.cache
+def framework_versions() -> dict[str, str]:
+    """The installed versions of archviz, the frameworks and their drawing libraries."""
+    return _installed(set(_TRACKED_DISTRIBUTIONS))
+
+
+def _installed(names: set[str]) -> dict[str, str]:
     versions = {}
     for name in sorted(names):
         with contextlib.suppress(metadata.PackageNotFoundError):

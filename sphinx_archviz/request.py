@@ -55,6 +55,10 @@ class CaptureRequest:
     expand_nested: bool = False
     #: Which picture: "autograd" (torchviz's graph, plot_model's for Keras) or "modules".
     view: str = "autograd"
+    #: The view was chosen for this diagram (``:view:``) or its framework (``archviz_view``'s
+    #: entry). A default autograd view gives way to the modules view for a model it would
+    #: draw as one box; a chosen one does not.
+    view_chosen: bool = False
     #: Modules view: how many levels of called modules are drawn; deeper ones are collapsed.
     depth: int = 2
     #: Modules view: draw a run of identical consecutive blocks once, marked "× N".
@@ -78,6 +82,10 @@ class SummaryRow:
     non_trainable: int
     #: How deep in the drawing: 0 for the model's children, 1 inside one cluster, …
     level: int = 0
+    #: Multiply-accumulates and bytes of outputs of everything the row stands for.
+    macs: int = 0
+    memory: int = 0
+    dtype: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,9 @@ class Summary:
     #: The whole model's parameters, counted once each.
     trainable: int
     non_trainable: int
+    #: The whole model's multiply-accumulates and bytes of outputs (activation memory).
+    macs: int = 0
+    memory: int = 0
 
 
 @dataclass(frozen=True)

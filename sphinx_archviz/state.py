@@ -2,8 +2,9 @@
 one recipe by which kept outputs are named, and what it remembers while one build runs.
 
 Everything archviz stores between builds lives under the doctree folder (``-d``), which Sphinx
-keeps apart from the output: the diagram cache, the journal of this build's diagrams and the
-locks that keep parallel writers from rendering the same image at once.
+keeps apart from the output: the diagram cache, the journal of this build's diagrams, the
+locks that keep parallel writers from rendering the same image at once, and the sockets of the
+framework processes kept warm between builds.
 
 Kept outputs (cached DOT, rendered images) are named by a hash of everything that decides them,
 archviz's own code included (:func:`code_digest`), so a change to that code is never answered
@@ -38,6 +39,11 @@ def lock_folder(env: BuildEnvironment) -> Path:
 def journal_folder(env: BuildEnvironment) -> Path:
     """Each process's journal of the diagrams it handled (:mod:`sphinx_archviz.journal`)."""
     return Path(env.doctreedir) / "archviz-journal"
+
+
+def warm_folder(env: BuildEnvironment) -> Path:
+    """The sockets of the framework processes kept between builds (:mod:`sphinx_archviz.warm`)."""
+    return Path(env.doctreedir) / "archviz-warm"
 
 
 @functools.cache

@@ -12,8 +12,6 @@ import http.server
 import io
 import re
 import struct
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ import defusedxml.ElementTree as SafeXML
 import pytest
 
 from tests.browser import luminance, requires_chromium, save_screenshot
-from tests.conftest import requires_dot, write_site
+from tests.conftest import build_in_subprocess, requires_dot, write_site
 
 pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
 
@@ -53,13 +51,7 @@ BIG, SMALL, LINKED = 0, 1, 2
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = write_site(tmp_path_factory.mktemp("interactive") / "src", PAGES, CONF)
     html = source.parent / "html"
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source), str(html)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    build_in_subprocess(source, html)
     return html
 
 
@@ -280,6 +272,31 @@ def test_download_links_return_valid_svg_png_and_dot(page, server: str) -> None:
     assert darkest < 80  # the diagram's lines and text, not an empty white canvas
     # twice the diagram's size in CSS pixels (1 pt = 4/3 px), give or take Graphviz's rounding
     assert abs(width - svg_box[0] * 4 / 3 * 2) <= 2 and abs(height - svg_box[1] * 4 / 3 * 2) <= 2
+
+
+#: Safari's canvas limit, the smallest of the browsers': a bigger canvas makes no PNG there.
+CANVAS_PIXELS = 4096 * 4096
+
+
+def test_the_png_of_a_big_diagram_fits_every_browsers_canvas(page) -> None:
+    svg_box = (
+        diagram(page, BIG)
+        .locator("svg.archviz-graph")
+        .evaluate("svg => [svg.viewBox.baseVal.width, svg.viewBox.baseVal.height]")
+    )
+    natural = (svg_box[0] * 4 / 3, svg_box[1] * 4 / 3)
+    assert natural[0] * natural[1] * 4 > CANVAS_PIXELS  # twice its size would not fit
+    with page.expect_download() as download:
+        diagram(page, BIG).locator("a[data-archviz-png]").click()
+    png = Path(download.value.path()).read_bytes()
+    width, height = struct.unpack(">II", png[16:24])
+    assert width * height <= CANVAS_PIXELS and max(width, height) <= 16384
+    assert width * height > CANVAS_PIXELS * 0.99  # scaled down only as far as needed
+    assert abs(width / height - natural[0] / natural[1]) < 0.01
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.convert("L").getextrema()[0] < 80  # drawn, not an empty canvas
 
 
 def test_without_javascript_the_png_download_is_not_offered(chromium, server: str) -> None:

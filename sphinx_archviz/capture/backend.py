@@ -34,6 +34,14 @@ class Backend(Protocol):
     def is_device_failure(self, exc: BaseException | None) -> bool:
         """Whether ``exc`` means the model cannot run on the meta device (not a bug in it)."""
 
+    def one_box_reason(self, model: Any) -> str | None:
+        """Why :meth:`draw` would show the model as one opaque box (plot_model and a subclassed
+        Keras model), or None. Such a model gets the modules view unless a view was chosen."""
+
+    def warm_up(self) -> None:
+        """In a framework process about to fork a child per capture: do now, once, what every
+        first capture would do (lazy imports), without starting a thread pool."""
+
     def draw(self, model: Any, request: CaptureRequest, device: str) -> str:
         """Run the model on the example input on ``device``; the framework's graph as DOT."""
 

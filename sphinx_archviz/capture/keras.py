@@ -11,6 +11,7 @@ from typing import Any
 
 import keras
 import pydot  # noqa: F401  (model_to_dot needs it; importing it here names it when missing)
+from keras.src.models.functional import Functional  # what plot_model draws layer by layer
 
 from sphinx_archviz.capture.backend import model_run_failed
 from sphinx_archviz.errors import ArchvizError
@@ -39,8 +40,19 @@ def placement(_device: str) -> contextlib.AbstractContextManager[None]:
     return contextlib.nullcontext()
 
 
+def warm_up() -> None:
+    """Nothing: building even a small model starts TensorFlow's thread pools, after which
+    forking is not safe; a Keras capture imports little on demand."""
+
+
 def is_device_failure(_exc: BaseException | None) -> bool:
     return False
+
+
+def one_box_reason(model: keras.Model) -> str | None:
+    if isinstance(model, keras.Sequential | Functional):
+        return None
+    return "plot_model draws a subclassed model as one box"
 
 
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:

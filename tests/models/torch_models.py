@@ -1,5 +1,7 @@
 """Small PyTorch models the tests build (the seed's CNN is in docs/models.py)."""
 
+from pathlib import Path
+
 import torch
 import torch.nn as nn
 
@@ -124,6 +126,21 @@ class ReluStack(nn.Module):
         return self.head(x)
 
 
+class CountsForwards(nn.Module):
+    """Counts its forward passes (in a file, so the count leaves the worker process)."""
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        with Path(self.log).open("a") as log:
+            log.write("forward\n")
+        return self.fc(self.conv(x).mean(dim=(2, 3)))
+
+
 class LazyTower(nn.Module):
     """Layers that learn their input sizes on the first call (nn.LazyConv2d, nn.LazyLinear)."""
 
@@ -134,3 +151,29 @@ class LazyTower(nn.Module):
 
     def forward(self, x):
         return self.head(self.conv(x))
+
+
+class Gained(nn.Module):
+    """A block that holds a parameter of its own next to its layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(16, 16)
+        self.gain = nn.Parameter(torch.ones(16))
+
+    def forward(self, x):
+        return self.linear(x) * self.gain
+
+
+class LearnedPositions(nn.Module):
+    """A learned positional embedding held by the model itself: an nn.Parameter, no module."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(100, 16)
+        self.position = nn.Parameter(torch.zeros(1, 8, 16))
+        self.block = Gained()
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, tokens):
+        return self.head(self.block(self.embed(tokens) + self.position))
