@@ -39,8 +39,10 @@ class DiagramCache:
         payload = {
             "format": _FORMAT,
             "request": dataclasses.asdict(request),
-            "versions": _versions(request.reference.partition(":")[0].partition(".")[0]),
-            "archviz": code_digest(),  # the capture code is spread over the package
+            "versions": _versions(
+                request.reference.partition(":")[0].partition(".")[0], request.search_paths
+            ),
+            "archviz": code_digest(),  # the capture code is spread over the package,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -102,10 +104,20 @@ def _sha256(data: bytes) -> str:
 
 
 @functools.cache
-def _versions(package: str) -> dict[str, str]:
-    return _installed(
-        {*_TRACKED_DISTRIBUTIONS, *metadata.packages_distributions().get(package, [])}
-    )
+def _versions(package: str, search_paths: tuple[str, ...]) -> dict[str, str]:
+    return _installed({*_TRACKED_DISTRIBUTIONS, *_distributions_of(package, search_paths)})
+
+
+def _distributions_of(package: str, search_paths: tuple[str, ...]) -> list[str]:
+    """The installed distributions that provide ``package``: none for the docs' own code
+    (found in ``search_paths``), else the one named like it, else those whose files hold it
+    (reading every distribution's file list takes seconds, so that comes last)."""
+    for folder in map(Path, search_paths):
+        if (folder / package).is_dir() or (folder / f"{package}.py").is_file():
+            return []
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        return [metadata.distribution(package).metadata["Name"]]
+    return metadata.packages_distributions().get(package, [])
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.frameworks import FRAMEWORKS
 from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.request import DTYPES, VIEWS, CaptureRequest, ExampleInput
+from sphinx_archviz.request import DTYPES, MODES, VIEWS, CaptureRequest, ExampleInput
 
 TRUE_WORDS = ("true", "yes", "on", "1", "")
 FALSE_WORDS = ("false", "no", "off", "0")
@@ -69,6 +69,12 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
         choices=("auto", *FRAMEWORKS),
     ),
     DiagramOption("view", "which picture (autograd)", "VIEW", choices=VIEWS),
+    DiagramOption(
+        "mode",
+        "train or eval: the mode the model runs in (the one its factory returns)",
+        "MODE",
+        choices=MODES,
+    ),
     DiagramOption("depth", "modules view: levels of modules drawn (2)", "LEVELS"),
     DiagramOption("rankdir", "direction of the graph (TB)", "DIR", choices=RANKDIRS),
     DiagramOption(
@@ -233,6 +239,7 @@ def capture_request(
         device=_choice(options, config, "device", DEVICES),
         view=view,
         view_chosen=view_chosen,
+        mode=parse_choice("mode", options["mode"], MODES) if "mode" in options else "",
         depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
         search_paths=search_paths,
         workdir=workdir,

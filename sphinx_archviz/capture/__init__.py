@@ -9,10 +9,12 @@ level: :func:`load_backend` imports the one a request needs.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import resource
 import time
 from types import ModuleType
+from typing import Any
 
 from sphinx_archviz.capture.backend import Backend, ModulesView
 from sphinx_archviz.capture.canonical import canonical_node_ids
@@ -20,19 +22,19 @@ from sphinx_archviz.capture.loading import materialize, resolve, user_code_conte
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.frameworks import FRAMEWORK_INFO, Framework
 from sphinx_archviz.reference import Reference, parse_reference
-from sphinx_archviz.request import Capture, CaptureRequest, Summary
+from sphinx_archviz.request import Capture, CaptureRequest, PartialDrawing, Summary
 
 
 def capture(request: CaptureRequest) -> Capture:
     """Build the referenced model, run it on the example input and return its graph.
 
-    A PyTorch model that cannot run on the meta device is built and run again on the CPU.
+    A PyTorch model that cannot run on the meta device is built and run again on the CPU, and
+    so is a small one whose forward pass fails there, for the CPU's clearer message.
     """
     started = time.perf_counter()
     backend = load_backend(request.framework)
     reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
-    summary: Summary | None = None
     with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
         found = resolve(reference, request.search_paths)
@@ -40,14 +42,11 @@ def capture(request: CaptureRequest) -> Capture:
             dot, summary, notes = _build_and_draw(
                 backend, found, reference, request, request.device
             )
-        except ArchvizError as error:
-            if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
-                raise
+        except _TryTheCpu as meta:
             backend.reset()
             dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
-            reason = str(error.__cause__).strip().splitlines()[0]
             notes = (
-                f"cannot run on the meta device ({reason}); drawn on the CPU instead",
+                f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",
                 *notes,
             )
     return Capture(
@@ -60,6 +59,16 @@ def capture(request: CaptureRequest) -> Capture:
     )
 
 
+class _TryTheCpu(Exception):
+    """The model failed on the meta device, and the CPU may draw it or say more clearly why
+    it fails."""
+
+    def __init__(self, error: ArchvizError) -> None:
+        super().__init__(error.message)
+        cause = error.__cause__ or error
+        self.reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
 def peak_memory() -> int:
     """This process's peak resident memory so far, in bytes (Linux counts ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -68,11 +77,37 @@ def peak_memory() -> int:
 def _build_and_draw(
     backend: Backend, found: object, reference: Reference, request: CaptureRequest, device: str
 ) -> tuple[str, Summary | None, tuple[str, ...]]:
-    """The DOT, the summary if asked for, and notes for the log."""
-    with backend.placement(device):
-        model = materialize(
-            found, request.kwargs, backend.is_model, reference, request.search_paths
-        )
+    """The model's DOT, its summary if asked for, and notes for the log, on ``device``. If its
+    forward pass fails, the error says so and carries the picture of what ran
+    (``ArchvizError.partial``)."""
+    on_meta = device == "meta"
+    try:
+        with backend.placement(device):
+            model = materialize(
+                found, request.kwargs, backend.is_model, reference, request.search_paths
+            )
+    except ArchvizError as error:
+        if on_meta and backend.is_device_failure(error.__cause__):
+            raise _TryTheCpu(error) from None
+        raise
+    try:
+        with backend.in_mode(model, request.mode):
+            return _draw(backend, model, request, device)
+    except ArchvizError as error:
+        if on_meta and backend.is_device_failure(error.__cause__):
+            raise _TryTheCpu(error) from None
+        if error.subtype != "forward":
+            raise
+        if on_meta and backend.cheap_on_cpu(model, request):
+            raise _TryTheCpu(error) from None
+        with backend.in_mode(model, request.mode):
+            error.partial = _partial(model, request, device)
+        raise
+
+
+def _draw(
+    backend: Backend, model: Any, request: CaptureRequest, device: str
+) -> tuple[str, Summary | None, tuple[str, ...]]:
     view, notes = request.view, ()
     if view == "autograd" and not request.view_chosen:
         reason = backend.one_box_reason(model)
@@ -89,6 +124,17 @@ def _build_and_draw(
         if request.summary:
             summary = load_modules_view(request.framework).draw(model, request, device)[1]
     return dot, summary if request.summary else None, notes
+
+
+def _partial(model: Any, request: CaptureRequest, device: str) -> PartialDrawing | None:
+    """The modules view of what ran before the forward pass failed, if it can be drawn."""
+    try:
+        drawing = load_modules_view(request.framework).draw_partial(model, request, device)
+    except Exception:  # the picture is a bonus: the failure is reported either way
+        return None
+    if drawing is None:
+        return None
+    return dataclasses.replace(drawing, dot=canonical_node_ids(drawing.dot))
 
 
 def load_backend(framework: Framework) -> Backend:

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from sphinx_archviz.errors import ArchvizError, describe_exception
-from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
+from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing, Summary
 
 
 @runtime_checkable
@@ -33,6 +33,13 @@ class Backend(Protocol):
 
     def is_device_failure(self, exc: BaseException | None) -> bool:
         """Whether ``exc`` means the model cannot run on the meta device (not a bug in it)."""
+
+    def in_mode(self, model: Any, mode: str) -> AbstractContextManager[None]:
+        """Run the model in ``mode`` ("train", "eval"; "" as it is) inside it; restore after."""
+
+    def cheap_on_cpu(self, model: Any, request: CaptureRequest) -> bool:
+        """Whether running the model on the CPU costs little, so that a forward pass that
+        failed on the meta device is run there again for the CPU's clearer error message."""
 
     def one_box_reason(self, model: Any) -> str | None:
         """Why :meth:`draw` would show the model as one opaque box (plot_model and a subclassed
@@ -53,6 +60,11 @@ class ModulesView(Protocol):
     def draw(self, model: Any, request: CaptureRequest, device: str) -> tuple[str, Summary]:
         """Trace one forward pass; the modules view as DOT and the summary table's rows."""
 
+    def draw_partial(
+        self, model: Any, request: CaptureRequest, device: str
+    ) -> PartialDrawing | None:
+        """The modules view of what ran of a forward pass that fails, if anything ran."""
+
 
 def tensors_in(value: Any, is_tensor: Callable[[Any], bool]) -> Iterator[Any]:
     """The tensors in what a model takes or returns (nested in tuples, lists and dicts), in
@@ -68,12 +80,14 @@ def tensors_in(value: Any, is_tensor: Callable[[Any], bool]) -> Iterator[Any]:
 
 
 def model_run_failed(
-    inputs: Iterable[ExampleInput], exc: BaseException, request: CaptureRequest
+    inputs: Iterable[ExampleInput],
+    exc: BaseException,
+    request: CaptureRequest,
+    advice: str = "check :input-shape: and :input-dtype:",
 ) -> ArchvizError:
     """The error for a model that raised while it ran on the example input."""
     return ArchvizError(
         "forward",
         f"running the model on input {'; '.join(map(str, inputs))} raised "
-        f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-        "and :input-dtype:",
+        f"{describe_exception(exc, request.search_paths)}; {advice}",
     )

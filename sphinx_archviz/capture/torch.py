@@ -87,6 +87,35 @@ def is_device_failure(exc: BaseException | None) -> bool:
     return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
 
 
+#: A forward pass that failed on the meta device runs again on the CPU, for PyTorch's clearer
+#: message, when that costs little: a model of at most this many parameters (80 MB as
+#: float32, built in well under a second) on inputs of at most this many elements.
+CHEAP_PARAMETERS = 20_000_000
+CHEAP_INPUT_ELEMENTS = 2**22
+
+
+def cheap_on_cpu(model: nn.Module, request: CaptureRequest) -> bool:
+    try:
+        parameters = sum(parameter.numel() for parameter in model.parameters())
+    except (RuntimeError, ValueError):  # lazy modules' parameters have no size yet
+        return False
+    elements = sum(math.prod(spec.shape) for spec in request.inputs)
+    return parameters <= CHEAP_PARAMETERS and elements <= CHEAP_INPUT_ELEMENTS
+
+
+@contextlib.contextmanager
+def in_mode(model: nn.Module, mode: str) -> Iterator[None]:
+    modules = list(model.modules())
+    training = [module.training for module in modules]
+    if mode:
+        model.train(mode == "train")
+    try:
+        yield
+    finally:
+        for module, was_training in zip(modules, training, strict=True):
+            module.training = was_training
+
+
 def one_box_reason(_model: nn.Module) -> str | None:
     return None  # torchviz draws every op
 
@@ -118,7 +147,7 @@ def run_model(
         with around or contextlib.nullcontext():
             output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
-        raise model_run_failed(map(_as_example_input, inputs), exc, request) from exc
+        raise model_run_failed(map(_as_example_input, inputs), exc, request, _advice(exc)) from exc
     tensors = tuple(find_tensors(output))
     if not tensors:
         raise ArchvizError(
@@ -127,6 +156,16 @@ def run_model(
             "graph from",
         )
     return tensors
+
+
+def _advice(exc: Exception) -> str:
+    """What to change when the forward pass raised ``exc``."""
+    if "Expected more than 1 value per channel when training" in str(exc):
+        return (
+            "batch norm in training mode needs more than one example: use a batch of 2 or more "
+            "in :input-shape:, or add :mode: eval"
+        )
+    return "check :input-shape: and :input-dtype:"
 
 
 def prepare(
