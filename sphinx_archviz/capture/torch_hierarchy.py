@@ -15,7 +15,7 @@ from sphinx_archviz.capture.graph import hierarchy as tree
 from sphinx_archviz.capture.graph.formatting import format_count, format_shapes
 from sphinx_archviz.capture.graph.hierarchy import Group, Hierarchy, Leaf, group_attributes
 from sphinx_archviz.capture.graph.trace import Call, Trace
-from sphinx_archviz.capture.torch import _tensors_in
+from sphinx_archviz.capture.torch import find_tensors
 from sphinx_archviz.capture.torch_modules import _Recorder
 
 _EDGE = re.compile(r"\s*(\S+) -> (\S+)(?: \[(.*)\])?\s*", re.DOTALL)
@@ -37,7 +37,7 @@ class AutogradRecorder(_Recorder):
     def _before_module(self, module: Any, args: tuple[Any, ...]) -> None:
         super()._before_module(module, args)
         index = self.stack[-1].index
-        self._inputs[index] = {t.grad_fn for t in _tensors_in(args) if t.grad_fn is not None}
+        self._inputs[index] = {t.grad_fn for t in find_tensors(args) if t.grad_fn is not None}
         name = self.trace.calls[index].name if index != self.trace.root else ""
         for parameter, _ in module.named_parameters(recurse=False):
             self.parameter_owner.setdefault(f"{name}.{parameter}" if name else parameter, index)
@@ -46,7 +46,7 @@ class AutogradRecorder(_Recorder):
         self, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
         index = self.stack[-1].index
-        pending = [t.grad_fn for t in _tensors_in(output) if t.grad_fn is not None]
+        pending = [t.grad_fn for t in find_tensors(output) if t.grad_fn is not None]
         boundary = self._inputs.pop(index, set())
         seen: set[Any] = set()
         while pending:
