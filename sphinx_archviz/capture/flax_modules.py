@@ -1,0 +1,23 @@
+"""The modules view of a Flax NNX model: the jaxpr of one call, grouped by the module calls
+its equations ran in (see :mod:`sphinx_archviz.capture.flax`)."""
+
+from __future__ import annotations
+
+from flax import nnx
+
+from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.flax import scoped_graph
+from sphinx_archviz.capture.graph.scoped import to_trace
+from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
+
+
+def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
+    traced = scoped_graph(model, request)
+    return graph.draw(to_trace(traced), request.depth, request.fold, request.rankdir, traced.title)
+
+
+def draw_partial(
+    _model: nnx.Module, _request: CaptureRequest, _device: str
+) -> PartialDrawing | None:
+    """Nothing: a call that fails while JAX traces it leaves no equations behind."""
+    return None
