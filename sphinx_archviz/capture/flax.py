@@ -21,8 +21,8 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from jax.extend import core as jax_core
 from flax import nnx
+from jax.extend import core as jax_core
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph, to_trace
@@ -32,7 +32,9 @@ from sphinx_archviz.request import CaptureRequest, ExampleInput
 
 #: Equations that call a named function (``jax.nn.relu``, a jitted helper): drawn as one op
 #: named after the function, not as the equations inside it.
-_CALLS = frozenset({"pjit", "jit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call"})
+_CALLS = frozenset(
+    {"pjit", "jit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call"}
+)
 
 
 def reset() -> None:
@@ -121,9 +123,7 @@ def _scoped_calls(model: nnx.Module, scopes: dict[str, Scope]) -> Iterator[None]
     """While inside: each call of a submodule of ``model`` runs in a named scope, whose name
     is a key of ``scopes`` (``blocks.0``, ``blocks.0@1`` for its second call)."""
     paths = {
-        id(module): ".".join(map(str, path))
-        for path, module in nnx.iter_modules(model)
-        if path
+        id(module): ".".join(map(str, path)) for path, module in nnx.iter_modules(model) if path
     }
     calls: dict[str, int] = {}
     owners = {_call_owner(type(module)) for _path, module in nnx.iter_modules(model)}
@@ -162,16 +162,15 @@ def _type_path(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _from_jaxpr(
-    jaxpr: Any, model: nnx.Module, state: Any, scopes: dict[str, Scope]
-) -> ScopedGraph:
+def _from_jaxpr(jaxpr: Any, model: nnx.Module, state: Any, scopes: dict[str, Scope]) -> ScopedGraph:
     names = _Names()
     leaves = jax.tree_util.tree_leaves(state, is_leaf=lambda leaf: isinstance(leaf, nnx.Variable))
     state_vars, input_vars = jaxpr.invars[: len(leaves)], jaxpr.invars[len(leaves) :]
     parameters = {
         names(var): _parameter(leaf) for var, leaf in zip(state_vars, leaves, strict=True)
     }
-    inputs = [names.name(var, label) for var, label in zip(input_vars, _input_labels(input_vars))]
+    labels = default_input_names(len(input_vars))
+    inputs = [names.name(var, label) for var, label in zip(input_vars, labels, strict=True)]
     ops = [
         Op(
             _op_name(eqn),
@@ -213,17 +212,11 @@ class _Names:
         return self.by_var[id(var)]
 
 
-def _input_labels(input_vars: list[Any]) -> list[str]:
-    return default_input_names(len(input_vars))
-
-
 def _parameter(leaf: Any) -> Parameter:
     """A parameter counts as trainable, batch statistics as frozen, RNG state not at all."""
-    value = leaf.get_value() if isinstance(leaf, nnx.Variable) else leaf
-    if isinstance(leaf, nnx.RngState) or jnp.issubdtype(getattr(value, "dtype", None), jax.dtypes.prng_key):
+    if isinstance(leaf, nnx.RngState):
         return Parameter(0, trainable=False)
-    size = math.prod(getattr(value, "shape", ()))
-    return Parameter(size, trainable=isinstance(leaf, nnx.Param))
+    return Parameter(math.prod(leaf.shape), trainable=isinstance(leaf, nnx.Param))
 
 
 def _op_name(eqn: Any) -> str:
