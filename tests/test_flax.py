@@ -1,0 +1,147 @@
+"""Flax NNX models: the jaxpr of one call, grouped by module, in a process of their own."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sphinx_archviz.nodes import archviz
+from sphinx_archviz.pool import pool_for
+from tests.conftest import BuildProject, Built, requires_dot
+
+pytestmark = [pytest.mark.framework, requires_dot]
+
+nnx = pytest.importorskip("flax.nnx", reason="the [flax] extra is not installed")
+
+
+def dots(built: Built) -> list[str]:
+    return [node["dot"] for node in built.app.env.get_doctree("index").findall(archviz)]
+
+
+def expected_counts() -> tuple[int, int]:
+    """Trainable parameters and batch statistics of ``stacked_mlp()``, as Flax counts them."""
+    import jax
+
+    from tests.models.flax_models import stacked_mlp
+
+    model = stacked_mlp()
+    params = sum(leaf.size for leaf in jax.tree.leaves(nnx.state(model, nnx.Param)))
+    stats = sum(leaf.size for leaf in jax.tree.leaves(nnx.state(model, nnx.BatchStat)))
+    return params, stats
+
+
+def test_an_nnx_model_draws_its_modules_with_shapes_and_parameters(
+    build_project: BuildProject,
+) -> None:
+    built = build_project(
+        {
+            "index.rst": """
+            Flax
+            ====
+
+            .. archviz:: flax_models:stacked_mlp
+               :input-shape: 4, 6
+               :view: modules
+               :depth: 3
+               :summary:
+
+            .. archviz:: flax_models:stacked_mlp
+               :input-shape: 4, 6
+            """
+        }
+    )
+    assert built.archviz_warnings() == []
+    modules, jaxpr = dots(built)
+    names = set(re.findall(r"label=<<B>([^<]+)</B>", modules))
+    assert {"embed", "blocks.0–2", "norm", "head", "input", "output"} <= names
+    assert "Residual&#160;<B>× 3</B>" in modules
+    assert "4×16" in modules and "4×32" in modules and "4×3" in modules
+    params, stats = expected_counts()
+    assert "2,160 each" in modules  # 32 (norm) + 16·32 + 32 (up) + 32·16 + 16 (down)
+    html = built.html()
+    assert f"{params:,}" in html and f"{stats:,}" in html  # the summary's totals
+    # The jaxpr view: the equations themselves, one call's worth.
+    assert "label=<dot_general>" in jaxpr and "label=<relu>" in jaxpr
+    assert "Residual" not in jaxpr
+    assert len(built.images()) == 2
+
+
+def test_the_framework_is_detected_and_can_be_named(build_project: BuildProject) -> None:
+    built = build_project(
+        {
+            "index.rst": """
+            Flax
+            ====
+
+            .. archviz:: flax_models:model
+               :input-shape: 2, 6
+               :view: modules
+
+            .. archviz:: flax_models:model
+               :input-shape: 2, 6
+               :view: modules
+               :framework: flax
+            """
+        }
+    )
+    assert built.archviz_warnings() == []
+    detected, named = dots(built)
+    assert detected == named
+    assert "StackedMLP" in detected
+
+
+def test_a_factory_that_raises_and_a_call_that_fails_warn_once_each(
+    build_project: BuildProject,
+) -> None:
+    built = build_project(
+        {
+            "index.rst": """
+            Flax
+            ====
+
+            .. archviz:: flax_models:raises
+               :input-shape: 4, 6
+
+            .. archviz:: flax_models:stacked_mlp
+               :input-shape: 4, 5
+            """
+        }
+    )
+    factory, call = built.archviz_warnings()
+    assert factory["path"].endswith("index.rst") and factory["line"] == "4"
+    assert "calling raises() raised ValueError: no width given" in factory["text"]
+    assert factory["text"].endswith("[archviz.factory]")
+    assert call["line"] == "7"
+    assert "running the model on input (4, 5) float32 raised" in call["text"]
+    assert "check :input-shape:" in call["text"]
+    assert call["text"].endswith("[archviz.forward]")
+    assert "Traceback" not in built.warnings
+
+
+def test_missing_flax_names_the_extra_to_install(
+    build_project: BuildProject, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'flax':\n"
+        "            raise ModuleNotFoundError(\"No module named 'flax'\", name='flax')\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(blocker))
+    pool_for("flax").stop()
+    try:
+        built = build_project(
+            {"index.rst": "Flax\n====\n\n.. archviz:: flax_models:model\n   :input-shape: 2, 6\n"}
+        )
+    finally:
+        pool_for("flax").stop()
+    [warning] = built.archviz_warnings()
+    assert warning["line"] == "4"
+    assert "flax is not installed" in warning["text"]
+    assert "pip install 'sphinx-archviz[flax]'" in warning["text"]
+    assert warning["text"].endswith("[archviz.dependency]")
