@@ -45,12 +45,61 @@ def is_model(obj: Any) -> bool:
     return isinstance(obj, nnx.Module)
 
 
-def placement(_device: str) -> contextlib.AbstractContextManager[None]:
-    return contextlib.nullcontext()  # the call is traced on abstract values whatever the device
+class AbstractBuildFailed(Exception):
+    """Building the model from shapes alone failed: it is built with real weights instead."""
 
 
-def is_device_failure(_exc: BaseException | None) -> bool:
-    return False
+@contextlib.contextmanager
+def placement(device: str) -> Iterator[None]:
+    """On "meta": while inside, a module built outside any other is built by
+    :func:`nnx.eval_shape`, so its weights are shapes and dtypes, never computed (building
+    them would start XLA and compile each initializer)."""
+    if device != "meta":
+        yield
+        return
+    meta = type(nnx.Module)
+    own = meta.__dict__.get("__call__")
+    build = meta.__call__
+    building = False
+
+    def abstract(cls: type, *args: Any, **kwargs: Any) -> Any:
+        nonlocal building
+        if building:
+            return build(cls, *args, **kwargs)
+        building = True
+        try:
+            return _eval_shape(lambda *a, **k: build(cls, *a, **k), args, kwargs)
+        except Exception as exc:
+            raise AbstractBuildFailed(str(exc).strip().splitlines()[0]) from exc
+        finally:
+            building = False
+
+    meta.__call__ = abstract  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        if own is None:
+            del meta.__call__
+        else:
+            meta.__call__ = own  # type: ignore[method-assign]
+
+
+def _eval_shape(make: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``make(*args, **kwargs)`` under :func:`nnx.eval_shape`; the arguments that are Flax
+    objects (an ``nnx.Rngs``) go through it, the rest (sizes, flags) are closed over."""
+    values = [*args, *kwargs.values()]
+    nodes = [value for value in values if nnx.graph.is_graph_node(value)]
+
+    def construct(nodes: list[Any]) -> Any:
+        given = iter(nodes)
+        passed = [next(given) if nnx.graph.is_graph_node(value) else value for value in values]
+        return make(*passed[: len(args)], **dict(zip(kwargs, passed[len(args) :], strict=True)))
+
+    return nnx.eval_shape(construct, nodes)
+
+
+def is_device_failure(exc: BaseException | None) -> bool:
+    return isinstance(exc, AbstractBuildFailed)
 
 
 def cheap_on_cpu(_model: nnx.Module, _request: CaptureRequest) -> bool:
