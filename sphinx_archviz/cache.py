@@ -31,6 +31,9 @@ _TRACKED_DISTRIBUTIONS = (
     "tensorflow-cpu",
     "keras",
     "pydot",
+    "flax",
+    "jax",
+    "jaxlib",
 )
 _FORMAT = 1
 

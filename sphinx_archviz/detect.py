@@ -35,6 +35,8 @@ _FRAMEWORK_OF_PACKAGE: dict[str, Framework] = {
     "keras": "keras",
     "tf_keras": "keras",
     "tensorflow_hub": "keras",
+    "flax": "flax",
+    "jax": "flax",
 }
 _FRAMEWORK_OF_DISTRIBUTION: dict[str, Framework] = {
     "torch": "torch",
@@ -42,6 +44,8 @@ _FRAMEWORK_OF_DISTRIBUTION: dict[str, Framework] = {
     "tensorflow-cpu": "keras",
     "keras": "keras",
     "tf-keras": "keras",
+    "flax": "flax",
+    "jax": "flax",
 }
 
 
@@ -54,11 +58,11 @@ def detect_framework(reference: Reference, search_paths: tuple[str, ...]) -> Fra
     found = _Reader(search_paths).frameworks_of_reference(reference)
     if len(found) == 1:
         return next(iter(found))
-    why = "it uses both" if found else "its source names neither"
+    why = f"it uses {' and '.join(sorted(found))}" if found else "its source names none"
     raise ArchvizError(
         "framework",
-        f"cannot tell whether this is a PyTorch or a Keras model ({why}); "
-        "add :framework: torch or :framework: keras",
+        f"cannot tell whether this is a PyTorch, a Keras or a Flax model ({why}); "
+        "add :framework: torch, :framework: keras or :framework: flax",
     )
 
 

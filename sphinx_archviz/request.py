@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Framework = Literal["torch", "keras"]
-FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
+Framework = Literal["torch", "keras", "flax"]
+FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras", "flax")
 
 #: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
 VIEWS = ("autograd", "modules")

@@ -56,6 +56,9 @@ _INSTALL_HINTS = {
     "tensorflow": "pip install 'sphinx-archviz[tensorflow]'",
     "keras": "pip install 'sphinx-archviz[tensorflow]'",
     "pydot": "pip install 'sphinx-archviz[tensorflow]' (or pip install pydot)",
+    "flax": "pip install 'sphinx-archviz[flax]'",
+    "jax": "pip install 'sphinx-archviz[flax]'",
+    "jaxlib": "pip install 'sphinx-archviz[flax]'",
 }
 
 

@@ -130,12 +130,16 @@ def warm_up() -> None:
 
 
 def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> str:
-    """The jaxpr view: every equation of the call, in order, with the shapes between them."""
+    """The jaxpr view: every equation of the call, in order, with the shapes between them,
+    inside the module calls it ran in (each equation is drawn as a call of its own)."""
     traced = scoped_graph(model, request)
-    traced.ops = [Op(op.type_name, (), op.inputs, op.outputs) for op in traced.ops]
-    return graph.draw(to_trace(traced), request.depth, request.fold, request.rankdir, traced.title)[
-        0
+    traced.ops = [
+        Op(op.type_name, (*op.scopes, Scope(f"#{index}", op.type_name)), op.inputs, op.outputs)
+        for index, op in enumerate(traced.ops)
     ]
+    depth = max((len(op.scopes) for op in traced.ops), default=1)
+    trace = to_trace(traced)
+    return graph.draw(trace, depth, request.fold, request.rankdir, traced.title)[0]
 
 
 def scoped_graph(model: nnx.Module, request: CaptureRequest) -> ScopedGraph:
