@@ -101,13 +101,19 @@ def test_the_framework_is_detected_and_can_be_named(build_project: BuildProject)
                :input-shape: 2, 6
                :view: modules
                :framework: flax
+
+            .. archviz:: flax_models:reads_a_weight
+               :input-shape: 2, 6
+               :view: modules
             """
         }
     )
     assert built.archviz_warnings() == []
-    detected, named = dots(built)
+    detected, named, built_for_real = dots(built)
     assert detected == named
     assert "StackedMLP" in detected
+    assert built_for_real == detected  # the same model, built with real weights
+    assert "drawn on the CPU instead" in built.app.status.getvalue()
 
 
 def test_a_factory_that_raises_and_a_call_that_fails_warn_once_each(

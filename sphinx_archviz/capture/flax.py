@@ -99,7 +99,10 @@ def _eval_shape(make: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
 
 
 def is_device_failure(exc: BaseException | None) -> bool:
-    return isinstance(exc, AbstractBuildFailed)
+    """Whether the model could not be built from shapes alone: a module's constructor failed
+    under ``nnx.eval_shape``, or the factory used a weight's value, which it only had as a
+    ``ShapeDtypeStruct``."""
+    return isinstance(exc, AbstractBuildFailed) or "ShapeDtypeStruct" in str(exc)
 
 
 def cheap_on_cpu(_model: nnx.Module, _request: CaptureRequest) -> bool:

@@ -38,3 +38,10 @@ def raises() -> StackedMLP:
 
 
 model = StackedMLP(nnx.Rngs(1))
+
+
+def reads_a_weight() -> StackedMLP:
+    """Reads a weight's value while it is built: cannot be built from shapes alone."""
+    model = StackedMLP(nnx.Rngs(2))
+    model.scale = float(model.head.kernel[0, 0] ** 0)
+    return model
