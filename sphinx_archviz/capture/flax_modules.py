@@ -8,12 +8,18 @@ from flax import nnx
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.flax import scoped_graph
 from sphinx_archviz.capture.graph.scoped import to_trace
+from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
-def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
-    traced = scoped_graph(model, request)
-    return graph.draw(to_trace(traced), request.depth, request.fold, request.rankdir, traced.title)
+def draw(model: nnx.Module, request: CaptureRequest, device: str) -> tuple[str, Summary]:
+    trace = trace_model(model, request, device)
+    title = type(model).__name__
+    return graph.draw(trace, request.depth, request.fold, request.rankdir, title, request.color_by)
+
+
+def trace_model(model: nnx.Module, request: CaptureRequest, _device: str) -> Trace:
+    return to_trace(scoped_graph(model, request))
 
 
 def draw_partial(
