@@ -12,7 +12,7 @@ import pytest
 
 from sphinx_archviz.nodes import archviz
 from sphinx_archviz.pool import pool_for
-from tests.conftest import BuildProject, Built, requires_dot
+from tests.conftest import BuildProject, Built, hide_module, requires_dot
 
 pytestmark = [
     pytest.mark.framework,
@@ -147,17 +147,7 @@ def test_a_factory_that_raises_and_a_call_that_fails_warn_once_each(
 def test_missing_flax_names_the_extra_to_install(
     build_project: BuildProject, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    blocker = tmp_path / "blocker"
-    blocker.mkdir()
-    (blocker / "sitecustomize.py").write_text(
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'flax':\n"
-        "            raise ModuleNotFoundError(\"No module named 'flax'\", name='flax')\n"
-        "sys.meta_path.insert(0, Block())\n"
-    )
-    monkeypatch.setenv("PYTHONPATH", str(blocker))
+    hide_module("flax", tmp_path / "blocker", monkeypatch)
     pool_for("flax").stop()
     try:
         built = build_project(
