@@ -25,9 +25,10 @@ from flax import nnx
 from jax.extend import core as jax_core
 
 from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.backend import model_run_failed
 from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph, to_trace
 from sphinx_archviz.capture.graph.trace import default_input_names
-from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
 #: Equations that call a named function (``jax.nn.relu``, a jitted helper): drawn as one op
@@ -165,12 +166,7 @@ def scoped_graph(model: nnx.Module, request: CaptureRequest) -> ScopedGraph:
     except ArchvizError:
         raise
     except Exception as exc:
-        raise ArchvizError(
-            "forward",
-            f"running the model on input {request.describe_inputs()} raised "
-            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-            "and :input-dtype:",
-        ) from exc
+        raise model_run_failed(request.inputs, exc, request) from exc
     return _from_jaxpr(closed.jaxpr, model, state, scopes)
 
 
