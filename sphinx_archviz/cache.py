@@ -19,7 +19,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from sphinx_archviz.request import Capture, CaptureRequest, Summary, SummaryRow
+from sphinx_archviz.request import Capture, CaptureRequest, Change, Summary, SummaryRow
 
 #: Distributions whose version changes what a capture produces.
 _TRACKED_DISTRIBUTIONS = (
@@ -59,6 +59,7 @@ class DiagramCache:
                 source_files=tuple(entry["sources"]),
                 seconds=entry["seconds"],
                 summary=_summary_from_json(entry.get("summary")),
+                changes=tuple(Change(**change) for change in entry.get("changes", ())),
             )
             if entry["checksum"] != _sha256(capture.dot.encode()):
                 return None
@@ -75,6 +76,7 @@ class DiagramCache:
             "sources": _hash_files(capture.source_files),
             "seconds": capture.seconds,
             "summary": dataclasses.asdict(capture.summary) if capture.summary else None,
+            "changes": [dataclasses.asdict(change) for change in capture.changes],
         }
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,6 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sphinx.util import logging
-
 from sphinx_archviz import __version__
 from sphinx_archviz.failures import is_expected
 from sphinx_archviz.html import labels
@@ -30,8 +28,6 @@ if TYPE_CHECKING:
 
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
-
-logger = logging.getLogger(__name__)
 
 REPORT_FILE = "archviz-report.json"
 REPORT_PAGE = "archviz-report"

@@ -41,7 +41,9 @@ from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing,
 
 def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, Summary]:
     trace = trace_model(model, request, device)
-    return graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
+    return graph.draw(
+        trace, request.depth, request.fold, request.rankdir, model.name, request.color_by
+    )
 
 
 def draw_partial(model: keras.Model, request: CaptureRequest, device: str) -> PartialDrawing | None:
