@@ -136,7 +136,11 @@ def test_a_process_of_another_framework_version_is_replaced(
 
 @pytest.mark.parametrize(
     ("framework", "modules"),
-    [("torch", ("torchvision.models",)), ("keras", ("keras.applications",))],
+    [
+        ("torch", ("torchvision.models",)),
+        ("keras", ("keras.applications",)),
+        ("flax", ("flax.nnx",)),  # JAX starts XLA's threads when it first computes, not before
+    ],
 )
 def test_a_framework_process_forks_with_no_thread_pool_and_no_cuda(
     framework: warm.Framework, modules: tuple[str, ...], tmp_path: Path
