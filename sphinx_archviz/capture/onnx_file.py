@@ -1,0 +1,110 @@
+"""ONNX files as a scoped graph, read with the ``onnx`` package: operators, initializers as
+parameters, shapes from shape inference, and module groups from node-name scopes
+(``/encoder/layer.0/attention/MatMul``, as PyTorch's exporter names them) or, where the
+exporter recorded them, from the ``pkg.torch.onnx`` scope metadata."""
+
+from __future__ import annotations
+
+import ast
+import math
+from pathlib import Path
+
+import onnx
+from google.protobuf.message import DecodeError
+from onnx import shape_inference
+
+from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph
+from sphinx_archviz.capture.graph.trace import Shape
+from sphinx_archviz.errors import ArchvizError
+
+_SCOPE_NAMES = "pkg.torch.onnx.name_scopes"
+_SCOPE_TYPES = "pkg.torch.onnx.class_hierarchy"
+
+
+def read(path: Path) -> ScopedGraph:
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except (OSError, ValueError, DecodeError) as exc:
+        raise ArchvizError(
+            "onnx", f"cannot read {path.name} as an ONNX model ({type(exc).__name__}: {exc})"
+        ) from None
+    try:
+        model = shape_inference.infer_shapes(model)
+    except onnx.shape_inference.InferenceError:
+        pass  # shapes are a nicety: the graph draws without them
+    return scoped_graph(model, path.stem)
+
+
+def scoped_graph(model: onnx.ModelProto, title: str) -> ScopedGraph:
+    graph = model.graph
+    parameters = {tensor.name: Parameter(math.prod(tensor.dims)) for tensor in graph.initializer}
+    inputs = [value.name for value in graph.input if value.name not in parameters]
+    scoped = ScopedGraph(
+        title=graph.name if graph.name and graph.name not in ("main_graph", "torch_jit") else title,
+        inputs=inputs,
+        outputs=[value.name for value in graph.output],
+        ops=[_op(node) for node in graph.node],
+        parameters=parameters,
+    )
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        shape = _shape(value)
+        if shape is not None:
+            scoped.shapes[value.name] = shape
+    return scoped
+
+
+def _op(node: onnx.NodeProto) -> Op:
+    if node.op_type == "Constant":
+        inputs: tuple[str, ...] = ()
+    else:
+        inputs = tuple(node.input)
+    return Op(
+        type_name=node.op_type,
+        scopes=_scopes(node),
+        inputs=inputs,
+        outputs=tuple(node.output),
+        type_path=f"onnx.{node.domain or 'ai.onnx'}.{node.op_type}",
+    )
+
+
+def _scopes(node: onnx.NodeProto) -> tuple[Scope, ...]:
+    metadata = {prop.key: prop.value for prop in node.metadata_props}
+    if _SCOPE_NAMES in metadata:
+        return _scopes_from_metadata(metadata)
+    segments = [segment for segment in node.name.split("/")[1:-1] if segment]
+    scopes = []
+    path = ""
+    for segment in segments:
+        # Each segment is either a full path (``layer1.0``) or a name under the last one.
+        path = segment if not path or segment.startswith(f"{path}.") else f"{path}.{segment}"
+        scopes.append(Scope(key=path, path=path))
+    return tuple(scopes)
+
+
+def _scopes_from_metadata(metadata: dict[str, str]) -> tuple[Scope, ...]:
+    names = _string_list(metadata.get(_SCOPE_NAMES, "[]"))
+    types = _string_list(metadata.get(_SCOPE_TYPES, "[]"))
+    scopes = []
+    for position, name in enumerate(names):
+        if not name:
+            continue
+        type_path = types[position] if position < len(types) else ""
+        scopes.append(Scope(key=name, path=name, type_path=type_path))
+    return tuple(scopes)
+
+
+def _string_list(text: str) -> list[str]:
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _shape(value: onnx.ValueInfoProto) -> Shape | None:
+    if not value.type.HasField("tensor_type") or not value.type.tensor_type.HasField("shape"):
+        return None
+    return tuple(
+        dim.dim_value if dim.HasField("dim_value") else None
+        for dim in value.type.tensor_type.shape.dim
+    )
