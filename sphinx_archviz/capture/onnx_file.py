@@ -6,6 +6,7 @@ exporter recorded them, from the ``pkg.torch.onnx`` scope metadata."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 from pathlib import Path
 
@@ -28,10 +29,9 @@ def read(path: Path) -> ScopedGraph:
         raise ArchvizError(
             "onnx", f"cannot read {path.name} as an ONNX model ({type(exc).__name__}: {exc})"
         ) from None
-    try:
+    # Shapes are a nicety: the graph draws without them.
+    with contextlib.suppress(shape_inference.InferenceError):
         model = shape_inference.infer_shapes(model)
-    except onnx.shape_inference.InferenceError:
-        pass  # shapes are a nicety: the graph draws without them
     return scoped_graph(model, path.stem)
 
 
