@@ -2,7 +2,8 @@
 
 torch, torchvision and TensorFlow make a ~7 GB environment. The ``tests``, ``docs`` and
 ``docs-live`` sessions share one, kept in nox's cache folder (under ``--envdir``) and updated
-only when the project's requirements or ``constraints.txt`` change.
+only when the project's requirements or ``constraints.txt`` change. ``tests-fast`` runs the
+tests that need no framework and no browser in a light environment of its own.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import nox
 nox.needs_version = ">=2025.2"
 nox.options.sessions = ["tests"]
 nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
 
 ROOT = Path(__file__).parent
 CONSTRAINTS = ROOT / "constraints.txt"
@@ -31,13 +33,12 @@ DOCS_OUT = ROOT / "docs" / "_build" / "html"
 def framework_env(session: nox.Session) -> Path:
     """The ``bin`` folder of the shared environment, installed or updated as needed."""
     venv = session.cache_dir / f"frameworks-py{PYTHON}"
-    stamp = venv / "archviz-requirements.sha256"
     bin_dir = venv / "bin"
     if not (bin_dir / "python").exists():
         interpreter = shutil.which(f"python{PYTHON}") or sys.executable
         session.run(interpreter, "-m", "venv", str(venv), external=True)
     pip = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet"]
-    if not stamp.exists() or stamp.read_text() != _requirements_digest():
+    if not _installed(venv):
         session.run(*pip, "-c", str(CONSTRAINTS), "hatchling", "editables", external=True)
         session.run(
             *pip,
@@ -48,10 +49,26 @@ def framework_env(session: nox.Session) -> Path:
             ".[docs,test]",
             external=True,
         )
-        stamp.write_text(_requirements_digest())
-    else:
+        _mark_installed(venv)
+    elif not _editable_here(venv):
         session.run(*pip, "--no-deps", "--no-build-isolation", "-e", ".", external=True)
     return bin_dir
+
+
+def _installed(venv: Path) -> bool:
+    """Whether ``venv`` holds the project's current requirements (pyproject, constraints)."""
+    stamp = venv / "archviz-requirements.sha256"
+    return stamp.exists() and stamp.read_text() == _requirements_digest()
+
+
+def _mark_installed(venv: Path) -> None:
+    (venv / "archviz-requirements.sha256").write_text(_requirements_digest())
+
+
+def _editable_here(venv: Path) -> bool:
+    """Whether ``venv``'s sphinx-archviz is this clone's code (an environment can be shared)."""
+    records = venv.glob("lib/python*/site-packages/sphinx_archviz-*.dist-info/direct_url.json")
+    return any(json.loads(record.read_text())["url"] == ROOT.as_uri() for record in records)
 
 
 def _requirements_digest() -> str:
@@ -66,6 +83,24 @@ def tests(session: nox.Session) -> None:
     """Run the test suite (real torch, TensorFlow and Graphviz)."""
     bin_dir = framework_env(session)
     session.run(str(bin_dir / "pytest"), *session.posargs, external=True)
+
+
+#: The tests that start no framework worker and no browser: tests-fast runs them.
+FAST_TIER = "not framework and not browser and not slow"
+
+
+@nox.session(name="tests-fast", python=PYTHON, default=False)
+def tests_fast(session: nox.Session) -> None:
+    """The fast tier in a light environment (Sphinx, no torch or TensorFlow): pure code and
+    builds that start no framework worker; conftest.py fails a test that imports a framework."""
+    venv = Path(session.virtualenv.location)
+    if not _installed(venv):
+        session.install("-c", str(CONSTRAINTS), "hatchling", "editables")
+        session.install("-c", str(CONSTRAINTS), "--no-build-isolation", "-e", ".[test-fast]")
+        _mark_installed(venv)
+    elif not _editable_here(venv):
+        session.install("--no-deps", "--no-build-isolation", "-e", ".")
+    session.run("pytest", "-m", FAST_TIER, *session.posargs)
 
 
 @nox.session(venv_backend="none")

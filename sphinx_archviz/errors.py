@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,10 +31,27 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 SUBTYPES: tuple[Subtype, ...] = Subtype.__args__  # type: ignore[attr-defined]
 
 
+#: The longest message a warning carries; longer ones keep their start and end.
+MESSAGE_LIMIT = 3000
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+
+def one_plain_line(text: str) -> str:
+    """``text`` as one line of a build log: no terminal colour codes (Keras colours its
+    messages), its lines joined, at most MESSAGE_LIMIT characters with the cut said."""
+    text = " ".join(_ANSI_ESCAPE.sub("", text).split())
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    keep = MESSAGE_LIMIT - 100
+    head, tail = text[: keep // 2], text[-(keep - keep // 2) :]
+    return f"{head} … [{len(text) - keep:,} characters cut] … {tail}"
+
+
 class ArchvizError(Exception):
     """A diagram could not be produced; ``subtype`` says which kind of problem it is."""
 
     def __init__(self, subtype: Subtype, message: str) -> None:
+        message = one_plain_line(message)
         super().__init__(subtype, message)
         self.subtype: Subtype = subtype
         self.message = message

@@ -1,8 +1,8 @@
 """Headless Chromium for the browser tests: Debian's ``chromium`` driven through Playwright.
 
 A pytest plugin (conftest.py loads it once, so session fixtures exist once): the ``chromium``
-and ``docs_site`` fixtures, and helpers. Playwright's own browser download needs the internet;
-the system Chromium does not.
+and ``docs_site`` fixtures, the markers of the tests that use them, and helpers. Playwright's
+own browser download needs the internet; the system Chromium does not.
 """
 
 from __future__ import annotations
@@ -29,6 +29,16 @@ CHROMIUM_ARGS = [
 ]
 
 requires_chromium = pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use Chromium are ``browser`` tests; those on the docs site (which draws torch
+    and Keras models) are ``framework`` tests too."""
+    for item in items:
+        if "chromium" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+        if "docs_site" in item.fixturenames:
+            item.add_marker(pytest.mark.framework)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,13 @@ from sphinx.util.console import strip_colors
 
 from sphinx_archviz.pool import stop_all
 
-pytest_plugins = ["sphinx.testing.fixtures", "tests.browser"]
+pytest_plugins = [
+    "sphinx.testing.fixtures",
+    "tests.browser",
+    "tests.golden",
+    "tests.tiers",
+    "pytester",
+]
 
 TESTS = Path(__file__).parent
 MODELS = TESTS / "models"

@@ -45,6 +45,7 @@ def image_files(outdir: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in (outdir / "_images").iterdir()}
 
 
+@pytest.mark.framework
 def test_two_builds_give_identical_files(tmp_path: Path) -> None:
     first = build_seed_site(tmp_path / "first")
     second = build_seed_site(tmp_path / "second")
@@ -56,6 +57,7 @@ def test_two_builds_give_identical_files(tmp_path: Path) -> None:
         assert filecmp.cmp(first / f"{page}.html", second / f"{page}.html", shallow=False)
 
 
+@pytest.mark.framework
 def test_parallel_build_gives_the_same_files_as_a_serial_one(tmp_path: Path) -> None:
     serial = build_seed_site(tmp_path / "serial", "-j", "1")
     parallel = build_seed_site(tmp_path / "parallel", "-j", "2")
@@ -87,6 +89,7 @@ def probe_build(tmp_path: Path, page: str) -> dict[str, object]:
     return json.loads(result.stdout.splitlines()[-1])
 
 
+@pytest.mark.framework
 def test_sphinx_process_imports_no_framework(tmp_path: Path) -> None:
     page = (
         ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n\n"
@@ -99,21 +102,25 @@ def test_sphinx_process_imports_no_framework(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.framework
 def test_torch_only_build_starts_no_keras_worker(tmp_path: Path) -> None:
     page = ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
     assert probe_build(tmp_path, page)["workers"] == ["torch"]
 
 
+@pytest.mark.slow
 def test_build_without_diagrams_starts_no_worker(tmp_path: Path) -> None:
     assert probe_build(tmp_path, "Nothing to draw\n===============\n")["workers"] == []
 
 
+@pytest.mark.framework
 def test_sphinx_sys_path_is_left_as_it_was(build_project: BuildProject) -> None:
     before = list(sys.path)
     build_project({"index.rst": ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"})
     assert sys.path == before
 
 
+@pytest.mark.framework
 @pytest.mark.parametrize(
     ("builder", "expected"),
     [
@@ -133,6 +140,7 @@ def test_text_builders_show_the_alt_text(
     assert expected in output.read_text()
 
 
+@pytest.mark.framework
 def test_texinfo_builder_includes_a_png(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": "Title\n=====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
@@ -144,6 +152,7 @@ def test_texinfo_builder_includes_a_png(build_project: BuildProject) -> None:
     assert f"@image{{{png.stem},,,Architecture diagram of torch_models:TinyMLP,png}}" in texinfo
 
 
+@pytest.mark.framework
 def test_latex_builder_includes_a_pdf(build_project: BuildProject) -> None:
     built = build_project(
         {
@@ -160,6 +169,7 @@ def test_latex_builder_includes_a_pdf(build_project: BuildProject) -> None:
     assert "A tiny MLP" in tex
 
 
+@pytest.mark.framework
 def test_css_is_added_only_to_pages_with_diagrams(build_project: BuildProject) -> None:
     built = build_project(
         {
@@ -173,6 +183,7 @@ def test_css_is_added_only_to_pages_with_diagrams(build_project: BuildProject) -
     assert (built.outdir / "_static" / "archviz.css").is_file()
 
 
+@pytest.mark.framework
 def test_model_source_is_a_dependency_of_the_page(build_project: BuildProject) -> None:
     models = "import torch.nn as nn\n\ndef net():\n    return nn.Linear(3, {})\n"
     built = build_project(
@@ -196,6 +207,7 @@ def test_model_source_is_a_dependency_of_the_page(build_project: BuildProject) -
     assert "weight\n (5, 3)" in dot
 
 
+@pytest.mark.framework
 def test_unchanged_rebuild_reads_and_writes_nothing(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
@@ -224,6 +236,7 @@ PARALLEL_PROBE = textwrap.dedent(
 )
 
 
+@pytest.mark.framework
 def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
     pages = [f"page{i}" for i in range(8)]
     site = {
@@ -244,6 +257,7 @@ def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
     assert len(list((tmp_path / "out" / "_images").glob("archviz-*.svg"))) == 8
 
 
+@pytest.mark.framework
 def test_epub_builder_gets_a_static_inline_svg(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": "Title\n=====\n\n.. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"},
@@ -263,6 +277,7 @@ def test_epub_builder_gets_a_static_inline_svg(build_project: BuildProject) -> N
         assert not [name for name in book.namelist() if "_images/archviz-" in name]
 
 
+@pytest.mark.framework
 def test_every_colour_a_diagram_uses_has_a_dark_counterpart(build_project: BuildProject) -> None:
     from sphinx_archviz.style import DARK_FILLS, DARK_INK, FAMILIES
 

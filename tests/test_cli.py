@@ -91,6 +91,7 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert ".svg, .png, .pdf, .dot, .html" in text
 
 
+@pytest.mark.framework
 def test_svg_png_pdf_dot_by_suffix(
     tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -105,6 +106,7 @@ def test_svg_png_pdf_dot_by_suffix(
     assert (tmp_path / "cnn.dot").read_text().startswith("digraph")
 
 
+@pytest.mark.framework
 def test_dot_is_byte_identical_to_the_directive(
     build_project: BuildProject, tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -124,6 +126,7 @@ def test_dot_is_byte_identical_to_the_directive(
         assert output.read_bytes() == expected.encode()
 
 
+@pytest.mark.framework
 def test_standalone_svg_has_no_site_links(
     tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -133,6 +136,7 @@ def test_standalone_svg_has_no_site_links(
     assert "Conv2d" in svg and "archviz-class:" not in svg
 
 
+@pytest.mark.framework
 def test_html_is_one_self_contained_page(
     tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -154,6 +158,7 @@ def test_html_is_one_self_contained_page(
     assert not re.search(r'(src|href)="(?!data:|#)', page)  # nothing from elsewhere
 
 
+@pytest.mark.framework
 def test_print_variant(tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for suffix in ("svg", "pdf", "png", "html"):
         status, err = archviz_render(
@@ -174,6 +179,7 @@ def test_print_variant(tmp_path: Path, cache: Path, capsys: pytest.CaptureFixtur
     assert 'href="data:application/pdf;base64,' in page
 
 
+@pytest.mark.framework
 @pytest.mark.parametrize("name", sorted(set(CASES) - NOT_A_FLAG_VALUE))
 def test_errors_are_the_directive_warnings(
     name: str, cache: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
@@ -188,6 +194,7 @@ def test_errors_are_the_directive_warnings(
     assert not (tmp_path / "out.svg").exists()
 
 
+@pytest.mark.framework
 def test_unknown_suffix_and_unwritable_output(
     tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -204,6 +211,7 @@ def test_unknown_suffix_and_unwritable_output(
     assert "Traceback" not in err
 
 
+@pytest.mark.framework
 def test_missing_dot_program(
     tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -214,6 +222,7 @@ def test_missing_dot_program(
     assert "the Graphviz program 'no-such-dot' was not found" in err
 
 
+@pytest.mark.framework
 def test_cache_and_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cache = tmp_path / "cache"
     for _ in range(2):
@@ -229,6 +238,7 @@ def test_cache_and_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "rendered in" in err and not (tmp_path / "unused").exists()
 
 
+@pytest.mark.framework
 def test_output_defaults_to_the_attribute_name(
     tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
@@ -244,6 +254,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "REFERENCE" in capsys.readouterr().err
 
 
+@pytest.mark.framework
 def test_python_api(tmp_path: Path) -> None:
     settings = sphinx_archviz.Settings(sys_path=[DOCS, MODELS], cache_folder=tmp_path / "cache")
     diagram = sphinx_archviz.render(
@@ -271,6 +282,7 @@ def test_python_api(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.framework
 def test_api_keywords_become_the_directive_texts(tmp_path: Path) -> None:
     settings = sphinx_archviz.Settings(sys_path=[DOCS, MODELS], cache_folder=None)
     diagram = sphinx_archviz.render(
@@ -284,6 +296,7 @@ def test_api_keywords_become_the_directive_texts(tmp_path: Path) -> None:
     assert "conv1.weight" in diagram.dot
 
 
+@pytest.mark.framework
 def test_command_line_imports_neither_sphinx_application_nor_frameworks(tmp_path: Path) -> None:
     script = (
         "import sys, json\n"
@@ -301,6 +314,7 @@ def test_command_line_imports_neither_sphinx_application_nor_frameworks(tmp_path
         assert unwanted not in modules
 
 
+@pytest.mark.framework
 def test_python_m_and_the_console_script(tmp_path: Path) -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"archviz": "sphinx_archviz.cli:run"}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from sphinx_archviz.directive import archviz
 from tests.conftest import BuildProject, diagram_files, requires_dot
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 CNN = """
 .. archviz:: models:CNNModel

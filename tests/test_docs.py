@@ -19,6 +19,7 @@ DOCS = Path(__file__).parent.parent / "docs"
 SNIPPETS = sorted(path.stem for path in (DOCS / "snippets").glob("*.md"))
 
 
+@pytest.mark.framework
 @requires_dot
 @pytest.mark.parametrize("suffix", [".rst", ".md"])
 def test_every_snippet_builds_without_warnings(
@@ -112,6 +113,7 @@ def test_example_pages_include_their_code_and_directive_instead_of_copying_them(
     assert not [code for code in MODEL_CODE if code in source]
 
 
+@pytest.mark.framework
 @requires_dot
 def test_each_example_page_draws_one_diagram_and_shows_its_code(
     build_project: BuildProject, tmp_path: Path

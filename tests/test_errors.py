@@ -11,7 +11,7 @@ import pytest
 from sphinx_archviz.pool import pool_for
 from tests.conftest import DOCS, MODELS, BuildProject, Built, requires_dot
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 GOOD = ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
 
@@ -69,6 +69,12 @@ CASES = {
         ".. archviz:: keras_models:image_classifier\n   :input-shape: 1, 64, 64",
         "forward",
         "running the model on input (1, 64, 64) float32 raised",
+    ),
+    "keras subclassed model fails inside its call": Case(
+        ".. archviz:: keras_models:ThreeLayers\n   :input-shape: 1, 32, 32",
+        "forward",
+        "raised ValueError: Exception encountered when calling ThreeLayers.call(). Input 0 with "
+        "name 'None' of layer 'conv' is incompatible with the layer: expected min_ndim=4",
     ),
     "input shape missing": Case(
         ".. archviz:: models:CNNModel", "input", "PyTorch models need :input-shape:"
@@ -237,6 +243,17 @@ def test_every_warning_is_one_of_the_cases_and_each_gets_a_placeholder(bad_build
     warnings = [line for line in built.warnings.splitlines() if "WARNING" in line]
     assert len(warnings) == len(CASES)
     assert built.html().count('<div class="archviz-unavailable docutils container">') == len(CASES)
+
+
+def test_every_warning_is_one_plain_line(bad_build) -> None:
+    """Keras' messages carry ANSI colour codes and run over several lines; a warning does not."""
+    built, _ = bad_build
+    lines = built.app.warning.getvalue().splitlines()  # as written, colours not stripped
+    assert len(lines) == len(CASES)
+    for line in lines:
+        # Sphinx colours each warning line red; nothing inside it may carry colours of its own.
+        text = line.removeprefix("\x1b[91m").removesuffix("\x1b[39;49;00m")
+        assert ": WARNING: " in text and "\x1b" not in text, line
 
 
 def test_the_good_diagrams_between_the_bad_ones_render(bad_build) -> None:

@@ -16,7 +16,7 @@ import pytest
 from sphinx_archviz.directive import archviz
 from tests.conftest import BuildProject, requires_dot, write_site
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 
 def sphinx_build(srcdir: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -24,7 +24,7 @@ import pytest
 from tests.browser import luminance, requires_chromium, save_screenshot
 from tests.conftest import requires_dot, write_site
 
-pytestmark = [requires_chromium, requires_dot]
+pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
 
 PAGES = {
     "index.rst": "Home\n====\n\n.. toctree::\n\n   guide/diagrams\n   api\n",

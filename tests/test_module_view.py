@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_archviz import style
+from sphinx_archviz.capture.graph import draw
 from sphinx_archviz.directive import archviz
 from tests.conftest import MODELS, BuildProject, Built, requires_dot
+from tests.unit.graph import traces
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 REPOSITORY = Path(__file__).parent.parent
 WRN = ".. archviz:: torchvision.models:wide_resnet50_2\n   :input-shape: 1, 3, 224, 224\n"
@@ -213,6 +214,29 @@ def test_a_value_check_in_forward_is_left_out_and_meta_falls_back_to_the_cpu(
     assert node_count(svg) == 3
 
 
+LAZY = ".. archviz:: torch_models:LazyTower\n   :input-shape: 1, 3, 8, 8\n   :summary:\n"
+#: LazyTower's parameters once its first call has sized them: 3·4·3·3+4, 144·16+16, 16·2+2.
+LAZY_PARAMETERS = 112 + 2_320 + 34
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+def test_lazy_modules_draw_in_both_views_and_count_parameters_after_the_forward(
+    device: str, build_project: BuildProject
+) -> None:
+    options = f"   :device: {device}\n"
+    built = build_project({"index.rst": LAZY + options + "\n" + LAZY + options + MODULES})
+    assert built.warnings == ""
+    assert "drawn on the CPU instead" not in built.app.status.getvalue()
+    autograd, modules = svgs(built)
+    assert "AddmmBackward0" in texts(autograd)
+    assert "1×144" in " ".join(texts(modules))  # the flattened input LazyLinear sized itself to
+    for table in re.findall(r"<table.*?</table>", built.html(), re.DOTALL):
+        rows = summary_rows(table)
+        by_name = {row[0].replace("\xa0", ""): row for row in rows[1:]}
+        assert by_name["conv"][1:] == ["Conv2d", "1×4×6×6", "112", "0"]
+        assert rows[-1][3] == f"{LAZY_PARAMETERS:,}"
+
+
 def test_the_seed_cnn_shows_its_functional_ops_and_shapes(build_project: BuildProject) -> None:
     built = build_project({"index.rst": CNN + MODULES})
     assert built.warnings == ""
@@ -331,26 +355,6 @@ def test_summary_table_reaches_latex(build_project: BuildProject) -> None:
     assert r"\sphinxincludegraphics" in latex
 
 
-def test_layer_families_are_the_same_for_both_frameworks() -> None:
-    pairs = [
-        ("Conv2d", "Conv2D", "conv"),
-        ("Linear", "Dense", "linear"),
-        ("BatchNorm2d", "BatchNormalization", "norm"),
-        ("ReLU", "ReLU", "activation"),
-        ("MaxPool2d", "MaxPooling2D", "pool"),
-        ("Dropout", "Dropout", "dropout"),
-        ("Embedding", "Embedding", "attention"),
-        ("MultiheadAttention", "MultiHeadAttention", "attention"),
-        ("LSTM", "LSTM", "recurrent"),
-    ]
-    for torch_name, keras_name, family in pairs:
-        assert style.family_of(torch_name) == style.family_of(keras_name) == family
-    assert style.family_of("add", is_function=True) == "op"
-    assert style.family_of("relu", is_function=True) == "activation"
-    assert style.family_of("Bottleneck", is_container=True) == "container"
-    assert style.family_of("Identity") == "other"
-
-
 def test_summary_comes_back_from_the_cache(build_project: BuildProject) -> None:
     page = {"index.rst": CNN + MODULES + "   :summary:\n"}
     build_project(page)
@@ -385,6 +389,25 @@ def test_keras_subclassed_model_shows_its_three_layers_with_shapes(
     ]
     assert 'xlink:href="archviz-class:keras.layers.Conv2D"' in svg
     assert "node archviz-conv" in classes(svg)  # the same families as PyTorch's
+
+
+NAMED = ".. archviz:: keras_models:named_inputs\n"
+NAMED_SHAPES = "   :input-shape: 1, 5; 1, 5\n   :input-dtype: int32; int32\n"
+
+
+def test_keras_named_inputs_are_fed_as_the_dict_the_model_declares(
+    build_project: BuildProject,
+) -> None:
+    page = "\n".join([NAMED + MODULES, NAMED + NAMED_SHAPES + MODULES, NAMED + NAMED_SHAPES])
+    built = build_project({"index.rst": page})
+    assert built.warnings == ""
+    own, given, plot_model = svgs(built)
+    assert ("token_ids", "embedding") in [(start, end) for start, end, _ in edges(dots(built)[0])]
+    assert ("padding_mask", "mask") in [(start, end) for start, end, _ in edges(dots(built)[0])]
+    assert tooltip_of(own, "embedding") == "embedding\nEmbedding\n1×1 → 1×1×8\n400 params"
+    # :input-shape: gives the inputs in the order of model.inputs (padding_mask, token_ids).
+    assert tooltip_of(given, "embedding") == "embedding\nEmbedding\n1×5 → 1×5×8\n400 params"
+    assert "token_ids" in texts(plot_model)
 
 
 def test_keras_custom_blocks_fold_and_collapse_by_depth(build_project: BuildProject) -> None:
@@ -427,6 +450,7 @@ _CAPTURE_SCRIPT = """
 import json, sys
 from sphinx_archviz.capture import capture
 from sphinx_archviz.request import CaptureRequest, ExampleInput
+
 request = CaptureRequest(
     {reference!r}, {framework!r}, (ExampleInput({shape!r}),), view="modules",
     search_paths=({models!r},),
@@ -547,3 +571,47 @@ def test_keras_tracing_restores_layer_call_even_when_the_call_fails() -> None:
         "failed": "forward",
         "restored_after_failure": True,
     }
+
+
+# The graph core's hand-written traces --------------------------------------------------------
+
+_HAND_TRACED_SCRIPT = """
+import json
+from sphinx_archviz.capture import capture
+from sphinx_archviz.request import CaptureRequest, ExampleInput
+
+dots = [
+    capture(
+        CaptureRequest(
+            f"hand_traced:{{name}}", "torch", (ExampleInput(shape),), view="modules",
+            depth=depth, search_paths=({models!r},),
+        )
+    ).dot
+    for name, shape, depth in {cases!r}
+]
+print(json.dumps(dots))
+"""
+
+
+def test_hand_written_traces_draw_what_pytorch_records() -> None:
+    """tests/unit/graph/ draws traces written by hand: PyTorch's tracer, run on the models they
+    describe (tests/models/hand_traced.py), gives the same DOT, links to the docs aside."""
+    cases = [
+        ("Chain", (1, 16), 1, traces.chain_of_blocks(32)),
+        ("Chain", (1, 16), 2, traces.chain_of_blocks(32)),
+        ("Residual", (1, 8, 32, 32), 1, traces.residual()),
+        ("MLP", (1, 32), 1, traces.linear_relu_times_4()),
+        ("Checked", (1, 16), 1, traces.checked()),
+        *(("Nested", (1, 3, 32, 32), depth, traces.nested()) for depth in (1, 2, 3)),
+    ]
+    script = _HAND_TRACED_SCRIPT.format(
+        models=str(MODELS), cases=[(name, shape, depth) for name, shape, depth, _ in cases]
+    )
+    recorded = json.loads(_run(script))
+    for (name, _, depth, trace), dot in zip(cases, recorded, strict=True):
+        drawn = draw(trace, depth, True, "TB", name)[0]
+        assert _without_links(drawn) == _without_links(dot), (name, depth)
+
+
+def _without_links(dot: str) -> str:
+    return re.sub(r', URL="[^"]*"', "", dot)

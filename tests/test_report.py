@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sphinx.util.console import strip_colors
 
 from tests.conftest import BuildProject, requires_dot
@@ -19,6 +20,7 @@ def status(built) -> str:
     return strip_colors(built.app.status.getvalue())
 
 
+@pytest.mark.framework
 def test_a_diagram_that_fails_in_graphviz_is_counted_once(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": f"Title\n=====\n\n{FAILS_IN_CAPTURE}\n{GOOD}"},
@@ -44,6 +46,7 @@ def test_the_recap_is_sorted_by_line_number_and_says_diagram_for_one(
     assert "archviz: 1 diagram: 0 rendered, 0 cached, 1 failed" in status(single)
 
 
+@pytest.mark.framework
 def test_an_expected_failure_is_logged_not_warned(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": f"Title\n=====\n\n{FAILS_IN_CAPTURE}\n{GOOD}"},
@@ -57,6 +60,7 @@ def test_an_expected_failure_is_logged_not_warned(build_project: BuildProject) -
     assert "could not be drawn" not in status(built)
 
 
+@pytest.mark.framework
 def test_an_expected_failure_that_draws_is_a_located_warning(build_project: BuildProject) -> None:
     built = build_project(
         {"index.rst": f"Title\n=====\n\n{GOOD}"},
@@ -85,6 +89,7 @@ def report_rows(built) -> list[dict]:
     return json.loads((built.outdir / "archviz-report.json").read_text())["diagrams"]
 
 
+@pytest.mark.framework
 def test_the_report_lists_every_diagram_with_its_costs_and_outcome(
     build_project: BuildProject,
 ) -> None:
@@ -109,6 +114,7 @@ def test_the_report_lists_every_diagram_with_its_costs_and_outcome(
     assert bad["result"] == "failed (forward)"
 
 
+@pytest.mark.framework
 def test_the_report_of_a_parallel_build_has_every_page(build_project: BuildProject) -> None:
     pages = {
         f"page{number}.rst": f"Page {number}\n=======\n\n{GOOD.replace('2, 4', f'{number}, 4')}"

@@ -18,7 +18,7 @@ from tests.conftest import DOCS, diagram_files, requires_dot
 
 SEED_SCRIPTS = Path(__file__).parent.parent / "benchmarks" / "seed"
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 
 def seed_dot(script: str, tmp_path: Path, models_dir: Path) -> str:

@@ -17,7 +17,7 @@ from sphinx.util.console import strip_colors
 from sphinx_archviz.directive import archviz
 from tests.conftest import BuildProject, requires_dot, write_site
 
-pytestmark = requires_dot
+pytestmark = [pytest.mark.framework, requires_dot]
 
 
 def dots(app: SphinxTestApp, docname: str = "index") -> list[str]:

@@ -81,10 +81,23 @@ def _names_escaped_for_html_labels(model: keras.Model) -> Iterator[None]:
             layer.name = name
 
 
+def example_argument(model: keras.Model, tensors: list[Any]) -> Any:
+    """What the model is called with: the tensors (in the order of ``model.inputs``) in the
+    structure its inputs were declared in, such as the dict of named inputs keras_hub's text
+    backbones take; for a model that declares none, one tensor alone or a list."""
+    try:
+        declared = model.input
+    except (AttributeError, ValueError):
+        declared = None
+    if declared is not None and len(keras.tree.flatten(declared)) == len(tensors):
+        return keras.tree.pack_sequence_as(declared, tensors)
+    return tensors[0] if len(tensors) == 1 else tensors
+
+
 def _run(model: keras.Model, request: CaptureRequest) -> None:
     tensors = [_dummy_tensor(spec) for spec in request.inputs]
     try:
-        model(tensors[0] if len(tensors) == 1 else tensors, training=False)
+        model(example_argument(model, tensors), training=False)
     except Exception as exc:
         raise ArchvizError(
             "forward",

@@ -22,7 +22,7 @@ import numpy as np
 
 from sphinx_archviz.capture import graph, tensors_in
 from sphinx_archviz.capture.graph.trace import Recorder, Trace, default_input_names, tensor_shape
-from sphinx_archviz.capture.keras import _dummy_tensor
+from sphinx_archviz.capture.keras import _dummy_tensor, example_argument
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
 
@@ -35,8 +35,13 @@ def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str
 def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
     specs = request.inputs or _own_inputs(model)
     tensors = [_dummy_tensor(spec) for spec in specs]
-    argument = tensors[0] if len(tensors) == 1 else tensors
-    recorder = _Recorder(model, _input_names(model, len(tensors)), tensors)
+    argument = example_argument(model, tensors)
+    name_of = {
+        id(tensor): name
+        for tensor, name in zip(tensors, _input_names(model, len(tensors)), strict=True)
+    }
+    in_call_order = list(_tensors_in(argument))
+    recorder = _Recorder(model, [name_of[id(tensor)] for tensor in in_call_order], in_call_order)
     try:
         if not model.built:  # the first call builds the layers, perhaps symbolically
             model(argument, training=False)

@@ -11,6 +11,7 @@ left as it was.
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.func import functional_call
+from torch.nn.parameter import is_lazy
 from torchviz import make_dot
 
 from sphinx_archviz.capture import tensors_in
@@ -44,7 +46,7 @@ def placement(device: str) -> Iterator[None]:
 
     def parameter_on_meta(module: nn.Module, name: str, param: nn.Parameter | None) -> None:
         register_parameter(module, name, param)
-        if param is not None and not param.is_meta:
+        if param is not None and not is_lazy(param) and not param.is_meta:
             module._parameters[name] = nn.Parameter(
                 param.detach().to("meta"), requires_grad=param.requires_grad
             )
@@ -53,7 +55,7 @@ def placement(device: str) -> Iterator[None]:
         module: nn.Module, name: str, tensor: torch.Tensor | None, persistent: bool = True
     ) -> None:
         register_buffer(module, name, tensor, persistent)
-        if tensor is not None and not tensor.is_meta:
+        if tensor is not None and not is_lazy(tensor) and not tensor.is_meta:
             module._buffers[name] = tensor.to("meta")
 
     nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign]
@@ -71,8 +73,7 @@ def is_device_failure(exc: BaseException | None) -> bool:
 
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
-    inputs = example_inputs(model, request, device)
-    tensors_by_name = _tensors_on(model, device)
+    model, inputs, tensors_by_name = prepare(model, request, device)
     tensors = run_model(model, tensors_by_name, inputs, request)
     parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
     graph = make_dot(
@@ -112,6 +113,35 @@ def run_model(
             "graph from",
         )
     return tensors
+
+
+def prepare(
+    model: nn.Module, request: CaptureRequest, device: str
+) -> tuple[nn.Module, tuple[torch.Tensor, ...], dict[str, torch.Tensor]]:
+    """The model ready to run on ``device``: its example input and its parameters and buffers
+    there by name. A model with lazy modules (``nn.LazyLinear``) is a copy whose first call
+    on the example input has sized them."""
+    inputs = example_inputs(model, request, device)
+    if any(is_lazy(tensor) for tensor in (*model.parameters(), *model.buffers())):
+        model = copy.deepcopy(model)
+        _lazy_tensors_to(model, device)
+        run_model(model, {}, inputs, request)
+    return model, inputs, _tensors_on(model, device)
+
+
+def _lazy_tensors_to(model: nn.Module, device: str) -> None:
+    """Make the lazy parameters and buffers take their data on ``device`` when they are sized."""
+    for module in model.modules():
+        for name, param in module._parameters.items():
+            if param is not None and is_lazy(param):
+                module._parameters[name] = nn.UninitializedParameter(
+                    param.requires_grad, device=device, dtype=param.dtype
+                )
+        for name, buffer in module._buffers.items():
+            if buffer is not None and is_lazy(buffer):
+                module._buffers[name] = nn.UninitializedBuffer(
+                    buffer.requires_grad, device=device, dtype=buffer.dtype
+                )
 
 
 def _tensors_on(model: nn.Module, device: str) -> dict[str, torch.Tensor]:

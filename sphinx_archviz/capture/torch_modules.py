@@ -28,7 +28,7 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.torch import _tensors_in, _tensors_on, example_inputs, run_model
+from sphinx_archviz.capture.torch import _tensors_in, prepare, run_model
 from sphinx_archviz.request import CaptureRequest, Summary
 
 #: Ops that only change a tensor's dtype, device or memory layout: followed, not drawn.
@@ -58,8 +58,7 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, S
 
 def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace:
     """Run the model once on the example input and record its calls."""
-    inputs = example_inputs(model, request, device)
-    tensors_by_name = _tensors_on(model, device)
+    model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
         recorder.add_input(name, tensor)

@@ -74,3 +74,14 @@ def stacked_blocks():
         x = ResidualBlock(32, name=f"block_{number}")(x)
     outputs = keras.layers.Dense(3, name="head")(x)
     return keras.Model(inputs, outputs, name="stacked")
+
+
+def named_inputs():
+    """Inputs declared as a dict of names, as keras_hub's text backbones take them."""
+    token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
+    x = keras.layers.Embedding(50, 8, name="embedding")(token_ids)
+    mask = keras.layers.Reshape((-1, 1), name="mask")(padding_mask)
+    x = keras.layers.Multiply(name="masked")([x, keras.ops.cast(mask, "float32")])
+    outputs = keras.layers.Dense(4, name="head")(x)
+    return keras.Model({"token_ids": token_ids, "padding_mask": padding_mask}, outputs)

@@ -122,3 +122,15 @@ class ReluStack(nn.Module):
         for layer in self.hidden:
             x = torch.relu(layer(x))
         return self.head(x)
+
+
+class LazyTower(nn.Module):
+    """Layers that learn their input sizes on the first call (nn.LazyConv2d, nn.LazyLinear)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.LazyConv2d(4, 3)
+        self.head = nn.Sequential(nn.Flatten(), nn.LazyLinear(16), nn.ReLU(), nn.LazyLinear(2))
+
+    def forward(self, x):
+        return self.head(self.conv(x))

@@ -1,9 +1,11 @@
-"""The stylesheets: every colour comes from style.py, which also writes archviz-colours.css."""
+"""The visual language (style.py): layer families, and the stylesheets whose every colour comes
+from style.py, which also writes archviz-colours.css."""
 
 from __future__ import annotations
 
 import re
 
+from sphinx_archviz import style
 from sphinx_archviz.assets import CSS_FILE, JS_FILE, STATIC_DIR
 from sphinx_archviz.style import colours_css
 
@@ -34,3 +36,23 @@ def test_dark_pages_get_a_dark_value_for_every_light_colour() -> None:
     assert light == dark == auto
     assert 'html[data-theme="dark"] div.archviz-unavailable' in blocks[1][0]
     assert blocks[2][0].startswith('body[data-theme="auto"] div.archviz')
+
+
+def test_layer_families_are_the_same_for_both_frameworks() -> None:
+    pairs = [
+        ("Conv2d", "Conv2D", "conv"),
+        ("Linear", "Dense", "linear"),
+        ("BatchNorm2d", "BatchNormalization", "norm"),
+        ("ReLU", "ReLU", "activation"),
+        ("MaxPool2d", "MaxPooling2D", "pool"),
+        ("Dropout", "Dropout", "dropout"),
+        ("Embedding", "Embedding", "attention"),
+        ("MultiheadAttention", "MultiHeadAttention", "attention"),
+        ("LSTM", "LSTM", "recurrent"),
+    ]
+    for torch_name, keras_name, family in pairs:
+        assert style.family_of(torch_name) == style.family_of(keras_name) == family
+    assert style.family_of("add", is_function=True) == "op"
+    assert style.family_of("relu", is_function=True) == "activation"
+    assert style.family_of("Bottleneck", is_container=True) == "container"
+    assert style.family_of("Identity") == "other"

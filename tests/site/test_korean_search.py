@@ -16,7 +16,7 @@ import pytest
 
 from tests.browser import page_url, requires_chromium
 
-DOCS = Path(__file__).parents[1] / "docs"
+DOCS = Path(__file__).parents[2] / "docs"
 EXTENSIONS = DOCS / "_ext"
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.capture.detect import detect_framework
-from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.errors import MESSAGE_LIMIT, ArchvizError
 from sphinx_archviz.options import parse_flag, parse_inputs
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import ExampleInput
@@ -166,3 +166,15 @@ def test_a_class_is_looked_up_under_its_public_names() -> None:
         "torch.Conv2d",
     ]
     assert "keras.layers.Conv2D" in public_names("keras.src.layers.convolutional.conv2d.Conv2D")
+
+
+def test_an_error_message_is_one_plain_bounded_line() -> None:
+    keras_style = "Exception encountered.\n\n\x1b[1mThe structure of `inputs`\x1b[0m\n  • x"
+    assert ArchvizError("forward", keras_style).message == (
+        "Exception encountered. The structure of `inputs` • x"
+    )
+    flood = ArchvizError("forward", "start " + "x" * 100_000 + " end").message
+    assert len(flood) <= MESSAGE_LIMIT
+    assert flood.startswith("start x") and flood.endswith("x end")
+    cut = int(re.search(r"\[([\d,]+) characters cut\]", flood)[1].replace(",", ""))
+    assert len(flood) - len(f" … [{cut:,} characters cut] … ") + cut == 100_010
