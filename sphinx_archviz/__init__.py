@@ -36,13 +36,15 @@ def __getattr__(name: str) -> Any:
 def setup(app: Sphinx) -> ExtensionMetadata:
     from sphinx_archviz.assets import setup_assets
     from sphinx_archviz.config import register_config
-    from sphinx_archviz.directive import setup_node
+    from sphinx_archviz.directive import setup_directive
     from sphinx_archviz.failures import setup_failures
     from sphinx_archviz.pipeline import setup_pipeline
     from sphinx_archviz.report import setup_report
+    from sphinx_archviz.visitors import setup_visitors
 
     register_config(app)
-    setup_node(app)
+    setup_visitors(app)
+    setup_directive(app)
     setup_pipeline(app)
     setup_failures(app)
     setup_report(app)

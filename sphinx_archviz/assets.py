@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from sphinx_archviz.directive import UNAVAILABLE_CLASS, archviz
 from sphinx_archviz.html import needs_script
+from sphinx_archviz.nodes import UNAVAILABLE_CLASS, archviz
 from sphinx_archviz.style import colours_css
 
 if TYPE_CHECKING:

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
@@ -237,6 +238,7 @@ def register_config(app: Sphinx) -> None:
             description=value.description,
         )
     app.connect("config-inited", replace_invalid_values)
+    app.connect("config-inited", resolve_sys_path)
 
 
 def replace_invalid_values(_app: Sphinx, config: Config) -> None:
@@ -257,3 +259,10 @@ def replace_invalid_values(_app: Sphinx, config: Config) -> None:
                 subtype="option",
             )
             config[value.name] = value.default
+
+
+def resolve_sys_path(app: Sphinx, config: Config) -> None:
+    """Make ``archviz_sys_path`` absolute, relative to the configuration directory."""
+    config.archviz_sys_path = [
+        str((Path(app.confdir) / folder).resolve()) for folder in config.archviz_sys_path
+    ]

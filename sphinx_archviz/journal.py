@@ -16,8 +16,9 @@ import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from sphinx_archviz.state import journal_folder
 
 if TYPE_CHECKING:
     from docutils import nodes
@@ -71,7 +72,7 @@ def note(env: BuildEnvironment, docname: str, location: str, reference: str, **f
         **facts,
     }
     with contextlib.suppress(OSError):
-        folder = _folder(env)
+        folder = journal_folder(env)
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / f"{os.getpid()}.jsonl").open("a", encoding="utf-8") as journal:
             journal.write(json.dumps(entry) + "\n")
@@ -80,7 +81,7 @@ def note(env: BuildEnvironment, docname: str, location: str, reference: str, **f
 def diagrams(env: BuildEnvironment) -> list[Diagram]:
     """Every diagram the journal has heard of in this build, by document and line."""
     entries = []
-    for path in _folder(env).glob("*.jsonl"):
+    for path in journal_folder(env).glob("*.jsonl"):
         with contextlib.suppress(OSError, ValueError):
             entries += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     known = {field.name for field in fields(Diagram)}
@@ -107,8 +108,4 @@ def as_dict(diagram: Diagram) -> dict[str, Any]:
 
 
 def start_afresh(env: BuildEnvironment) -> None:
-    shutil.rmtree(_folder(env), ignore_errors=True)
-
-
-def _folder(env: BuildEnvironment) -> Path:
-    return Path(env.doctreedir) / "archviz-journal"
+    shutil.rmtree(journal_folder(env), ignore_errors=True)

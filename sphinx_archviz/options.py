@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sphinx_archviz.capture.detect import detect_framework
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
+from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import parse_reference
 from sphinx_archviz.request import DTYPES, FRAMEWORKS, VIEWS, CaptureRequest, ExampleInput

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Literal
 from sphinx.util import logging
 
 from sphinx_archviz.cache import DiagramCache
-from sphinx_archviz.capture.detect import detect_framework, is_framework_package
 from sphinx_archviz.config import memory_limit
+from sphinx_archviz.detect import detect_framework, is_framework_package
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import diagrams_counted
 from sphinx_archviz.journal import diagrams, note
 from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
+from sphinx_archviz.state import build_state, cache_folder
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -38,7 +39,7 @@ _DIRECTIVE_ARGUMENT = re.compile(
 def capture_diagram(
     env: BuildEnvironment, request: CaptureRequest, location: str, timeout: float
 ) -> Capture:
-    folder = _cache_folder(env)
+    folder = cache_folder(env)
 
     def warn(error: ArchvizError) -> None:
         logger.warning(
@@ -96,19 +97,15 @@ def fetch_capture(
     return capture, "rendered"
 
 
-def _cache_folder(env: BuildEnvironment) -> Path | None:
-    return Path(env.doctreedir) / "archviz" if env.config.archviz_cache else None
-
-
 def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Before Sphinx reads (and perhaps forks readers): remember what this build reads, share
     the worker pools with forked readers, and on a cold build start the workers now."""
-    env.__dict__["archviz_read_now"] = set(docnames)
+    build_state(env).read_now = set(docnames)
     serve_forked_processes(
         app.parallel if app.is_parallel_allowed("read") else 1,
         memory_limit(app.config.archviz_worker_memory),
     )
-    folder = _cache_folder(env)
+    folder = cache_folder(env)
     if folder is not None and any(folder.glob("*/*.json")):
         # A rebuild: the cache will serve unchanged diagrams, so start workers early only for
         # pages that are read again because a model's source file changed.

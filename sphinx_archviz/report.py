@@ -23,6 +23,7 @@ from sphinx_archviz import __version__
 from sphinx_archviz.failures import is_expected
 from sphinx_archviz.html import labels
 from sphinx_archviz.journal import Diagram, diagrams, natural_order
+from sphinx_archviz.state import build_state
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,7 +39,7 @@ REPORT_PAGE = "archviz-report"
 
 def report(env: BuildEnvironment, outdir: Path) -> list[Diagram]:
     """This build's diagrams, and the previous report's for the pages not read this time."""
-    read_now = env.__dict__.get("archviz_read_now", set())
+    read_now = build_state(env).read_now
     rows: dict[str, dict[str, Any]] = {}
     for row in _previous(outdir):
         if row.get("docname") in env.found_docs and row.get("docname") not in read_now:

@@ -106,3 +106,19 @@ class Capture:
     summary: Summary | None = None
     #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
     peak_memory: int = 0
+
+
+# The worker protocol ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Asks a new worker to import its framework, and the installed packages the coming
+    diagrams come from (``torchvision.models``), before the first capture arrives."""
+
+    framework: Framework
+    modules: tuple[str, ...] = ()
+
+
+#: The environment variable that tells a worker the most memory (bytes of data) it may take.
+MEMORY_VARIABLE = "ARCHVIZ_WORKER_MEMORY"

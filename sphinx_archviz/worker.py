@@ -1,54 +1,36 @@
-"""Framework worker processes: each framework's captures run in a process of their own.
+"""The Sphinx side of a framework worker process: start it, send it requests, stop it.
 
 TensorFlow and the CUDA build of torch cannot share a process, so the Sphinx process imports
 neither. A worker is a fresh Python process (started on first need, or early by the pool)
 that imports its framework once, serves requests over a socket (pickled
-:class:`CaptureRequest` in, pickled :class:`Capture` or :class:`ArchvizError` out) and exits
-when the socket closes or its parent process goes away. Its stdout and stderr go to a temporary
-file, shown only when it dies.
+:class:`CaptureRequest` in, pickled :class:`Capture` or :class:`ArchvizError` out; see
+:mod:`sphinx_archviz.capture.serve`) and exits when the socket closes or its parent process
+goes away. Its stdout and stderr go to a temporary file, shown only when it dies.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
-import resource
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO
 
-from sphinx_archviz.errors import ArchvizError, describe_exception
-from sphinx_archviz.request import Capture, CaptureRequest, Framework
+from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.request import MEMORY_VARIABLE, Capture, CaptureRequest, Framework, Warmup
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
-
-
-@dataclass(frozen=True)
-class Warmup:
-    """Asks a new worker to import its framework, and the installed packages the coming
-    diagrams come from (``torchvision.models``), before the first capture arrives."""
-
-    framework: Framework
-    modules: tuple[str, ...] = ()
 
 
 _LOG_TAIL_LINES = 8
 #: The most of a dead worker's output a warning quotes.
 _LOG_TAIL_BYTES = 2048
-_CAPTURE_STACK_BYTES = 256 << 20  # counts against archviz_worker_memory (RLIMIT_DATA)
-_CAPTURE_RECURSION_LIMIT = 200_000
-_WORKER_MAIN = "from sphinx_archviz.worker import main; main()"
-_MEMORY_VARIABLE = "ARCHVIZ_WORKER_MEMORY"
+_WORKER_MAIN = "from sphinx_archviz.capture.serve import main; main()"
 
 
 class FrameworkWorker:
@@ -142,7 +124,7 @@ class FrameworkWorker:
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         }
         if self.memory is not None:
-            environment[_MEMORY_VARIABLE] = str(self.memory)
+            environment[MEMORY_VARIABLE] = str(self.memory)
         if self.threads is not None:  # several workers share the cores: do not oversubscribe
             for variable in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS"):
                 environment.setdefault(variable, str(self.threads))
@@ -184,71 +166,3 @@ def last_output(log: IO[bytes], limit: int = _LOG_TAIL_BYTES) -> str:
     if size > limit:
         tail = f"[{size - limit:,} bytes of earlier output cut] … {tail}"
     return tail
-
-
-def _exit_when_orphaned() -> None:
-    parent = os.getppid()
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:
-            os._exit(1)
-
-
-def serve(connection: Connection) -> None:
-    """The worker's loop: one capture per request until the Sphinx side closes the socket."""
-    from sphinx_archviz.capture import capture, load_backend
-
-    while True:
-        try:
-            request = connection.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            return
-        if isinstance(request, Warmup):
-            with contextlib.suppress(Exception):
-                load_backend(request.framework)
-                for module in request.modules:
-                    importlib.import_module(module)
-            connection.send(None)
-            continue
-        replies: list[Capture | ArchvizError] = []
-        # A thread with a deep stack: torchviz walks the autograd graph recursively, one
-        # level per layer, which the main thread's stack cannot do for the biggest models.
-        thread = threading.Thread(target=_reply_into, args=(replies, request, capture), daemon=True)
-        try:
-            thread.start()
-        except RuntimeError:  # no memory left for the stack: capture on the main thread
-            _reply_into(replies, request, capture)
-        else:
-            thread.join()
-        connection.send(replies[0])
-
-
-def _reply_into(
-    replies: list[Capture | ArchvizError],
-    request: CaptureRequest,
-    capture: Callable[[CaptureRequest], Capture],
-) -> None:
-    try:
-        replies.append(capture(request))
-    except ArchvizError as error:
-        replies.append(error)
-    except BaseException as exc:  # the user's code may raise SystemExit, RecursionError…
-        replies.append(
-            ArchvizError(
-                "worker", f"the capture failed: {describe_exception(exc, request.search_paths)}"
-            )
-        )
-
-
-def _limit_memory() -> None:
-    limit = os.environ.pop(_MEMORY_VARIABLE, None)
-    if limit:
-        resource.setrlimit(resource.RLIMIT_DATA, (int(limit), int(limit)))
-
-
-def main() -> None:
-    _limit_memory()
-    threading.stack_size(_CAPTURE_STACK_BYTES)
-    sys.setrecursionlimit(_CAPTURE_RECURSION_LIMIT)
-    threading.Thread(target=_exit_when_orphaned, daemon=True).start()
-    serve(Connection(int(sys.argv[1])))

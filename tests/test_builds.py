@@ -136,7 +136,7 @@ def test_text_builders_show_the_alt_text(
         builder=builder,
     )
     assert built.warnings == ""
-    output = next(path for path in built.outdir.iterdir() if path.is_file())
+    [output] = (path for path in built.outdir.iterdir() if path.suffix in (".txt", ".1"))
     assert expected in output.read_text()
 
 

@@ -15,7 +15,8 @@ import pytest
 
 import sphinx_archviz
 from sphinx_archviz.cli import main, parser
-from sphinx_archviz.directive import ArchvizDirective, archviz
+from sphinx_archviz.directive import ArchvizDirective
+from sphinx_archviz.nodes import archviz
 from sphinx_archviz.options import DIAGRAM_OPTIONS
 from tests.conftest import DOCS, MODELS, BuildProject, requires_dot
 from tests.test_errors import CASES

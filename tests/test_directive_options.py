@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 from tests.conftest import BuildProject, diagram_files, requires_dot
 
 pytestmark = [pytest.mark.framework, requires_dot]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 from tests.conftest import BuildProject, requires_dot, write_site
 
 pytestmark = [pytest.mark.framework, requires_dot]
@@ -151,7 +151,7 @@ def worker_pids() -> set[int]:
     found = set()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"from sphinx_archviz.worker import main" in cmdline.read_bytes():
+            if b"from sphinx_archviz.capture.serve import main" in cmdline.read_bytes():
                 found.add(int(cmdline.parent.name))
         except OSError:
             pass

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_archviz.capture.graph import draw
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 from tests.conftest import MODELS, BuildProject, Built, requires_dot
 from tests.unit.graph import traces
 

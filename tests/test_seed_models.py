@@ -13,7 +13,7 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 from tests.conftest import DOCS, diagram_files, requires_dot
 
 SEED_SCRIPTS = Path(__file__).parent.parent / "benchmarks" / "seed"

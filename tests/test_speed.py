@@ -14,7 +14,7 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
-from sphinx_archviz.directive import archviz
+from sphinx_archviz.nodes import archviz
 from tests.conftest import BuildProject, requires_dot, write_site
 
 pytestmark = [pytest.mark.framework, requires_dot]

@@ -29,14 +29,9 @@ from types import ModuleType
 from typing import Any
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
+from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.reference import (
-    Reference,
-    materialize,
-    parse_reference,
-    resolve,
-    user_code_context,
-)
+from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework, Summary
 
 #: What to install when a backend's import fails, by the missing top-level module.

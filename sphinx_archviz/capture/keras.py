@@ -1,5 +1,6 @@
-"""Keras backend: the graph ``keras.utils.plot_model`` draws, taken from ``model_to_dot``. The
-only module that imports TensorFlow, Keras and pydot."""
+"""Keras backend: the graph ``keras.utils.plot_model`` draws, taken from ``model_to_dot``. Runs
+in the Keras worker process only; Keras is imported here and in :mod:`.keras_modules`, nowhere
+else."""
 
 from __future__ import annotations
 

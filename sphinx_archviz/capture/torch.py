@@ -1,5 +1,5 @@
-"""PyTorch backend: torchviz's autograd graph of the model's output. The only module that
-imports torch and torchviz.
+"""PyTorch backend: torchviz's autograd graph of the model's output. Runs in the torch worker
+process only; torch is imported here and in :mod:`.torch_modules`, nowhere else.
 
 On the meta device (the default) parameters and buffers hold shapes but no data, so building
 and running a model costs neither weight memory nor arithmetic. Models built here from a class

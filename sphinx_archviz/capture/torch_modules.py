@@ -22,7 +22,6 @@ from torch.overrides import TorchFunctionMode
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.trace import (
-    Call,
     Recorder,
     Trace,
     default_input_names,
@@ -176,21 +175,7 @@ class _Recorder(Recorder):
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, sources[0][0])
             return
-        call = self.trace.add(
-            Call(
-                index=len(self.trace.calls),
-                kind="function",
-                name=name,
-                type_name=name,
-                type_path=_function_path(func, name),
-                parent=self.caller,
-                sources=sources,
-                input_shapes=[tensor_shape(tensor) for tensor in tensors],
-                output_shapes=[tensor_shape(tensor) for tensor in outputs],
-            )
-        )
-        for tensor in outputs:
-            self.producers[id(tensor)] = (tensor, call.index)
+        self.add_function(name, _function_path(func, name), tensors, outputs, sources)
 
 
 class _FunctionRecorder(TorchFunctionMode):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
-from sphinx_archviz.capture.detect import detect_framework
+from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import MESSAGE_LIMIT, ArchvizError
 from sphinx_archviz.options import parse_flag, parse_inputs
 from sphinx_archviz.reference import Reference, parse_reference

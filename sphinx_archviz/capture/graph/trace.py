@@ -141,6 +141,32 @@ class Recorder:
                 self.producers[id(tensor)] = (tensor, closed.index)
         return call, closed
 
+    def add_function(
+        self,
+        name: str,
+        type_path: str,
+        tensors: list[Any],
+        outputs: list[Any],
+        sources: list[tuple[int, Shape]] | None = None,
+    ) -> Call:
+        """Record that the module call under way ran the op ``name`` on ``tensors``."""
+        call = self.trace.add(
+            Call(
+                index=len(self.trace.calls),
+                kind="function",
+                name=name,
+                type_name=name,
+                type_path=type_path,
+                parent=self.caller,
+                sources=self.sources(tensors) if sources is None else sources,
+                input_shapes=[tensor_shape(tensor) for tensor in tensors],
+                output_shapes=[tensor_shape(tensor) for tensor in outputs],
+            )
+        )
+        for tensor in outputs:
+            self.producers[id(tensor)] = (tensor, call.index)
+        return call
+
     def sources(self, tensors: list[Any]) -> list[tuple[int, Shape]]:
         """The calls that produced ``tensors``, with their shapes (unknown tensors left out)."""
         found = []

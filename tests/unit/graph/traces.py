@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sphinx_archviz.capture.graph.trace import Call, Recorder, Shape, Trace
+from sphinx_archviz.capture.graph.trace import Recorder, Shape, Trace
 
 
 class Tensor:
@@ -60,20 +60,7 @@ class HandTracer(Recorder):
     def op(self, name: str, *inputs: Tensor, shape: Shape | None = None) -> Tensor:
         """A functional op (``add``, ``relu``) run by the enclosing container's own code."""
         result = Tensor(*(inputs[0].shape if shape is None else shape))
-        call = self.trace.add(
-            Call(
-                index=len(self.trace.calls),
-                kind="function",
-                name=name,
-                type_name=name,
-                type_path=f"torch.{name}",
-                parent=self.caller,
-                sources=self.sources(list(inputs)),
-                input_shapes=[tensor.shape for tensor in inputs],
-                output_shapes=[result.shape],
-            )
-        )
-        self.producers[id(result)] = (result, call.index)
+        self.add_function(name, f"torch.{name}", list(inputs), [result])
         return result
 
 

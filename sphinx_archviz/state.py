@@ -1,0 +1,47 @@
+"""What archviz keeps for a build besides the pages: its folders under the doctree folder, and
+what it remembers while one build runs.
+
+Everything archviz stores between builds lives under the doctree folder (``-d``), which Sphinx
+keeps apart from the output: the diagram cache, the journal of this build's diagrams and the
+locks that keep parallel writers from rendering the same image at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+if TYPE_CHECKING:
+    from sphinx.environment import BuildEnvironment
+
+
+def cache_folder(env: BuildEnvironment) -> Path | None:
+    """The captured diagrams (:mod:`sphinx_archviz.cache`); None when ``archviz_cache`` is off."""
+    return Path(env.doctreedir) / "archviz" if env.config.archviz_cache else None
+
+
+def lock_folder(env: BuildEnvironment) -> Path:
+    """The locks under which images are rendered (:mod:`sphinx_archviz.graphviz`)."""
+    return Path(env.doctreedir, "archviz", "locks")
+
+
+def journal_folder(env: BuildEnvironment) -> Path:
+    """Each process's journal of the diagrams it handled (:mod:`sphinx_archviz.journal`)."""
+    return Path(env.doctreedir) / "archviz-journal"
+
+
+@dataclass
+class BuildState:
+    """What archviz remembers while one build runs (not saved with the environment)."""
+
+    #: The pages this build reads (the others keep their diagrams from earlier builds).
+    read_now: set[str] = field(default_factory=set)
+
+
+_STATES: WeakKeyDictionary[BuildEnvironment, BuildState] = WeakKeyDictionary()
+
+
+def build_state(env: BuildEnvironment) -> BuildState:
+    return _STATES.setdefault(env, BuildState())

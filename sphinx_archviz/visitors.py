@@ -1,0 +1,172 @@
+"""Each builder's visitor for the diagram node: render the DOT with Graphviz at write time and
+put the image (or, if that fails, the placeholder) in the page."""
+
+from __future__ import annotations
+
+import posixpath
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxTranslator
+
+from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.failures import report_failure
+from sphinx_archviz.graphviz import render
+from sphinx_archviz.html import (
+    ClassLinker,
+    diagram_html,
+    explorable_and_downloads,
+    files_to_render,
+    image_folder,
+)
+from sphinx_archviz.journal import location_of, note
+from sphinx_archviz.nodes import archviz, unavailable_node
+from sphinx_archviz.state import lock_folder
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sphinx.application import Sphinx
+    from sphinx.writers.html5 import HTML5Translator
+    from sphinx.writers.latex import LaTeXTranslator
+    from sphinx.writers.manpage import ManualPageTranslator
+    from sphinx.writers.texinfo import TexinfoTranslator
+    from sphinx.writers.text import TextTranslator
+
+logger = logging.getLogger(__name__)
+
+
+def show_unavailable(translator: SphinxTranslator, error: ArchvizError, node: archviz) -> None:
+    """At write time: report the failure and write the same placeholder the reader would."""
+    env = translator.builder.env
+    # The node's own source: LaTeX and Texinfo write several documents as one.
+    docname = env.path2doc(node.source) or ""
+    report_failure(env, docname, error, node["reference"], node)
+    unavailable_node(node["reference"], error).walkabout(translator)
+
+
+def render_files(
+    translator: HTML5Translator | LaTeXTranslator | TexinfoTranslator,
+    node: archviz,
+    formats: Sequence[str],
+    folder: Path | None = None,
+) -> dict[str, str]:
+    """Render the node's diagram in each format; the file name of each, in ``folder`` (the
+    builder's image folder unless given)."""
+    builder = translator.builder
+    started = time.perf_counter()
+    names = render(
+        node["dot"],
+        formats,
+        folder or Path(builder.outdir, builder.imagedir),
+        dot=builder.config.archviz_dot,
+        dot_args=builder.config.archviz_dot_args,
+        lock_folder=lock_folder(builder.env),
+        layout_timeout=builder.config.archviz_layout_timeout,
+        on_fallback=lambda message: logger.info(
+            "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
+        ),
+    )
+    seconds = time.perf_counter() - started
+    logger.verbose(
+        "archviz: %s (%s:%s): %s laid out in %.2f s (%d edges)",
+        node["reference"],
+        node.source,
+        node.line,
+        names[formats[0]],
+        seconds,
+        node["dot"].count("->"),
+    )
+    env = builder.env
+    note(
+        env,
+        env.path2doc(node.source) or "",
+        location_of(node),
+        node["reference"],
+        layout_seconds=round(seconds, 3),
+    )
+    return names
+
+
+def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz, fmt: str) -> str:
+    """Render the node's diagram for this builder; the image's path relative to the page."""
+    return posixpath.join(translator.builder.imgpath, render_files(translator, node, [fmt])[fmt])
+
+
+def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
+    shown = node["format"]
+    interactive, downloads = explorable_and_downloads(self.builder)
+    with image_folder(self.builder, shown) as folder:
+        try:
+            names = render_files(self, node, files_to_render(shown, downloads), folder)
+        except ArchvizError as error:
+            show_unavailable(self, error, node)
+            raise nodes.SkipNode from None
+        self.body.append(
+            diagram_html(
+                names=names,
+                reference=node["reference"],
+                image_folder=folder,
+                image_uri=self.builder.imgpath,
+                shown=shown,
+                alt=node["alt"],
+                classes=[f"align-{node.get('align', 'center')}", *node["classes"]],
+                width=node.get("width"),
+                interactive=interactive,
+                downloads=downloads,
+                language=self.builder.config.language,
+                class_uri=ClassLinker(self.builder, self.builder.current_docname),
+            )
+        )
+    raise nodes.SkipNode
+
+
+def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:
+    try:
+        source = render_image(self, node, "pdf")
+    except ArchvizError as error:
+        show_unavailable(self, error, node)
+        raise nodes.SkipNode from None
+    options = f"width={self.latex_image_length(node['width'])}" if "width" in node else ""
+    image = rf"\sphinxincludegraphics[{options}]{{{source}}}"
+    if isinstance(node.parent, nodes.figure):
+        self.body.append(image)
+    else:
+        self.body.append(f"\n\n\\begin{{center}}{image}\\end{{center}}\n\n")
+    raise nodes.SkipNode
+
+
+def texinfo_visit_archviz(self: TexinfoTranslator, node: archviz) -> None:
+    try:
+        source = render_image(self, node, "png")
+    except ArchvizError as error:
+        show_unavailable(self, error, node)
+        raise nodes.SkipNode from None
+    self.body.append(
+        f"@image{{{source.removesuffix('.png')},,,{self.escape_arg(node['alt'])},png}}\n"
+    )
+    raise nodes.SkipNode
+
+
+def text_visit_archviz(self: TextTranslator, node: archviz) -> None:
+    self.add_text(f"[{node['alt']}]")
+    raise nodes.SkipNode
+
+
+def man_visit_archviz(self: ManualPageTranslator, node: archviz) -> None:
+    self.body.append(f"[{self.deunicode(node['alt'])}]")
+    raise nodes.SkipNode
+
+
+def setup_visitors(app: Sphinx) -> None:
+    app.add_node(
+        archviz,
+        html=(html_visit_archviz, None),
+        latex=(latex_visit_archviz, None),
+        texinfo=(texinfo_visit_archviz, None),
+        text=(text_visit_archviz, None),
+        man=(man_visit_archviz, None),
+    )
