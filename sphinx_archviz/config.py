@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
-from sphinx_archviz.request import VIEWS
+from sphinx_archviz.request import FRAMEWORKS, VIEWS, Framework
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -84,6 +84,20 @@ def _download_formats(value: Any) -> bool:
     return _strings(value) and set(value) <= set(DOWNLOAD_FORMATS)
 
 
+def _view_setting(value: Any) -> bool:
+    if isinstance(value, dict):
+        return set(value) <= set(FRAMEWORKS) and all(view in VIEWS for view in value.values())
+    return value in VIEWS
+
+
+def view_for(setting: str | Mapping[str, str], framework: Framework) -> tuple[str, bool]:
+    """The ``archviz_view`` of one framework's diagrams, and whether the setting names that
+    framework (rather than giving every framework the same default)."""
+    if isinstance(setting, str):
+        return setting, False
+    return setting.get(framework, "autograd"), framework in setting
+
+
 @dataclass(frozen=True)
 class ConfigValue:
     name: str
@@ -145,10 +159,15 @@ CONFIG_VALUES = (
     ConfigValue(
         "archviz_view",
         "autograd",
-        (str,),
+        (str, dict),
         "Default picture: 'autograd' (torchviz's autograd graph, plot_model's graph for Keras) "
-        "or 'modules' (modules or layers with tensor shapes, repeated blocks folded).",
-        _one_of(VIEWS),
+        "or 'modules' (modules or layers with tensor shapes, repeated blocks folded); or a dict "
+        "by framework, such as {'keras': 'modules'}. With the site-wide 'autograd', a model "
+        "that graph would draw as one box (a subclassed Keras model) gets the modules view.",
+        (
+            _view_setting,
+            "one of 'autograd', 'modules', or a dict of them by framework ('torch', 'keras')",
+        ),
     ),
     ConfigValue(
         "archviz_depth",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS
+from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS, view_for
 from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import parse_reference
@@ -213,6 +213,11 @@ def capture_request(
     parsed = parse_reference(reference)
     search_paths = tuple(config["archviz_sys_path"])
     framework = parse_choice("framework", options.get("framework", "auto"), ("auto", *FRAMEWORKS))
+    if framework == "auto":
+        framework = detect_framework(parsed, search_paths)
+    view, view_chosen = view_for(config["archviz_view"], framework)  # type: ignore[arg-type]
+    if "view" in options:
+        view, view_chosen = parse_choice("view", options["view"], VIEWS), True
     flags = {
         option.keyword: parse_flag(option.name, options[option.name])
         for option in DIAGRAM_OPTIONS
@@ -220,14 +225,13 @@ def capture_request(
     }
     return CaptureRequest(
         reference=str(parsed),
-        framework=(
-            detect_framework(parsed, search_paths) if framework == "auto" else framework  # type: ignore[arg-type]
-        ),
+        framework=framework,  # type: ignore[arg-type]
         inputs=parse_inputs(options.get("input-shape"), options.get("input-dtype")),
         kwargs=parse_kwargs(options["kwargs"]) if "kwargs" in options else {},
         rankdir=_choice(options, config, "rankdir", RANKDIRS),
         device=_choice(options, config, "device", DEVICES),
-        view=_choice(options, config, "view", VIEWS),
+        view=view,
+        view_chosen=view_chosen,
         depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
         search_paths=search_paths,
         workdir=workdir,

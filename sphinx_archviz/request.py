@@ -56,6 +56,10 @@ class CaptureRequest:
     expand_nested: bool = False
     #: Which picture: "autograd" (torchviz's graph, plot_model's for Keras) or "modules".
     view: str = "autograd"
+    #: The view was chosen for this diagram (``:view:``) or its framework (``archviz_view``'s
+    #: entry). A default autograd view gives way to the modules view for a model it would
+    #: draw as one box; a chosen one does not.
+    view_chosen: bool = False
     #: Modules view: how many levels of called modules are drawn; deeper ones are collapsed.
     depth: int = 2
     #: Modules view: draw a run of identical consecutive blocks once, marked "× N".

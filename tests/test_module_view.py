@@ -371,7 +371,7 @@ def test_keras_subclassed_model_shows_its_three_layers_with_shapes(
     build_project: BuildProject,
 ) -> None:
     reference = ".. archviz:: keras_models:ThreeLayers\n   :input-shape: 1, 32, 32, 3\n"
-    built = build_project({"index.rst": reference + "\n" + reference + MODULES})
+    built = build_project({"index.rst": reference + "   :view: autograd\n\n" + reference + MODULES})
     assert built.warnings == ""
     plot_model, modules = dots(built)
     assert "conv" not in plot_model  # plot_model: one opaque box
@@ -408,6 +408,48 @@ def test_keras_named_inputs_are_fed_as_the_dict_the_model_declares(
     # :input-shape: gives the inputs in the order of model.inputs (padding_mask, token_ids).
     assert tooltip_of(given, "embedding") == "embedding\nEmbedding\n1×5 → 1×5×8\n400 params"
     assert "token_ids" in texts(plot_model)
+
+
+def test_a_keras_subclassed_model_is_drawn_in_the_modules_view_by_default(
+    build_project: BuildProject,
+) -> None:
+    subclassed = ".. archviz:: keras_models:ThreeLayers\n   :input-shape: 1, 32, 32, 3\n"
+    functional = ".. archviz:: keras_models:image_classifier\n"
+    built = build_project({"index.rst": subclassed + "\n" + functional})
+    assert built.warnings == ""
+    [log_line] = [line for line in built.app.status.getvalue().splitlines() if "one box" in line]
+    assert log_line.startswith("archviz: keras_models:ThreeLayers (")
+    assert log_line.endswith(
+        "plot_model draws a subclassed model as one box, so it is drawn in the modules view "
+        "(:view: autograd keeps the box)"
+    )
+    opened, plot_model = dots(built)
+    assert [name for name in ("conv", "pool", "classifier") if f'tooltip="{name}\\n' in opened]
+    assert "archviz-" not in plot_model and "label=<" in plot_model  # plot_model's own graph
+
+
+def test_archviz_view_is_set_per_framework(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": CNN + "\n.. archviz:: keras_models:image_classifier\n"},
+        conf="archviz_view = {'keras': 'modules'}",
+    )
+    assert built.warnings == ""
+    autograd, modules = dots(built)
+    assert "AccumulateGrad" in autograd
+    assert 'tooltip="conv\\nConv2D' in modules
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["{'keras': 'layers'}", "{'jax': 'modules'}", "['modules']", "{'keras': 1}"],
+)
+def test_a_bad_archviz_view_warns_once_and_uses_the_default(
+    setting: str, build_project: BuildProject
+) -> None:
+    built = build_project({"index.rst": CNN}, conf=f"archviz_view = {setting}")
+    [warning] = [line for line in built.warnings.splitlines() if "[archviz.option]" in line]
+    assert f"archviz_view = {setting} must be one of 'autograd', 'modules', or a dict" in warning
+    assert "AccumulateGrad" in dots(built)[0]
 
 
 def test_keras_custom_blocks_fold_and_collapse_by_depth(build_project: BuildProject) -> None:

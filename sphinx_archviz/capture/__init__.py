@@ -13,6 +13,9 @@ request needs. Each backend module provides:
     Whether an exception means the model cannot run on the meta device.
 ``draw(model, request, device) -> str``
     Run the model on the example input on ``device`` and return the graph as DOT.
+``one_box_reason(model) -> str | None``
+    Why ``draw`` would show the model as one opaque box (plot_model and a subclassed Keras
+    model), or None. Such a model gets the modules view unless the view was chosen.
 
 The modules view (``:view: modules``) and the summary table come from a second module per
 framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
@@ -60,14 +63,19 @@ def capture(request: CaptureRequest) -> Capture:
         backend.reset()
         found = resolve(reference, request.search_paths)
         try:
-            dot, summary = _build_and_draw(backend, found, reference, request, request.device)
+            dot, summary, notes = _build_and_draw(
+                backend, found, reference, request, request.device
+            )
         except ArchvizError as error:
             if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
                 raise
             backend.reset()
-            dot, summary = _build_and_draw(backend, found, reference, request, "cpu")
+            dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
             reason = str(error.__cause__).strip().splitlines()[0]
-            notes = (f"cannot run on the meta device ({reason}); drawn on the CPU instead",)
+            notes = (
+                f"cannot run on the meta device ({reason}); drawn on the CPU instead",
+                *notes,
+            )
     return Capture(
         canonical_node_ids(dot),
         tuple(source_files),
@@ -85,19 +93,28 @@ def peak_memory() -> int:
 
 def _build_and_draw(
     backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None]:
+) -> tuple[str, Summary | None, tuple[str, ...]]:
+    """The DOT, the summary if asked for, and notes for the log."""
     with backend.placement(device):
         model = materialize(
             found, request.kwargs, backend.is_model, reference, request.search_paths
         )
-    if request.view == "modules":
+    view, notes = request.view, ()
+    if view == "autograd" and not request.view_chosen:
+        reason = backend.one_box_reason(model)
+        if reason is not None:
+            view = "modules"
+            notes = (
+                f"{reason}, so it is drawn in the modules view (:view: autograd keeps the box)",
+            )
+    if view == "modules":
         dot, summary = _modules_view(request.framework).draw(model, request, device)
     else:
         dot = backend.draw(model, request, device)
         summary = None
         if request.summary:
             summary = _modules_view(request.framework).draw(model, request, device)[1]
-    return dot, summary if request.summary else None
+    return dot, summary if request.summary else None, notes
 
 
 def _modules_view(framework: Framework) -> ModuleType:

@@ -11,6 +11,7 @@ from typing import Any
 
 import keras
 import pydot  # noqa: F401  (model_to_dot needs it; importing it here names it when missing)
+from keras.src.models.functional import Functional  # what plot_model draws layer by layer
 
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput
@@ -40,6 +41,12 @@ def placement(_device: str) -> contextlib.AbstractContextManager[None]:
 
 def is_device_failure(_exc: BaseException | None) -> bool:
     return False
+
+
+def one_box_reason(model: keras.Model) -> str | None:
+    if isinstance(model, keras.Sequential | Functional):
+        return None
+    return "plot_model draws a subclassed model as one box"
 
 
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:

@@ -72,6 +72,10 @@ def is_device_failure(exc: BaseException | None) -> bool:
     return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
 
 
+def one_box_reason(_model: nn.Module) -> str | None:
+    return None  # torchviz draws every op
+
+
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
     model, inputs, tensors_by_name = prepare(model, request, device)
     tensors = run_model(model, tensors_by_name, inputs, request)
