@@ -62,6 +62,12 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
         "JSON",
     ),
     DiagramOption(
+        "config",
+        "transformers models: the configuration, a JSON object, a module:attribute naming a "
+        "PretrainedConfig, or the path of a config.json (the class's default configuration)",
+        "CONFIG",
+    ),
+    DiagramOption(
         "framework",
         "the model's framework (auto: read from the source)",
         "NAME",
@@ -74,6 +80,7 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
         "device", "PyTorch: device the model is built and run on (meta)", "DEVICE", choices=DEVICES
     ),
     DiagramOption("timeout", "seconds the capture may take (120)", "SECONDS"),
+    _flag("export", "PyTorch: draw the torch.export program of the model (off)"),
     _flag("fold", "modules view: draw repeated blocks once, marked × N (on)"),
     _flag("summary", "also make the table of modules and parameters (off)"),
     _flag("show-attrs", "PyTorch: show the autograd nodes' attributes (off)"),
@@ -228,6 +235,7 @@ def capture_request(
         framework=framework,  # type: ignore[arg-type]
         inputs=parse_inputs(options.get("input-shape"), options.get("input-dtype")),
         kwargs=parse_kwargs(options["kwargs"]) if "kwargs" in options else {},
+        config=options["config"].strip() if "config" in options else None,
         rankdir=_choice(options, config, "rankdir", RANKDIRS),
         device=_choice(options, config, "device", DEVICES),
         view=view,

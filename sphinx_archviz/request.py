@@ -66,6 +66,11 @@ class CaptureRequest:
     fold: bool = True
     #: Also return a table of the modules (in either view).
     summary: bool = False
+    #: transformers models: the configuration (a JSON object, ``module:attribute`` or the
+    #: path of a ``config.json`` relative to the working directory); None for the class's own.
+    config: str | None = None
+    #: PyTorch: draw the program ``torch.export`` makes of the model, grouped by module.
+    export: bool = False
     #: Absolute folders put in front of ``sys.path`` while the model is imported.
     search_paths: tuple[str, ...] = ()
     #: The working directory while the user's code runs (the Sphinx configuration directory).
