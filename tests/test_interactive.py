@@ -282,6 +282,31 @@ def test_download_links_return_valid_svg_png_and_dot(page, server: str) -> None:
     assert abs(width - svg_box[0] * 4 / 3 * 2) <= 2 and abs(height - svg_box[1] * 4 / 3 * 2) <= 2
 
 
+#: Safari's canvas limit, the smallest of the browsers': a bigger canvas makes no PNG there.
+CANVAS_PIXELS = 4096 * 4096
+
+
+def test_the_png_of_a_big_diagram_fits_every_browsers_canvas(page) -> None:
+    svg_box = (
+        diagram(page, BIG)
+        .locator("svg.archviz-graph")
+        .evaluate("svg => [svg.viewBox.baseVal.width, svg.viewBox.baseVal.height]")
+    )
+    natural = (svg_box[0] * 4 / 3, svg_box[1] * 4 / 3)
+    assert natural[0] * natural[1] * 4 > CANVAS_PIXELS  # twice its size would not fit
+    with page.expect_download() as download:
+        diagram(page, BIG).locator("a[data-archviz-png]").click()
+    png = Path(download.value.path()).read_bytes()
+    width, height = struct.unpack(">II", png[16:24])
+    assert width * height <= CANVAS_PIXELS and max(width, height) <= 16384
+    assert width * height > CANVAS_PIXELS * 0.99  # scaled down only as far as needed
+    assert abs(width / height - natural[0] / natural[1]) < 0.01
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.convert("L").getextrema()[0] < 80  # drawn, not an empty canvas
+
+
 def test_without_javascript_the_png_download_is_not_offered(chromium, server: str) -> None:
     context = chromium.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -328,6 +328,29 @@ def test_summary_lists_modules_shapes_and_parameter_totals(build_project: BuildP
     assert rows[-1] == [f"Total: {WRN_PARAMETERS:,} params", "", "", f"{WRN_PARAMETERS:,}", "0"]
 
 
+def test_parameters_a_module_holds_itself_have_rows_and_the_rows_add_up(
+    build_project: BuildProject,
+) -> None:
+    torch_model = ".. archviz:: torch_models:LearnedPositions\n   :input-shape: 1, 8\n"
+    keras_model = ".. archviz:: keras_models:LearnedPositions\n   :input-shape: 1, 8\n"
+    dtype = "   :input-dtype: int64\n   :summary:\n" + MODULES
+    built = build_project({"index.rst": torch_model + dtype + "\n" + keras_model + dtype})
+    assert built.warnings == ""
+    torch_table, keras_table = re.findall(r"<table.*?</table>", built.html(), re.DOTALL)
+    torch_rows, keras_rows = summary_rows(torch_table), summary_rows(keras_table)
+    by_name = {row[0].replace("\xa0", ""): row for row in torch_rows[1:-1]}
+    assert by_name["position"][1:] == ["Parameter", "1×8×16", "128", "0"]
+    assert by_name["block.gain"][1:] == ["Parameter", "16", "16", "0"]
+    by_name = {row[0].replace("\xa0", ""): row for row in keras_rows[1:-1]}
+    assert by_name["position"][1:] == ["Variable", "8×16", "128", "0"]
+    for rows, total in ((torch_rows, 2_050), (keras_rows, 1_762)):
+        top = [row for row in rows[1:-1] if "." not in row[0]]  # the model's children
+        assert sum(int(row[3].replace(",", "")) for row in top) == total
+        assert rows[-1][3] == f"{total:,}"
+    inside = [row for row in torch_rows[1:-1] if row[0].replace("\xa0", "").startswith("block.")]
+    assert sum(int(row[3].replace(",", "")) for row in inside) == 288  # the block's own row
+
+
 def test_summary_counts_frozen_parameters_as_non_trainable(build_project: BuildProject) -> None:
     built = build_project({"index.rst": RESIDUAL + "   :summary:\n"})  # the autograd view
     assert built.warnings == ""

@@ -21,7 +21,13 @@ import keras
 import numpy as np
 
 from sphinx_archviz.capture import graph, tensors_in
-from sphinx_archviz.capture.graph.trace import Recorder, Trace, default_input_names, tensor_shape
+from sphinx_archviz.capture.graph.trace import (
+    Recorder,
+    Trace,
+    Weight,
+    default_input_names,
+    tensor_shape,
+)
 from sphinx_archviz.capture.keras import _dummy_tensor, example_argument
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
@@ -160,6 +166,14 @@ class _Recorder(Recorder):
         call, _ = self.close_module_call(outputs)
         call.trainable = _count(layer.trainable_weights)
         call.non_trainable = _count(layer.non_trainable_weights)
+        call.weights = [
+            Weight(variable.name, "Variable", tuple(variable.shape), trainable)
+            for trainable, variables in (
+                (True, layer._trainable_variables),
+                (False, layer._non_trainable_variables),
+            )
+            for variable in variables
+        ]
 
     def _name_of(self, layer: keras.Layer, parent: int | None) -> str:
         """The attribute path (``encoder.dense``) where there is one, else the layer's name."""

@@ -24,6 +24,7 @@ from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Trace,
+    Weight,
     default_input_names,
     tensor_shape,
 )
@@ -129,6 +130,11 @@ class _Recorder(Recorder):
             trainable=trainable,
             non_trainable=non_trainable,
         )
+        call.weights = [
+            Weight(name, "Parameter", tuple(param.shape), param.requires_grad)
+            for name, param in module._parameters.items()
+            if param is not None
+        ]
         if call.index == self.trace.root:
             call.name = type(module).__name__
 

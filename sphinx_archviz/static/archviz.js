@@ -320,12 +320,22 @@
     }
   }
 
+  /* The biggest canvas every browser draws: Safari's limit (16,777,216 pixels) is the
+     smallest; beyond it the PNG comes out empty or not at all. */
+  const PNG_MAX_PIXELS = 4096 * 4096;
+  const PNG_MAX_SIDE = 16384;
+
   /* The PNG download of an SVG page: the diagram drawn into a canvas at up to twice its size,
-     in its own (light) colours, on the card PNG diagrams sit on (white). */
+     scaled down to fit the canvas limits, in its own (light) colours, on the card PNG
+     diagrams sit on (white). */
   async function downloadPng(root, link) {
     const svg = root.querySelector("svg.archviz-graph");
     const { width, height } = svgSize(svg);
-    const scale = Math.min(2, 16384 / Math.max(width, height), Math.sqrt(1e8 / (width * height)));
+    const scale = Math.min(
+      2,
+      PNG_MAX_SIDE / Math.max(width, height),
+      Math.sqrt(PNG_MAX_PIXELS / (width * height)),
+    );
     const copy = svg.cloneNode(true);
     copy.removeAttribute("style");
     copy.setAttribute("width", `${width * scale}`);
@@ -335,8 +345,8 @@
     image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(markup)}`;
     await image.decode();
     const canvas = document.createElement("canvas");
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
+    canvas.width = Math.floor(width * scale); // rounding up could pass the limits
+    canvas.height = Math.floor(height * scale);
     const context = canvas.getContext("2d");
     context.fillStyle = getComputedStyle(root).getPropertyValue("--archviz-png-card");
     context.fillRect(0, 0, canvas.width, canvas.height);

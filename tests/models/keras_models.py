@@ -85,3 +85,16 @@ def named_inputs():
     x = keras.layers.Multiply(name="masked")([x, keras.ops.cast(mask, "float32")])
     outputs = keras.layers.Dense(4, name="head")(x)
     return keras.Model({"token_ids": token_ids, "padding_mask": padding_mask}, outputs)
+
+
+class LearnedPositions(keras.Model):
+    """A subclassed model holding a weight of its own (add_weight) next to its layers."""
+
+    def __init__(self):
+        super().__init__(name="learned_positions")
+        self.embed = keras.layers.Embedding(100, 16, name="embed")
+        self.position = self.add_weight(shape=(8, 16), name="position")
+        self.head = keras.layers.Dense(2, name="head")
+
+    def call(self, tokens):
+        return self.head(self.embed(tokens) + self.position)

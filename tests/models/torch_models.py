@@ -134,3 +134,29 @@ class LazyTower(nn.Module):
 
     def forward(self, x):
         return self.head(self.conv(x))
+
+
+class Gained(nn.Module):
+    """A block that holds a parameter of its own next to its layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(16, 16)
+        self.gain = nn.Parameter(torch.ones(16))
+
+    def forward(self, x):
+        return self.linear(x) * self.gain
+
+
+class LearnedPositions(nn.Module):
+    """A learned positional embedding held by the model itself: an nn.Parameter, no module."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(100, 16)
+        self.position = nn.Parameter(torch.zeros(1, 8, 16))
+        self.block = Gained()
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, tokens):
+        return self.head(self.block(self.embed(tokens) + self.position))

@@ -2,24 +2,49 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+
 from sphinx_archviz.capture.graph.formatting import format_shapes
 from sphinx_archviz.capture.graph.grouping import ModuleGraph, in_drawing_order
+from sphinx_archviz.capture.graph.trace import Weight
 from sphinx_archviz.request import Summary, SummaryRow
 
 
 def summary(graph: ModuleGraph) -> Summary:
     """A row per module drawn, node or cluster, in drawing order; clusters' rows count their
-    insides too (like torchinfo), and the totals count each parameter once."""
-    rows = tuple(
-        SummaryRow(
-            name=node.name,
-            type=node.type_name + (f" × {node.repeat}" if node.repeat > 1 else ""),
-            output_shape=format_shapes(node.output_shapes),
-            trainable=node.trainable,
-            non_trainable=node.non_trainable,
+    insides too (like torchinfo), and the totals count each parameter once. Parameters a
+    model or a cluster's module holds itself get a row each, so that each level adds up."""
+    root = graph.calls[graph.trace.root]
+    rows = [*_weight_rows(root.weights, "", 0)]
+    for event, node, level in in_drawing_order(graph, graph.nodes()):
+        if event == "close" or node.kind != "module":
+            continue
+        rows.append(
+            SummaryRow(
+                name=node.name,
+                type=node.type_name + (f" × {node.repeat}" if node.repeat > 1 else ""),
+                output_shape=format_shapes(node.output_shapes),
+                trainable=node.trainable,
+                non_trainable=node.non_trainable,
+                level=level,
+            )
+        )
+        if event == "open" and node.key >= 0:
+            # A folded cluster's rows inside are those of its first member, and so are these.
+            owner = graph.calls[node.key]
+            rows += _weight_rows(owner.weights, owner.name, level + 1)
+    return Summary(tuple(rows), graph.trace.trainable, graph.trace.non_trainable)
+
+
+def _weight_rows(weights: list[Weight], owner: str, level: int) -> Iterator[SummaryRow]:
+    for weight in weights:
+        size = math.prod(weight.shape)  # type: ignore[arg-type]
+        yield SummaryRow(
+            name=f"{owner}.{weight.name}" if owner else weight.name,
+            type=weight.type_name,
+            output_shape=format_shapes([weight.shape]),
+            trainable=size if weight.trainable else 0,
+            non_trainable=0 if weight.trainable else size,
             level=level,
         )
-        for event, node, level in in_drawing_order(graph, graph.nodes())
-        if event != "close" and node.kind == "module"
-    )
-    return Summary(rows, graph.trace.trainable, graph.trace.non_trainable)

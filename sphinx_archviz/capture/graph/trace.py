@@ -10,6 +10,18 @@ Shape = tuple[int | None, ...]
 Kind = Literal["input", "output", "module", "function"]
 
 
+@dataclass(frozen=True)
+class Weight:
+    """A parameter a module holds itself rather than through a submodule, such as a learned
+    positional embedding on the model (``nn.Parameter``, Keras' ``add_weight``)."""
+
+    name: str
+    #: What the framework calls it: ``Parameter``, ``Variable``.
+    type_name: str
+    shape: Shape
+    trainable: bool
+
+
 @dataclass
 class Call:
     """A module (layer) call, a functional op, an input or an output, in call order."""
@@ -33,6 +45,8 @@ class Call:
     trainable: int = 0
     non_trainable: int = 0
     children: list[int] = field(default_factory=list)
+    #: The module's own parameters, counted in ``trainable`` and ``non_trainable`` too.
+    weights: list[Weight] = field(default_factory=list)
 
 
 @dataclass

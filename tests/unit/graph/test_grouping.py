@@ -10,7 +10,7 @@ import re
 import pytest
 
 from sphinx_archviz.capture.graph import draw
-from sphinx_archviz.capture.graph.trace import Trace
+from sphinx_archviz.capture.graph.trace import Trace, Weight
 from tests.golden import Golden
 from tests.unit.graph.traces import (
     HandTracer,
@@ -126,3 +126,25 @@ def test_the_summary_has_a_row_per_module_drawn_with_its_insides_counted() -> No
     assert [(row.name, row.type, row.trainable) for row in folded.rows] == [
         ("layers.0–31", "Block × 32", 8704)
     ]
+
+
+def test_weights_a_module_holds_itself_get_rows_so_each_level_adds_up() -> None:
+    trace = chain_of_blocks(4)
+    for call in trace.calls:
+        if call.type_name == "Block":  # each block holds a gain of its own
+            call.weights = [Weight("gain", "Parameter", (16,), True)]
+            call.trainable += 16
+    root = trace.calls[trace.root]
+    root.weights = [Weight("position", "Parameter", (1, 16), True)]
+    root.trainable = trace.trainable = 4 * (272 + 16) + 16
+    _, table = draw(trace, 2, True, "TB", "Chain")
+    rows = [(row.name, row.type, row.output_shape, row.trainable, row.level) for row in table.rows]
+    assert rows == [
+        ("position", "Parameter", "1×16", 16, 0),
+        ("layers.0–3", "Block × 4", "1×16", 1152, 0),
+        ("layers.0.gain", "Parameter", "16", 16, 1),  # inside a folded run: its first block
+        ("layers.0.linear", "Linear", "1×16", 272, 1),
+        ("layers.0.act", "ReLU", "1×16", 0, 1),
+    ]
+    assert sum(row.trainable for row in table.rows if row.level == 0) == table.trainable
+    assert sum(row.trainable for row in table.rows if row.level == 1) == 1152 / 4
