@@ -96,9 +96,18 @@ def _build_and_draw(
 ) -> tuple[str, Summary | None, tuple[str, ...]]:
     """The DOT, the summary if asked for, and notes for the log."""
     with backend.placement(device):
-        model = materialize(
-            found, request.kwargs, backend.is_model, reference, request.search_paths
-        )
+        model = backend.construct(found, request, device)
+        if model is None:
+            if request.config is not None:
+                raise ArchvizError(
+                    "option",
+                    ":config: applies to Hugging Face transformers model classes "
+                    "(PreTrainedModel subclasses and AutoModel classes); give a class or "
+                    "factory's arguments with :kwargs:",
+                )
+            model = materialize(
+                found, request.kwargs, backend.is_model, reference, request.search_paths
+            )
     view, notes = request.view, ()
     if view == "autograd" and not request.view_chosen:
         reason = backend.one_box_reason(model)

@@ -22,7 +22,7 @@ from torch.func import functional_call
 from torch.nn.parameter import is_lazy
 from torchviz import make_dot
 
-from sphinx_archviz.capture import tensors_in
+from sphinx_archviz.capture import tensors_in, torch_transformers
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
@@ -32,7 +32,15 @@ def reset() -> None:
 
 
 def is_model(obj: Any) -> bool:
-    return isinstance(obj, nn.Module)
+    return isinstance(obj, nn.Module | torch.export.ExportedProgram)
+
+
+def construct(found: Any, request: CaptureRequest, device: str) -> nn.Module | None:
+    """A Hugging Face transformers class, built from its configuration (``:config:``); None
+    for the classes and factories the docs' own code calls."""
+    if torch_transformers.is_transformers_class(found):
+        return torch_transformers.build(found, request.config, device, request.reference)
+    return None
 
 
 @contextlib.contextmanager
@@ -77,6 +85,8 @@ def one_box_reason(_model: nn.Module) -> str | None:
 
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
+    if isinstance(model, torch.export.ExportedProgram):
+        model = model.module()
     model, inputs, tensors_by_name = prepare(model, request, device)
     tensors = run_model(model, tensors_by_name, inputs, request)
     parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
@@ -170,6 +180,8 @@ def example_inputs(
         own = (own,)
     if isinstance(own, tuple | list) and all(isinstance(t, torch.Tensor) for t in own):
         return tuple(t.to(device) for t in own)
+    if torch_transformers.is_transformers_model(model):
+        return torch_transformers.example_inputs(model, device)
     raise ArchvizError(
         "input",
         "PyTorch models need :input-shape: (for example :input-shape: 1, 3, 224, 224) "
@@ -202,5 +214,7 @@ def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
 def _describe(inputs: tuple[torch.Tensor, ...]) -> str:
     """The tensors actually fed, written as :input-shape: / :input-dtype: would give them."""
     return "; ".join(
-        str(ExampleInput(tuple(t.shape), str(t.dtype).removeprefix("torch."))) for t in inputs
+        str(ExampleInput(tuple(t.shape), str(t.dtype).removeprefix("torch.")))
+        for t in inputs
+        if t is not None
     )

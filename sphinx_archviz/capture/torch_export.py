@@ -10,15 +10,40 @@ import torch
 from torch.export import ExportedProgram
 from torch.export.graph_signature import InputKind
 
-from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph
-from sphinx_archviz.capture.graph.trace import tensor_shape
+from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph, to_trace
+from sphinx_archviz.capture.graph.trace import Trace, tensor_shape
+from sphinx_archviz.capture.torch import prepare
+from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.request import CaptureRequest
 
 _COUNTED = {InputKind.PARAMETER}
 _NOT_COUNTED = {InputKind.BUFFER, InputKind.CONSTANT_TENSOR, InputKind.CUSTOM_OBJ, InputKind.TOKEN}
 
 
-def export(model: torch.nn.Module, inputs: tuple[Any, ...]) -> ExportedProgram:
-    return torch.export.export(model, inputs, strict=False)
+def trace_program(
+    model: torch.nn.Module | ExportedProgram, request: CaptureRequest, device: str
+) -> Trace:
+    """The modules view's trace of an exported program, or of the program ``torch.export``
+    makes of ``model`` on its example input."""
+    if isinstance(model, ExportedProgram):
+        program, title = model, type(model.module()).__name__
+    else:
+        model, inputs, _ = prepare(model, request, device)
+        program, title = export(model, inputs, request), type(model).__name__
+    return to_trace(scoped_graph(program, title))
+
+
+def export(
+    model: torch.nn.Module, inputs: tuple[Any, ...], request: CaptureRequest
+) -> ExportedProgram:
+    try:
+        return torch.export.export(model, inputs, strict=False)
+    except Exception as exc:
+        raise ArchvizError(
+            "export",
+            f"torch.export could not export the model: "
+            f"{describe_exception(exc, request.search_paths)}; draw it without :export:",
+        ) from exc
 
 
 def scoped_graph(program: ExportedProgram, title: str) -> ScopedGraph:
@@ -67,7 +92,7 @@ def _add_node(graph: ScopedGraph, node: Any, aliases: dict[str, str]) -> None:
             scopes=_scopes(node.meta.get("nn_module_stack") or {}),
             inputs=inputs,
             outputs=(node.name,),
-            type_path=f"torch.ops.aten.{name}" if "aten" in str(node.target) else "",
+            type_path=f"torch.{name}" if hasattr(torch, name) else "",
         )
     )
 

@@ -20,7 +20,7 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
 
-from sphinx_archviz.capture import graph
+from sphinx_archviz.capture import graph, torch_export
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Trace,
@@ -52,7 +52,10 @@ _TRANSPARENT = frozenset(
 
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Summary]:
-    trace = trace_model(model, request, device)
+    if request.export or isinstance(model, torch.export.ExportedProgram):
+        trace = torch_export.trace_program(model, request, device)
+    else:
+        trace = trace_model(model, request, device)
     return graph.draw(trace, request.depth, request.fold, request.rankdir, type(model).__name__)
 
 
@@ -61,6 +64,8 @@ def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace
     model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
+        if tensor is None:  # a parameter of forward left to its default
+            continue
         recorder.add_input(name, tensor)
     outputs = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
     recorder.add_output(list(outputs))
