@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS, view_for
@@ -235,7 +236,7 @@ def capture_request(
         framework=framework,  # type: ignore[arg-type]
         inputs=parse_inputs(options.get("input-shape"), options.get("input-dtype")),
         kwargs=parse_kwargs(options["kwargs"]) if "kwargs" in options else {},
-        config=options["config"].strip() if "config" in options else None,
+        config=_config(options["config"], workdir) if "config" in options else None,
         rankdir=_choice(options, config, "rankdir", RANKDIRS),
         device=_choice(options, config, "device", DEVICES),
         view=view,
@@ -245,6 +246,12 @@ def capture_request(
         workdir=workdir,
         **flags,
     )
+
+
+def _config(text: str, workdir: str) -> str:
+    """A transformers configuration; a ``config.json`` path made absolute (from ``conf.py``)."""
+    text = text.strip()
+    return str(Path(workdir, text)) if text.endswith(".json") else text
 
 
 def _choice(

@@ -76,6 +76,12 @@ class CaptureRequest:
     #: The working directory while the user's code runs (the Sphinx configuration directory).
     workdir: str = "."
 
+    def files_read(self) -> tuple[str, ...]:
+        """Files other than Python modules that decide the diagram (a ``config.json``)."""
+        if self.config is not None and self.config.endswith(".json"):
+            return (self.config,)
+        return ()
+
     def describe_inputs(self) -> str:
         return "; ".join(map(str, self.inputs)) or "the model's own example input"
 

@@ -78,7 +78,7 @@ def capture(request: CaptureRequest) -> Capture:
             )
     return Capture(
         canonical_node_ids(dot),
-        tuple(source_files),
+        (*source_files, *request.files_read()),
         time.perf_counter() - started,
         notes,
         summary,

@@ -27,7 +27,7 @@ def read(path: Path) -> ScopedGraph:
         model = onnx.load(str(path), load_external_data=False)
     except (OSError, ValueError, DecodeError) as exc:
         raise ArchvizError(
-            "onnx", f"cannot read {path.name} as an ONNX model ({type(exc).__name__}: {exc})"
+            "file", f"cannot read {path.name} as an ONNX model ({type(exc).__name__}: {exc})"
         ) from None
     # Shapes are a nicety: the graph draws without them.
     with contextlib.suppress(shape_inference.InferenceError):

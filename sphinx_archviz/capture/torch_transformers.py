@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,12 @@ def _config(found: type, config: str | None, name: str) -> Any:
         return _config_from_dict(found, _json(text, "the :config: JSON"), transformers, name)
     if text.endswith(".json"):
         path = Path(text)
+        shown = os.path.relpath(path)  # the worker runs in the folder of conf.py
         if not path.is_file():
-            raise ArchvizError("config", f"the :config: file {text} does not exist")
-        return _config_from_dict(found, _json(path.read_text(), text), transformers, name)
+            raise ArchvizError(
+                "config", f"the :config: file {shown} does not exist (paths are from conf.py)"
+            )
+        return _config_from_dict(found, _json(path.read_text(), shown), transformers, name)
     module, _, attribute = text.partition(":")
     try:
         value: Any = importlib.import_module(module)
