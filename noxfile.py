@@ -161,7 +161,7 @@ def zoo(session: nox.Session) -> None:
 
 @nox.session(name="hf-zoo", venv_backend="none", default=False)
 def hf_zoo(session: nox.Session) -> None:
-    """Draw every transformers architecture from its default config (benchmarks/results/hf-zoo.md)."""
+    """Draw every transformers architecture from its default config (results/hf-zoo.md)."""
     bin_dir = framework_env(session)
     session.run(str(bin_dir / "python"), "benchmarks/hf_zoo.py", *session.posargs, external=True)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from zoo import ENV, ROOT, build, report, tabulate  # noqa: E402
+from zoo import ENV, ROOT, build, report, tabulate
 
 LIST_ARCHITECTURES = (
     "import json; from transformers.models.auto.modeling_auto import MODEL_MAPPING_NAMES; "
