@@ -123,7 +123,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(name="docs-live", venv_backend="none", default=False)
 def docs_live(session: nox.Session) -> None:
-    """Serve the site and rebuild it on every change (sphinx-autobuild)."""
+    """Serve the site and rebuild it on every change (sphinx-autobuild); the framework
+    processes stay warm between rebuilds, so a saved model is drawn again in about a second."""
     bin_dir = framework_env(session)
     session.run(
         str(bin_dir / "python"),
@@ -140,6 +141,8 @@ def docs_live(session: nox.Session) -> None:
         str(DOCS_OUT),
         "--watch",
         "sphinx_archviz",
+        "-D",
+        "archviz_warm_workers=1",
         *session.posargs,
         external=True,
     )

@@ -40,12 +40,14 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     from sphinx_archviz.failures import setup_failures
     from sphinx_archviz.pipeline import setup_pipeline
     from sphinx_archviz.report import setup_report
+    from sphinx_archviz.roles import setup_roles
     from sphinx_archviz.visitors import setup_visitors
 
     register_config(app)
     setup_visitors(app)
     setup_directive(app)
     setup_pipeline(app)
+    setup_roles(app)
     setup_failures(app)
     setup_report(app)
     setup_assets(app)

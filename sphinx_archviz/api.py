@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sphinx_archviz import graphviz
-from sphinx_archviz.cache import DiagramCache
 from sphinx_archviz.config import CONFIG_VALUES
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.options import (
@@ -28,7 +26,6 @@ from sphinx_archviz.options import (
     capture_timeout,
     display,
 )
-from sphinx_archviz.pipeline import fetch_capture
 from sphinx_archviz.request import Summary
 
 #: What an output file's suffix makes: an image from Graphviz, the DOT source, or a page.
@@ -66,7 +63,9 @@ class Settings:
         self, dot_source: str, formats: Sequence[str], folder: Path, for_print: bool = False
     ) -> dict[str, str]:
         """Render with this ``dot``: the file name of each format in ``folder``."""
-        return graphviz.render(
+        from sphinx_archviz.graphviz import render
+
+        return render(
             dot_source,
             formats,
             folder,
@@ -175,6 +174,10 @@ def render_options(
             f"{target.name!r} does not end in one of {', '.join(OUTPUT_SUFFIXES)}, "
             "which choose what is written",
         )
+    # Imported here: ``archviz render`` starts the framework worker before it imports these.
+    from sphinx_archviz.cache import DiagramCache
+    from sphinx_archviz.pipeline import fetch_capture
+
     config = settings.config()
     shown = display(reference, options, config)
     request = capture_request(reference, options, config, str(Path.cwd()))

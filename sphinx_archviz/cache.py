@@ -44,7 +44,7 @@ class DiagramCache:
             "format": _FORMAT,
             "request": dataclasses.asdict(request),
             "versions": _versions(request.reference.partition(":")[0].partition(".")[0]),
-            "archviz": _archviz_code_digest(),
+            "archviz": archviz_code_digest(),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -90,7 +90,7 @@ def _summary_from_json(value: dict | None) -> Summary | None:
     if value is None:
         return None
     rows = tuple(SummaryRow(**row) for row in value["rows"])
-    return Summary(rows, value["trainable"], value["non_trainable"])
+    return Summary(**{**value, "rows": rows})
 
 
 def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:
@@ -106,7 +106,7 @@ def _sha256(data: bytes) -> str:
 
 
 @functools.cache
-def _archviz_code_digest() -> str:
+def archviz_code_digest() -> str:
     """Hash of archviz's own code, so a development checkout never serves stale entries."""
     package = Path(__file__).parent
     digest = hashlib.sha256()
@@ -117,7 +117,18 @@ def _archviz_code_digest() -> str:
 
 @functools.cache
 def _versions(package: str) -> dict[str, str]:
-    names = {*_TRACKED_DISTRIBUTIONS, *metadata.packages_distributions().get(package, [])}
+    return _installed(
+        {*_TRACKED_DISTRIBUTIONS, *metadata.packages_distributions().get(package, [])}
+    )
+
+
+@functools.cache
+def framework_versions() -> dict[str, str]:
+    """The installed versions of archviz, the frameworks and their drawing libraries."""
+    return _installed(set(_TRACKED_DISTRIBUTIONS))
+
+
+def _installed(names: set[str]) -> dict[str, str]:
     versions = {}
     for name in sorted(names):
         with contextlib.suppress(metadata.PackageNotFoundError):

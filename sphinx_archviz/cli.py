@@ -9,6 +9,7 @@ command exits with status 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from sphinx_archviz import __version__
 from sphinx_archviz.api import OUTPUT_SUFFIXES, Settings, default_cache_folder, render_options
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.options import DIAGRAM_OPTIONS
+from sphinx_archviz.request import FRAMEWORKS
 
 PROGRAM = "archviz"
 _GROUPS = {
@@ -115,10 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         dot=arguments.dot,
         cache_folder=None if arguments.no_cache else arguments.cache_dir,
     )
+    texts = option_texts(arguments)
+    start_worker(arguments.reference, texts.get("framework", "auto"), settings)
     try:
         diagram = render_options(
             arguments.reference,
-            option_texts(arguments),
+            texts,
             output,
             arguments.for_print,
             settings,
@@ -132,6 +136,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     inform(f"wrote {diagram.path}")
     return 0
+
+
+def start_worker(reference: str, framework: str, settings: Settings) -> None:
+    """Start the model's framework worker now, so that it imports the framework while this
+    process imports the rest of archviz (as a Sphinx build starts its workers before reading).
+    Whatever goes wrong here is found and reported again by the capture itself."""
+    from sphinx_archviz.detect import detect_framework, is_framework_package
+    from sphinx_archviz.pool import prestart
+    from sphinx_archviz.reference import parse_reference
+
+    with contextlib.suppress(ArchvizError, OSError, SyntaxError, ValueError):
+        parsed = parse_reference(reference)
+        if framework == "auto":
+            search_paths = tuple(settings.config()["archviz_sys_path"])
+            framework = detect_framework(parsed, search_paths)
+        if framework in FRAMEWORKS:
+            installed = (parsed.module,) if is_framework_package(parsed.module) else ()
+            prestart(framework, 1, installed)  # type: ignore[arg-type]
 
 
 def _say(message: str) -> None:

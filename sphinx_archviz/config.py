@@ -23,6 +23,7 @@ OUTPUT_FORMATS = ("svg", "png")
 DEVICES = ("meta", "cpu")
 RANKDIRS = ("TB", "LR", "BT", "RL")
 DOWNLOAD_FORMATS = ("svg", "png", "dot")
+PRINT_FORMATS = ("pdf", "svg", "png")
 
 
 def _one_of(choices: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
@@ -84,6 +85,10 @@ def _download_formats(value: Any) -> bool:
     return _strings(value) and set(value) <= set(DOWNLOAD_FORMATS)
 
 
+def _print_formats(value: Any) -> bool:
+    return _strings(value) and set(value) <= set(PRINT_FORMATS)
+
+
 def _view_setting(value: Any) -> bool:
     if isinstance(value, dict):
         return set(value) <= set(FRAMEWORKS) and all(view in VIEWS for view in value.values())
@@ -124,6 +129,16 @@ CONFIG_VALUES = (
         "Download links under each HTML diagram: any of 'svg', 'png' and 'dot' (the Graphviz "
         "source); [] for none. For SVG diagrams the browser draws the PNG from the SVG.",
         (_download_formats, "a list of 'svg', 'png' and 'dot'"),
+        rebuild="html",
+    ),
+    ConfigValue(
+        "archviz_print_downloads",
+        [],
+        (list, tuple),
+        "Download links of the variant for print under each HTML diagram: any of 'pdf' (vector, "
+        "fonts embedded), 'svg' (text as outlines) and 'png' (300 dpi), on white paper without "
+        "links; [] for none. Graphviz draws each at build time.",
+        (_print_formats, "a list of 'pdf', 'svg' and 'png'"),
         rebuild="html",
     ),
     ConfigValue(
@@ -217,6 +232,24 @@ CONFIG_VALUES = (
         "The most memory one framework worker may take: '4G', '512M', '50%' of this "
         "machine's memory, a number of bytes, or None for no limit.",
         (_is_memory_limit, "a size such as '4G', '512M' or '50%', or None"),
+        rebuild="",
+    ),
+    ConfigValue(
+        "archviz_warm_workers",
+        False,
+        (bool,),
+        "Keep the framework processes (one per framework, which imports it once) running "
+        "between builds, so that the next build's captures need not import the framework "
+        "again; nox -s docs-live turns it on.",
+        rebuild="",
+    ),
+    ConfigValue(
+        "archviz_warm_idle_timeout",
+        900,
+        (int, float),
+        "Seconds a framework process kept by archviz_warm_workers waits for the next capture "
+        "before it stops.",
+        (_positive, "a positive number of seconds"),
         rebuild="",
     ),
     ConfigValue(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 #: Every warning subtype archviz emits (``suppress_warnings = ["archviz.<subtype>"]``).
 Subtype = Literal[
@@ -26,6 +28,7 @@ Subtype = Literal[
     "worker",  # the framework worker process died or timed out
     "graphviz",  # the ``dot`` program is missing or failed
     "cache",  # a captured diagram could not be stored for later builds
+    "node-link",  # an :archviz-node: link names no diagram or no node of it
     "unexpected-success",  # archviz_expected_failures lists a diagram that was drawn
 ]
 
@@ -61,6 +64,35 @@ class ArchvizError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+_LOG_TAIL_LINES = 8
+#: The most of a dead worker's output a warning quotes.
+_LOG_TAIL_BYTES = 2048
+
+
+def death_report(returncode: int | None, tail: str) -> str:
+    """`` (exit code …; last output: …)`` for the warning about a dead worker process."""
+    if returncode is None:
+        status = "still running"
+    elif returncode < 0:
+        status = f"killed by {signal.Signals(-returncode).name}"
+    else:
+        status = f"exit code {returncode}"
+    return f" ({status}; last output: {tail})" if tail else f" ({status})"
+
+
+def last_output(log: IO[bytes], limit: int = _LOG_TAIL_BYTES) -> str:
+    """The end of a worker's output for a one-line warning: its last lines joined by `` | ``,
+    at most ``limit`` bytes of it, saying how much came before."""
+    size = log.seek(0, os.SEEK_END)
+    log.seek(max(0, size - limit))
+    text = log.read().decode(errors="replace")
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    tail = " | ".join(line for line in lines[-_LOG_TAIL_LINES:] if line)
+    if size > limit:
+        tail = f"[{size - limit:,} bytes of earlier output cut] … {tail}"
+    return tail
 
 
 def describe_exception(exc: BaseException, user_dirs: Iterable[str | Path] = ()) -> str:

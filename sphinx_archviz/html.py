@@ -11,6 +11,7 @@ import html
 import posixpath
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from sphinx import addnodes
 from sphinx.errors import NoUri
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from sphinx.builders import Builder
 
@@ -34,6 +35,8 @@ LABELS = {
         "search": "Find a node",
         "download": "Download",
         "dot": "Graphviz source",
+        "print": "For print",
+        "source": "Source",
         "report": "Diagram report",
         "report-intro": "Every diagram of the site as of the last build: where it is, whether "
         "it was drawn by a framework worker or taken from the cache, how long the capture and "
@@ -55,6 +58,8 @@ LABELS = {
         "search": "노드 찾기",
         "download": "내려받기",
         "dot": "Graphviz 소스",
+        "print": "인쇄용",
+        "source": "소스 코드",
         "report": "그림 보고서",
         "report-intro": "마지막 빌드 기준으로 사이트의 모든 그림을 보여 줍니다. 그림의 위치, 작업 "
         "프로세스가 그렸는지(drawn) 캐시에서 가져왔는지(cached), 캡처와 배치에 걸린 시간, 작업 "
@@ -82,6 +87,9 @@ BUTTONS = {
     "fullscreen": _ICON.format("M1.5 6V1.5H6M10 1.5h4.5V6M14.5 10v4.5H10M6 14.5H1.5V10"),
 }
 KEYS = {"zoom-in": "+", "zoom-out": "-", "reset": "0", "fullscreen": "F"}
+
+#: Finds a page's address for a class's qualified name, or None.
+Linker = Callable[[str], str | None]
 
 #: Where a capture wants a node to link to its class's documentation (``URL`` in the DOT).
 CLASS_LINK_SCHEME = "archviz-class:"
@@ -115,6 +123,13 @@ def image_folder(builder: Builder, shown: str) -> Iterator[Path]:
         yield Path(builder.outdir, builder.imagedir)
 
 
+def print_downloads(builder: Builder) -> list[str]:
+    """The formats of the print variant offered under each diagram (none in an e-book)."""
+    if builder.name == "epub":
+        return []
+    return list(dict.fromkeys(builder.config.archviz_print_downloads))
+
+
 def needs_script(builder: Builder) -> bool:
     """archviz.js explores diagrams and draws the PNG downloads of SVG diagrams."""
     interactive, downloads = explorable_and_downloads(builder)
@@ -144,27 +159,35 @@ def diagram_html(
     interactive: bool,
     downloads: list[str],
     language: str | None,
-    class_uri: ClassLinker,
+    class_uri: Linker,
+    ids: Sequence[str] = (),
+    source_uri: Linker = lambda _name: None,
+    print_names: dict[str, str] | None = None,
 ) -> str:
-    """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``."""
+    """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``;
+    ``ids`` are its anchors (``:name:`` without a caption)."""
     words = labels(language)
     key = Path(names[shown]).stem
     style = f' style="width: {html.escape(width)}"' if width else ""
     if shown == "svg":
         svg = (image_folder / names["svg"]).read_text(encoding="utf-8")
-        picture = inline_svg(svg, key, alt, class_uri, style)
+        picture = inline_svg(svg, key, alt, class_uri, style, source_uri)
     else:
         source = html.escape(posixpath.join(image_uri, names[shown]))
         picture = f'<img src="{source}" alt="{html.escape(alt)}"{style} />'
+    anchor = f'id="{html.escape(ids[0])}" ' if ids else ""
     parts = [
-        f'<div class="{" ".join(["archviz", f"archviz-{shown}", *classes])}" '
-        f'data-archviz="{key}">\n'
+        f'<div {anchor}class="{" ".join(["archviz", f"archviz-{shown}", *classes])}" '
+        f'data-archviz="{key}" data-archviz-source-label="{words["source"]}">\n',
+        *(f'<span id="{html.escape(other)}"></span>' for other in ids[1:]),
     ]
     if interactive:
         parts.append(_toolbar(words))
     parts.append(f'<div class="archviz-viewport" tabindex="0">{picture}</div>\n')
     if downloads:
         parts.append(_download_links(names, downloads, image_uri, reference, words))
+    if print_names:
+        parts.append(_print_links(print_names, image_uri, reference, words))
     parts.append("</div>\n")
     return "".join(parts)
 
@@ -190,17 +213,7 @@ def _toolbar(words: dict[str, str]) -> str:
 def _download_links(
     names: dict[str, str], formats: list[str], image_uri: str, reference: str, words: dict[str, str]
 ) -> str:
-    # Saved under the model's name (models:CNNModel → CNNModel.svg), not the content hash.
-    stem = html.escape(re.sub(r"[^\w.-]+", "_", reference.rpartition(":")[2]))
-    files = [fmt for fmt in formats if fmt in names]
-    links = []
-    for fmt in files:
-        href = html.escape(posixpath.join(image_uri, names[fmt]))
-        title = f' title="{words["dot"]}"' if fmt == "dot" else ""
-        links.append(
-            f'<a class="archviz-download" href="{href}" download="{stem}.{fmt}"{title}>'
-            f"{fmt.upper()}</a>"
-        )
+    links = _file_links(names, formats, image_uri, reference, words)
     browser_png = ""
     if "png" in formats and "png" not in names:
         # No file: archviz.js draws the page's SVG into a PNG when the link is used (a PNG of a
@@ -209,20 +222,64 @@ def _download_links(
         separator = " · " if links else ""
         browser_png = (
             f'<span class="archviz-browser-png" hidden="hidden">{separator}'
-            f'<a class="archviz-download" href="#" download="{stem}.png" data-archviz-png="">'
-            "PNG</a></span>"
+            f'<a class="archviz-download" href="#" download="{_file_stem(reference)}.png" '
+            'data-archviz-png="">PNG</a></span>'
         )
     return (
         f'<p class="archviz-downloads">{words["download"]}: {" · ".join(links)}{browser_png}</p>\n'
     )
 
 
-def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str = "") -> str:
+def _print_links(
+    names: dict[str, str], image_uri: str, reference: str, words: dict[str, str]
+) -> str:
+    links = _file_links(names, list(names), image_uri, reference, words, "-print")
+    return (
+        f'<p class="archviz-downloads archviz-print-downloads">{words["print"]}: '
+        f"{' · '.join(links)}</p>\n"
+    )
+
+
+def _file_links(
+    names: dict[str, str],
+    formats: list[str],
+    image_uri: str,
+    reference: str,
+    words: dict[str, str],
+    suffix: str = "",
+) -> list[str]:
+    stem = _file_stem(reference) + suffix
+    links = []
+    for fmt in (fmt for fmt in formats if fmt in names):
+        href = html.escape(posixpath.join(image_uri, names[fmt]))
+        title = f' title="{words["dot"]}"' if fmt == "dot" else ""
+        links.append(
+            f'<a class="archviz-download" href="{href}" download="{stem}.{fmt}"{title}>'
+            f"{fmt.upper()}</a>"
+        )
+    return links
+
+
+def _file_stem(reference: str) -> str:
+    """Downloads are saved under the model's name (models:CNNModel → CNNModel.svg), not the
+    content hash."""
+    return html.escape(re.sub(r"[^\w.-]+", "_", reference.rpartition(":")[2]))
+
+
+def inline_svg(
+    svg: str,
+    key: str,
+    alt: str,
+    class_uri: Linker,
+    style: str = "",
+    source_uri: Linker = lambda _name: None,
+) -> str:
     """Graphviz's SVG file as an element of the page.
 
     Ids get the diagram's key as prefix (several diagrams share a page), the node titles
     Graphviz writes (internal node names) go, and class links become links to the site's
-    documentation of that class, or no link at all.
+    documentation of that class (else its source), or no link at all; where the source of the
+    class is known, the link carries it too (``data-archviz-source``, which archviz.js offers).
     """
     svg = _PROLOG.sub("", svg)
     svg = _TITLE.sub("", svg)
@@ -233,7 +290,9 @@ def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str 
         ),
         svg,
     )
-    svg = _CLASS_LINK.sub(lambda match: _link_attribute(class_uri(match[1])), svg)
+    svg = _CLASS_LINK.sub(
+        lambda match: _link_attributes(class_uri(match[1]), source_uri(match[1])), svg
+    )
     return _SVG_START.sub(
         lambda match: (
             f'<svg class="archviz-graph" role="img" aria-label="{html.escape(alt)}"{style}'
@@ -244,13 +303,16 @@ def inline_svg(svg: str, key: str, alt: str, class_uri: ClassLinker, style: str 
     )
 
 
-def _link_attribute(uri: str | None) -> str:
-    return f'href="{html.escape(uri)}"' if uri else ""
+def _link_attributes(uri: str | None, source: str | None) -> str:
+    link = uri or source
+    attributes = f'href="{html.escape(link)}"' if link else ""
+    if source:
+        attributes += f' data-archviz-source="{html.escape(source)}"'
+    return attributes
 
 
-class ClassLinker:
-    """Finds the documentation of a Python class for one page: this site's own (autodoc,
-    ``py:class``) or an intersphinx inventory's; None when nothing documents it."""
+class PageLinker:
+    """A :data:`Linker` for one page of a build that remembers what it found per class."""
 
     def __init__(self, builder: Builder, docname: str) -> None:
         self.builder = builder
@@ -259,10 +321,19 @@ class ClassLinker:
 
     def __call__(self, qualified_name: str) -> str | None:
         if qualified_name not in self.found:
-            self.found[qualified_name] = next(
-                filter(None, map(self._resolve, public_names(qualified_name))), None
-            )
+            self.found[qualified_name] = self.find(qualified_name)
         return self.found[qualified_name]
+
+    def find(self, qualified_name: str) -> str | None:
+        raise NotImplementedError
+
+
+class ClassLinker(PageLinker):
+    """Finds the documentation of a Python class for one page: this site's own (autodoc,
+    ``py:class``) or an intersphinx inventory's; None when nothing documents it."""
+
+    def find(self, qualified_name: str) -> str | None:
+        return next(filter(None, map(self._resolve, public_names(qualified_name))), None)
 
     def _resolve(self, target: str) -> str | None:
         env = self.builder.env
@@ -280,9 +351,11 @@ class ClassLinker:
                 )
             except NoUri:
                 return None
-        if resolved is None or "refuri" not in resolved:
+        if resolved is None:
             return None
-        return resolved["refuri"]
+        if "refid" in resolved:  # documented on this page
+            return f"#{resolved['refid']}"
+        return resolved.get("refuri")
 
 
 def public_names(qualified_name: str) -> Iterator[str]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sphinx.util import logging
 
+from sphinx_archviz import warm
 from sphinx_archviz.cache import DiagramCache
 from sphinx_archviz.config import memory_limit
 from sphinx_archviz.detect import detect_framework, is_framework_package
@@ -20,7 +21,7 @@ from sphinx_archviz.journal import diagrams, note
 from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
 from sphinx_archviz.reference import Reference, parse_reference
 from sphinx_archviz.request import Capture, CaptureRequest, Framework
-from sphinx_archviz.state import build_state, cache_folder
+from sphinx_archviz.state import build_state, cache_folder, warm_folder
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -101,9 +102,15 @@ def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     """Before Sphinx reads (and perhaps forks readers): remember what this build reads, share
     the worker pools with forked readers, and on a cold build start the workers now."""
     build_state(env).read_now = set(docnames)
-    serve_forked_processes(
-        app.parallel if app.is_parallel_allowed("read") else 1,
-        memory_limit(app.config.archviz_worker_memory),
+    memory = memory_limit(app.config.archviz_worker_memory)
+    serve_forked_processes(app.parallel if app.is_parallel_allowed("read") else 1, memory)
+    warm.configure(
+        warm.WarmSettings(
+            warm_folder(env),
+            app.config.archviz_warm_workers,
+            app.config.archviz_warm_idle_timeout,
+            memory,
+        )
     )
     folder = cache_folder(env)
     if folder is not None and any(folder.glob("*/*.json")):

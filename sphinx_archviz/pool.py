@@ -1,4 +1,9 @@
-"""One pool of framework workers per build, shared by every Sphinx process.
+"""Where a framework's captures go: its warm process, or a pool of workers.
+
+Where forking is safe (Linux), each framework has one warm process that forks a child per
+capture (:mod:`sphinx_archviz.warm`). Elsewhere, or if that process reports that forking it
+would not be safe, the build uses pools of workers, each a process that imports the framework
+and serves captures one after another.
 
 The process that runs the build owns the pools: for each framework, up to as many workers as
 the build's ``-j`` allows, each started on first need (or early, see :func:`prestart`) and kept
@@ -12,14 +17,20 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import sys
 import tempfile
 import threading
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 
+from sphinx.util import logging
+
+from sphinx_archviz import warm
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.request import FRAMEWORKS, Capture, CaptureRequest, Framework
 from sphinx_archviz.worker import FrameworkWorker
+
+logger = logging.getLogger(__name__)
 
 
 class WorkerPool:
@@ -148,15 +159,56 @@ class _RemotePool:
         return reply
 
 
+class _WarmPool:
+    """A framework's warm process; the pools of workers if it turns out it cannot fork."""
+
+    def __init__(self, framework: Framework) -> None:
+        self.framework = framework
+
+    def capture(self, request: CaptureRequest, timeout: float) -> Capture:
+        try:
+            return warm.process_for(self.framework).capture(request, timeout)
+        except warm.ForkingUnsafeError as exc:
+            _cannot_fork(self.framework, str(exc))
+            return pool_for(self.framework).capture(request, timeout)
+
+    def start(self, modules: tuple[str, ...]) -> None:
+        warm.process_for(self.framework).start(modules)
+
+    def stop(self) -> None:
+        warm.process_for(self.framework).stop()
+
+    def running(self) -> bool:
+        return warm.process_for(self.framework).running
+
+
 _owner = os.getpid()
 _pools: dict[Framework, WorkerPool] = {}
 _server: _PoolServer | None = None
 _parent_connection: Connection | None = None
+#: Frameworks whose captures do not fork, and why.
+_not_forking: dict[Framework, str] = {}
 
 
-def pool_for(framework: Framework) -> WorkerPool | _RemotePool:
+def _cannot_fork(framework: Framework, reason: str) -> None:
+    if framework not in _not_forking:
+        _not_forking[framework] = reason
+        logger.info(
+            "archviz: the %s process cannot fork safely (%s); its captures run in worker "
+            "processes that each import %s",
+            framework,
+            reason,
+            framework,
+        )
+
+
+def pool_for(framework: Framework) -> WorkerPool | _RemotePool | _WarmPool:
     """Where this process sends ``framework``'s captures."""
     global _parent_connection
+    if not warm.forking_is_possible():
+        _cannot_fork(framework, f"forking is not safe on {sys.platform}")
+    if framework not in _not_forking:
+        return _WarmPool(framework)
     if os.getpid() == _owner:
         if framework not in _pools:
             _pools[framework] = WorkerPool(framework)
@@ -174,9 +226,7 @@ def serve_forked_processes(parallel: int, memory: int | None = None) -> None:
     per framework at most, each allowed ``memory`` bytes."""
     global _server
     for framework in FRAMEWORKS:
-        pool = pool_for(framework)
-        assert isinstance(pool, WorkerPool)
-        pool.configure(max(1, parallel), memory)
+        _pools.setdefault(framework, WorkerPool(framework)).configure(max(1, parallel), memory)
     if _server is None and parallel > 1:
         _server = _PoolServer()
 
@@ -192,12 +242,16 @@ def prestart(framework: Framework, count: int, modules: tuple[str, ...] = ()) ->
     pool = pool_for(framework)
     if isinstance(pool, WorkerPool):
         pool.prestart(count, modules)
+    elif isinstance(pool, _WarmPool):
+        pool.start(modules)
 
 
 def running_frameworks() -> list[Framework]:
     if os.getpid() != _owner:
         return []
-    return sorted(framework for framework, pool in _pools.items() if pool.running())
+    pooled = {framework for framework, pool in _pools.items() if pool.running()}
+    forking = {process.framework for process in warm.started_here()}
+    return sorted(pooled | forking)
 
 
 def _become_owner() -> None:
@@ -216,3 +270,4 @@ def stop_all() -> None:
     for pool in _pools.values():
         with contextlib.suppress(Exception):
             pool.stop()
+    warm.stop_started_here()

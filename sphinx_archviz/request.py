@@ -97,6 +97,10 @@ class SummaryRow:
     non_trainable: int
     #: How deep in the drawing: 0 for the model's children, 1 inside one cluster, …
     level: int = 0
+    #: Multiply-accumulates and bytes of outputs of everything the row stands for.
+    macs: int = 0
+    memory: int = 0
+    dtype: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ class Summary:
     #: The whole model's parameters, counted once each.
     trainable: int
     non_trainable: int
+    #: The whole model's multiply-accumulates and bytes of outputs (activation memory).
+    macs: int = 0
+    memory: int = 0
 
 
 @dataclass(frozen=True)

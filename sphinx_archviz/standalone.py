@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from sphinx_archviz.config import DOWNLOAD_FORMATS
 from sphinx_archviz.html import CLASS_LINK_SCHEME, diagram_html, files_to_render
 from sphinx_archviz.options import Display
-from sphinx_archviz.style import colours_css
+from sphinx_archviz.style import PAGE_COLOURS, colours_css
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: The downloads of the print variant: outlined SVG and vector PDF, for papers and slides.
@@ -25,20 +25,22 @@ _MEDIA_TYPES = {
     "dot": "text/vnd.graphviz",
 }
 _CLASS_LINK = re.compile(rf'\s*xlink:href="{CLASS_LINK_SCHEME}[^"]*"')
-_PAGE_CSS = """\
-:root { color-scheme: light dark; }
-body { margin: 2em auto; max-width: 1100px; padding: 0 1em; background: #ffffff; color: #1f2328;
-  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
-figcaption { text-align: center; font-size: 0.95em; }
-@media (prefers-color-scheme: dark) {
-  body[data-theme="auto"] { background: #0d1117; color: #e6edf3; }
-}
+_PAGE, _DARK_PAGE = PAGE_COLOURS["page"]
+_INK, _DARK_INK = PAGE_COLOURS["ink"]
+_PAGE_CSS = f"""\
+:root {{ color-scheme: light dark; }}
+body {{ margin: 2em auto; max-width: 1100px; padding: 0 1em; background: {_PAGE}; color: {_INK};
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }}
+figcaption {{ text-align: center; font-size: 0.95em; }}
+@media (prefers-color-scheme: dark) {{
+  body[data-theme="auto"] {{ background: {_DARK_PAGE}; color: {_DARK_INK}; }}
+}}
 """
-_PRINT_CSS = """\
-:root { color-scheme: light; }
-body { margin: 1em; background: #ffffff; color: #000000; font: 12pt/1.4 Helvetica, Arial,
-  sans-serif; }
-figcaption { text-align: center; }
+_PRINT_CSS = f"""\
+:root {{ color-scheme: light; }}
+body {{ margin: 1em; background: {_PAGE}; color: {_INK}; font: 12pt/1.4 Helvetica, Arial,
+  sans-serif; }}
+figcaption {{ text-align: center; }}
 """
 
 Graphviz = Callable[..., dict[str, str]]
@@ -87,11 +89,8 @@ def _data_uri(path: Path) -> str:
 
 def _page(shown: Display, body: str, for_print: bool) -> str:
     title = html.escape(shown.caption or shown.alt)
-    styles: Sequence[str] = (
-        (_PRINT_CSS, _static("archviz.css"))
-        if for_print
-        else (_PAGE_CSS, _static("archviz.css"), colours_css())
-    )
+    # Without data-theme on <body>, only the light colours of colours_css() apply.
+    styles = (_PRINT_CSS if for_print else _PAGE_CSS, _static("archviz.css"), colours_css())
     script = "" if for_print else f"<script>\n{_static('archviz.js')}</script>\n"
     figure_id = f' id="{html.escape(shown.name)}"' if shown.name else ""
     caption = f"<figcaption>{html.escape(shown.caption)}</figcaption>\n" if shown.caption else ""

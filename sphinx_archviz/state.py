@@ -2,8 +2,9 @@
 what it remembers while one build runs.
 
 Everything archviz stores between builds lives under the doctree folder (``-d``), which Sphinx
-keeps apart from the output: the diagram cache, the journal of this build's diagrams and the
-locks that keep parallel writers from rendering the same image at once.
+keeps apart from the output: the diagram cache, the journal of this build's diagrams, the
+locks that keep parallel writers from rendering the same image at once, and the sockets of the
+framework processes kept warm between builds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def lock_folder(env: BuildEnvironment) -> Path:
 def journal_folder(env: BuildEnvironment) -> Path:
     """Each process's journal of the diagrams it handled (:mod:`sphinx_archviz.journal`)."""
     return Path(env.doctreedir) / "archviz-journal"
+
+
+def warm_folder(env: BuildEnvironment) -> Path:
+    """The sockets of the framework processes kept between builds (:mod:`sphinx_archviz.warm`)."""
+    return Path(env.doctreedir) / "archviz-warm"
 
 
 @dataclass

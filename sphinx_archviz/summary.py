@@ -6,9 +6,19 @@ from __future__ import annotations
 from docutils import nodes
 
 from sphinx_archviz.request import Summary
+from sphinx_archviz.units import format_bytes, format_macs
 
 SUMMARY_CLASS = "archviz-summary"
-HEADINGS = ("Name", "Type", "Output shape", "Trainable params", "Non-trainable params")
+HEADINGS = (
+    "Name",
+    "Type",
+    "Output shape",
+    "Trainable params",
+    "Non-trainable params",
+    "MACs",
+    "Output memory",
+    "dtype",
+)
 _INDENT = "\u00a0\u00a0\u00a0\u00a0"
 
 
@@ -17,7 +27,7 @@ def summary_table(summary: Summary) -> nodes.table:
     table = nodes.table(classes=[SUMMARY_CLASS])
     group = nodes.tgroup(cols=len(HEADINGS))
     table += group
-    for width in (30, 22, 18, 15, 15):
+    for width in (30, 18, 16, 12, 12, 8, 10, 8):
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
     head += _row(HEADINGS)
@@ -31,6 +41,9 @@ def summary_table(summary: Summary) -> nodes.table:
                 row.output_shape,
                 f"{row.trainable:,}",
                 f"{row.non_trainable:,}",
+                format_macs(row.macs),
+                format_bytes(row.memory),
+                row.dtype,
             )
         )
     total = summary.trainable + summary.non_trainable
@@ -41,6 +54,9 @@ def summary_table(summary: Summary) -> nodes.table:
             "",
             f"{summary.trainable:,}",
             f"{summary.non_trainable:,}",
+            format_macs(summary.macs),
+            format_bytes(summary.memory),
+            "",
         ),
         strong=True,
     )

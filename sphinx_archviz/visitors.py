@@ -21,9 +21,11 @@ from sphinx_archviz.html import (
     explorable_and_downloads,
     files_to_render,
     image_folder,
+    print_downloads,
 )
 from sphinx_archviz.journal import location_of, note
 from sphinx_archviz.nodes import archviz, unavailable_node
+from sphinx_archviz.sources import SourceLinker
 from sphinx_archviz.state import lock_folder
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ def render_files(
     node: archviz,
     formats: Sequence[str],
     folder: Path | None = None,
+    for_print: bool = False,
 ) -> dict[str, str]:
     """Render the node's diagram in each format; the file name of each, in ``folder`` (the
     builder's image folder unless given)."""
@@ -69,6 +72,7 @@ def render_files(
         on_fallback=lambda message: logger.info(
             "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
         ),
+        for_print=for_print,
     )
     seconds = time.perf_counter() - started
     logger.verbose(
@@ -102,6 +106,8 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     with image_folder(self.builder, shown) as folder:
         try:
             names = render_files(self, node, files_to_render(shown, downloads), folder)
+            for_print = print_downloads(self.builder)
+            print_names = render_files(self, node, for_print, folder, True) if for_print else {}
         except ArchvizError as error:
             show_unavailable(self, error, node)
             raise nodes.SkipNode from None
@@ -119,6 +125,9 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
                 downloads=downloads,
                 language=self.builder.config.language,
                 class_uri=ClassLinker(self.builder, self.builder.current_docname),
+                ids=node["ids"],
+                source_uri=SourceLinker(self.builder, self.builder.current_docname),
+                print_names=print_names,
             )
         )
     raise nodes.SkipNode
@@ -135,7 +144,9 @@ def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:
     if isinstance(node.parent, nodes.figure):
         self.body.append(image)
     else:
-        self.body.append(f"\n\n\\begin{{center}}{image}\\end{{center}}\n\n")
+        # Its :name: without a caption: the anchor :ref: and :archviz-node: links point at.
+        anchor = self.hypertarget_to(node)
+        self.body.append(f"\n\n{anchor}\\begin{{center}}{image}\\end{{center}}\n\n")
     raise nodes.SkipNode
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -21,15 +20,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO
 
-from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.errors import ArchvizError, death_report, last_output
 from sphinx_archviz.request import MEMORY_VARIABLE, Capture, CaptureRequest, Framework, Warmup
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
-_LOG_TAIL_LINES = 8
-#: The most of a dead worker's output a warning quotes.
-_LOG_TAIL_BYTES = 2048
 _WORKER_MAIN = "from sphinx_archviz.capture.serve import main; main()"
 
 
@@ -116,13 +112,7 @@ class FrameworkWorker:
         self.stop()
         ours, theirs = socket.socketpair()
         self._log = tempfile.TemporaryFile(prefix=f"archviz-{self.framework}-")  # noqa: SIM115  (lives as long as the worker)
-        environment = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
-            ),
-            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-        }
+        environment = worker_environment()
         if self.memory is not None:
             environment[MEMORY_VARIABLE] = str(self.memory)
         if self.threads is not None:  # several workers share the cores: do not oversubscribe
@@ -144,25 +134,17 @@ class FrameworkWorker:
         assert self._process is not None and self._log is not None
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=5)
-        code = self._process.returncode
-        if code is None:
-            status = "still running"
-        elif code < 0:
-            status = f"killed by {signal.Signals(-code).name}"
-        else:
-            status = f"exit code {code}"
-        tail = last_output(self._log)
-        return f" ({status}; last output: {tail})" if tail else f" ({status})"
+        return death_report(self._process.returncode, last_output(self._log))
 
 
-def last_output(log: IO[bytes], limit: int = _LOG_TAIL_BYTES) -> str:
-    """The end of a worker's output for a one-line warning: its last lines joined by `` | ``,
-    at most ``limit`` bytes of it, saying how much came before."""
-    size = log.seek(0, os.SEEK_END)
-    log.seek(max(0, size - limit))
-    text = log.read().decode(errors="replace")
-    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
-    tail = " | ".join(line for line in lines[-_LOG_TAIL_LINES:] if line)
-    if size > limit:
-        tail = f"[{size - limit:,} bytes of earlier output cut] … {tail}"
-    return tail
+def worker_environment() -> dict[str, str]:
+    """The environment of a worker process: this package importable, TensorFlow's start-up
+    noise off, and no BLAS thread pool started at import (it would make forking unsafe)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
+        ),
+        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
+    }

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,3 +117,14 @@ def build_project(tmp_path: Path, make_app: Callable[..., SphinxTestApp]) -> Bui
         return Built(app, Path(app.outdir))
 
     return build
+
+
+def build_in_subprocess(source: Path, html: Path) -> None:
+    """``sphinx-build -W -b html`` in another process (whose imports stay out of this one)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source), str(html)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

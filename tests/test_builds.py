@@ -229,15 +229,18 @@ PARALLEL_PROBE = textwrap.dedent(
     """
     import json, sys
     from sphinx.cmd.build import main
-    from sphinx_archviz.pool import pool_for
+    from sphinx_archviz import warm
     status = main(["-q", "-j", "2", "-b", "html", sys.argv[1], sys.argv[2]])
-    print(json.dumps({"status": status, "torch_workers": pool_for("torch").started}))
+    print(json.dumps({"status": status,
+                      "torch_processes": len(warm.started_here()),
+                      "captures": warm.process_for("torch").status().captures}))
     """
 )
 
 
 @pytest.mark.framework
-def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
+def test_parallel_readers_share_one_framework_process(tmp_path: Path) -> None:
+    """Both readers send their captures to the one torch process, which forks a child each."""
     pages = [f"page{i}" for i in range(8)]
     site = {
         f"{page}.rst": f"Page {index}\n======\n\n.. archviz:: torch_models:tiny_mlp\n"
@@ -253,7 +256,7 @@ def test_parallel_readers_share_one_pool_of_workers(tmp_path: Path) -> None:
         text=True,
     )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary == {"status": 0, "torch_workers": 2}
+    assert summary == {"status": 0, "torch_processes": 1, "captures": 8}
     assert len(list((tmp_path / "out" / "_images").glob("archviz-*.svg"))) == 8
 
 

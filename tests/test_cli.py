@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -18,6 +19,7 @@ from sphinx_archviz.cli import main, parser
 from sphinx_archviz.directive import ArchvizDirective
 from sphinx_archviz.nodes import archviz
 from sphinx_archviz.options import DIAGRAM_OPTIONS
+from tests.browser import luminance, requires_chromium, save_screenshot
 from tests.conftest import DOCS, MODELS, BuildProject, requires_dot
 from tests.test_errors import CASES
 
@@ -176,7 +178,7 @@ def test_print_variant(tmp_path: Path, cache: Path, capsys: pytest.CaptureFixtur
     assert (tmp_path / "print.png").stat().st_size > 2 * (tmp_path / "screen.png").stat().st_size
     page = (tmp_path / "print.html").read_text()
     assert 'class="archviz-toolbar"' not in page and "<script" not in page
-    assert "<body>" in page and "--archviz-family-conv" not in page  # light only: no dark mode
+    assert "\n<body>\n" in page  # no data-theme="auto": light only, no dark mode
     assert 'href="data:application/pdf;base64,' in page
 
 
@@ -341,3 +343,102 @@ def test_python_m_and_the_console_script(tmp_path: Path) -> None:
         "archviz: models:CNNModle: models has no attribute 'CNNModle'; did you mean "
         "'CNNModel'? [archviz.attribute]\n"
     )
+
+
+def snippet_commands() -> list[list[str]]:
+    """The arguments after ``archviz render`` in the docs' snippet (continued lines joined)."""
+    text = (DOCS / "snippets" / "cli.sh").read_text().replace("\\\n", " ")
+    return [shlex.split(line)[2:] for line in text.splitlines() if line.startswith("archviz ")]
+
+
+@pytest.mark.framework
+def test_the_docs_python_snippet_runs(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "models.py").write_text((DOCS / "models.py").read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code = (DOCS / "snippets" / "api.py").read_text()
+    exec(compile(code, "api.py", "exec"), {})  # the snippet as the docs show it
+    assert (tmp_path / "cnn.svg").is_file() and list((tmp_path / "cache").rglob("*.json"))
+
+
+@pytest.mark.framework
+@requires_chromium
+def test_wide_resnet_page_opens_from_file_with_the_explorer(
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch, chromium
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for command in snippet_commands():
+        status, err = archviz_render(command, cache, capsys)
+        assert status == 0, err
+    assert {path.name for path in tmp_path.iterdir()} >= {"cnn.svg", "wrn.html", "cnn.pdf"}
+    wide_resnet = [
+        "torchvision.models:wide_resnet50_2",
+        "--input-shape",
+        "1,3,224,224",
+        "--kwargs",
+        '{"weights": null}',
+    ]
+    status, err = archviz_render([*wide_resnet, "-o", "wrn-autograd.html"], cache, capsys)
+    assert status == 0, err
+    for name in ("wrn.html", "wrn-autograd.html"):
+        page = chromium.new_page(viewport={"width": 1100, "height": 800})
+        elsewhere: list[str] = []
+        page.on("request", lambda request, seen=elsewhere: note_network(request.url, seen))
+        page.goto((tmp_path / name).as_uri())
+        root = page.locator("div.archviz.archviz-js")
+        root.wait_for()
+        assert page.locator("div.archviz-toolbar").is_visible()
+        scale = float(root.get_attribute("data-archviz-scale"))
+        page.click('button[data-archviz-action="zoom-in"]')
+        assert float(root.get_attribute("data-archviz-scale")) == pytest.approx(
+            scale * 1.25, rel=1e-3
+        )
+        page.fill("input.archviz-search", "layer3")
+        assert int(page.locator("span.archviz-matches").inner_text().split(" / ")[-1]) > 0
+        page.fill("input.archviz-search", "")
+        assert page.locator("span.archviz-browser-png").is_visible()  # drawn by the script
+        light = node_fill(page)
+        page.emulate_media(color_scheme="dark")
+        assert luminance(node_fill(page)) < luminance(light)  # follows the reader's dark mode
+        save_screenshot(page, f"cli-{name.removesuffix('.html')}-dark")
+        assert elsewhere == []  # nothing from the network
+        page.close()
+
+
+def note_network(url: str, seen: list[str]) -> None:
+    if not url.startswith(("file:", "data:", "blob:")):
+        seen.append(url)
+
+
+def node_fill(page) -> str:
+    return page.evaluate(
+        "getComputedStyle(document.querySelector("
+        "'svg.archviz-graph g.node :is(polygon, path, ellipse)')).fill"
+    )
+
+
+@pytest.mark.framework
+def test_print_downloads_under_site_diagrams(build_project: BuildProject) -> None:
+    built = build_project(
+        {"index.rst": ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"},
+        conf="archviz_print_downloads = ['pdf', 'svg']\nlanguage = 'ko'",
+    )
+    assert built.warnings == ""
+    [pdf] = built.images("-print.pdf")
+    [svg] = built.images("-print.svg")
+    assert b"/FontFile" in pdf.read_bytes() and "<symbol" in svg.read_text()
+    assert (
+        f'<p class="archviz-downloads archviz-print-downloads">인쇄용: '
+        f'<a class="archviz-download" href="_images/{pdf.name}" download="CNNModel-print.pdf">'
+        f'PDF</a> · <a class="archviz-download" href="_images/{svg.name}" '
+        'download="CNNModel-print.svg">SVG</a></p>'
+    ) in built.html()
+
+
+@pytest.mark.framework
+def test_no_print_downloads_by_default_or_in_e_books(build_project: BuildProject) -> None:
+    page = {"index.rst": ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"}
+    assert "archviz-print-downloads" not in build_project(page).html()
+    built = build_project(page, conf="archviz_print_downloads = ['pdf']", builder="epub")
+    assert not list(built.outdir.rglob("*-print.pdf"))

@@ -396,9 +396,10 @@ def test_write_time_failures_leave_the_same_placeholder_in_every_builder(
 def test_a_dead_workers_last_output_is_quoted_in_a_bounded_tail(
     build_project: BuildProject,
 ) -> None:
+    """Each capture runs in a child of its own, so the output quoted is the dying capture's."""
     page = (
         ".. archviz:: broken_models:chatty\n   :input-shape: 1, 2\n\n"
-        ".. archviz:: broken_models:hard_exits\n   :input-shape: 2, 4\n"
+        ".. archviz:: broken_models:chatty_then_exits\n   :input-shape: 2, 4\n"
     )
     built = build_project({"index.rst": page})
     [warning] = built.archviz_warnings()

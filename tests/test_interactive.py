@@ -12,8 +12,6 @@ import http.server
 import io
 import re
 import struct
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ import defusedxml.ElementTree as SafeXML
 import pytest
 
 from tests.browser import luminance, requires_chromium, save_screenshot
-from tests.conftest import requires_dot, write_site
+from tests.conftest import build_in_subprocess, requires_dot, write_site
 
 pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
 
@@ -53,13 +51,7 @@ BIG, SMALL, LINKED = 0, 1, 2
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = write_site(tmp_path_factory.mktemp("interactive") / "src", PAGES, CONF)
     html = source.parent / "html"
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source), str(html)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    build_in_subprocess(source, html)
     return html
 
 

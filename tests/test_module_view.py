@@ -108,9 +108,12 @@ def test_wide_resnet_modules_view_fits_a_column_and_folds_each_stage(
     assert "layer1.0" in shown and "layer1.1" not in shown
     assert "flatten" in shown  # torch.flatten in forward, between avgpool and fc
     assert tooltip_of(svg, "layer1.0") == (
-        "layer1.0\nBottleneck\n1×64×56×56 → 1×256×56×56\n206,336 params"
+        "layer1.0\nBottleneck\n1×64×56×56 → 1×256×56×56\n206,336 params\n"
+        "642M MACs, 27.6 MiB of outputs (float32)"
     )
-    assert tooltip_of(svg, "layer3.1–5").endswith("17,059,840 params, 3,411,968 each")
+    assert tooltip_of(svg, "layer3.1–5").endswith(
+        "17,059,840 params, 3,411,968 each\n3.34G MACs, 26.8 MiB of outputs (float32)"
+    )
     assert "cluster archviz-cluster" in classes(svg)
     assert "node archviz-conv" in classes(svg) and "node archviz-io" in classes(svg)
     assert 'xlink:href="archviz-class:torchvision.models.resnet.Bottleneck"' in svg
@@ -123,7 +126,8 @@ def test_depth_one_collapses_each_stage_with_its_summed_parameters(
     [svg] = svgs(built)
     assert "cluster archviz-cluster" not in classes(svg)
     assert tooltip_of(svg, "layer1") == (
-        "layer1\nSequential\n1×64×56×56 → 1×256×56×56\n634,368 params"  # 206,336 + 2 × 214,016
+        "layer1\nSequential\n1×64×56×56 → 1×256×56×56\n634,368 params\n"  # 206,336 + 2 × 214,016
+        "1.98G MACs, 70.4 MiB of outputs (float32)"
     )
     assert "layer1.0" not in texts(svg)
     assert node_count(svg) == 13
@@ -169,10 +173,14 @@ def test_a_module_called_again_and_again_folds_and_counts_its_parameters_once(
     built = build_project({"index.rst": page + "   :summary:\n\n" + page + "   :fold: no\n"})
     folded, unfolded = svgs(built)
     assert tooltip_of(folded, "cell") == (
-        "cell\nSequential × 5\n1×8 → 1×8\n72 params, the same module each time"
+        "cell\nSequential × 5\n1×8 → 1×8\n72 params, the same module each time\n"
+        "320 MACs, 320 B of outputs (float32)"  # 5 × (8 × 8): cell.0, a Linear, each time
     )
     assert node_count(unfolded) == node_count(folded) + 4 * 2  # cell.0 and cell.1 each time
-    assert summary_rows(built.html())[-1] == ["Total: 90 params", "", "", "90", "0"]
+    # MACs: 5 × 8 × 8 in the cell, 8 × 2 in the head; 4 bytes for each value returned.
+    assert summary_rows(built.html())[-1] == [
+        *["Total: 90 params", "", "", "90", "0", "336", "328 B", ""]
+    ]
 
 
 def test_a_repeated_pattern_of_a_module_and_an_op_folds_into_one_cluster(
@@ -183,7 +191,8 @@ def test_a_repeated_pattern_of_a_module_and_an_op_folds_into_one_cluster(
     folded, unfolded = svgs(built)
     assert classes(folded).count("cluster archviz-cluster") == 1
     assert tooltip_of(folded, "hidden.0–3") == (
-        "hidden.0–3\nLinear → relu × 4\n1×8 → 1×8\n288 params, 72 each"
+        "hidden.0–3\nLinear → relu × 4\n1×8 → 1×8\n288 params, 72 each\n"
+        "256 MACs, 256 B of outputs (float32)"  # 4 × 64; 8 outputs of 4 bytes
     )
     assert [text for text in texts(folded) if text.startswith("hidden")] == [
         "hidden.0–3",
@@ -198,7 +207,7 @@ def test_a_repeated_pattern_of_a_module_and_an_op_folds_into_one_cluster(
         ("head", "output", "1×2"),
     ]
     rows = summary_rows(built.html())
-    assert rows[1][1:] == ["Linear → relu × 4", "1×8", "288", "0"]
+    assert rows[1][1:] == ["Linear → relu × 4", "1×8", "288", "0", "256", "256 B", "float32"]
 
 
 def test_a_value_check_in_forward_is_left_out_and_meta_falls_back_to_the_cpu(
@@ -233,7 +242,9 @@ def test_lazy_modules_draw_in_both_views_and_count_parameters_after_the_forward(
     for table in re.findall(r"<table.*?</table>", built.html(), re.DOTALL):
         rows = summary_rows(table)
         by_name = {row[0].replace("\xa0", ""): row for row in rows[1:]}
-        assert by_name["conv"][1:] == ["Conv2d", "1×4×6×6", "112", "0"]
+        assert by_name["conv"][1:] == [
+            *["Conv2d", "1×4×6×6", "112", "0", "3.89K", "576 B", "float32"]
+        ]  # 4 × 6 × 6 outputs × 3 × 3 × 3
         assert rows[-1][3] == f"{LAZY_PARAMETERS:,}"
 
 
@@ -250,8 +261,11 @@ def test_the_seed_cnn_shows_its_functional_ops_and_shapes(build_project: BuildPr
     assert ("conv3", "relu", "1×128×9×9") in edges(dot)
     assert ("relu", "view", "1×128×9×9") in edges(dot)
     assert ("view", "fc1", "1×10368") in edges(dot)
-    assert tooltip_of(svg, "fc1") == "fc1\nLinear\n1×10368 → 1×2046\n21,214,974 params"
-    assert tooltip_of(svg, "x") == "x\ninput\n1×1×64×64"
+    assert tooltip_of(svg, "fc1") == (
+        "fc1\nLinear\n1×10368 → 1×2046\n21,214,974 params\n"
+        "21.2M MACs, 7.99 KiB of outputs (float32)"  # 10,368 × 2,046; 2,046 × 4 bytes
+    )
+    assert tooltip_of(svg, "x") == "x\ninput\n1×1×64×64\nfloat32, 16 KiB"
     assert 'xlink:href="archviz-class:torch.nn.modules.conv.Conv2d"' in svg
     assert 'xlink:href="archviz-class:torch.nn.functional.relu"' in svg
     assert "node archviz-activation" in classes(svg) and "node archviz-op" in classes(svg)
@@ -266,8 +280,8 @@ def test_the_7b_decoder_folds_its_32_layers(build_project: BuildProject) -> None
     assert "layers.0–31" in shown and "× 32" in shown
     assert "layers.0.attention" in shown and "layers.1.attention" not in shown
     assert tooltip_of(svg, "layers.0–31").endswith(
-        "6,476,267,520 params, 202,383,360 each"
-    )  # 32 × (2 × 4,096 + 4 × 4,096² + 3 × 4,096 × 11,008)
+        "6,476,267,520 params, 202,383,360 each\n104G MACs, 230 MiB of outputs (float32)"
+    )  # 32 × (2 × 4,096 + 4 × 4,096² + 3 × 4,096 × 11,008); MACs about 16 tokens × that
     [dot] = dots(built)
     # The residual adds of the layer, each with the layer's input and its branch.
     adds = [(start, end) for start, end, _ in edges(dot) if end == "add"]
@@ -320,12 +334,37 @@ def test_summary_lists_modules_shapes_and_parameter_totals(build_project: BuildP
     built = build_project({"index.rst": WRN + MODULES + "   :summary:\n"})
     assert built.warnings == ""
     rows = summary_rows(built.html())
-    assert rows[0] == ["Name", "Type", "Output shape", "Trainable params", "Non-trainable params"]
+    assert rows[0] == [
+        "Name",
+        "Type",
+        "Output shape",
+        "Trainable params",
+        "Non-trainable params",
+        "MACs",
+        "Output memory",
+        "dtype",
+    ]
     by_name = {row[0].replace("\xa0", ""): row for row in rows[1:]}
-    assert by_name["conv1"] == ["conv1", "Conv2d", "1×64×112×112", "9,408", "0"]
-    assert by_name["layer3.1–5"][1:] == ["Bottleneck × 5", "1×1024×14×14", "17,059,840", "0"]
-    assert by_name["fc"][1:] == ["Linear", "1×1000", "2,049,000", "0"]
-    assert rows[-1] == [f"Total: {WRN_PARAMETERS:,} params", "", "", f"{WRN_PARAMETERS:,}", "0"]
+    assert by_name["conv1"] == [
+        *["conv1", "Conv2d", "1×64×112×112", "9,408", "0", "118M", "3.06 MiB", "float32"]
+    ]
+    assert by_name["layer3.1–5"][1:] == [
+        *["Bottleneck × 5", "1×1024×14×14", "17,059,840", "0", "3.34G", "26.8 MiB", "float32"]
+    ]
+    assert by_name["fc"][1:] == [
+        "Linear",
+        "1×1000",
+        "2,049,000",
+        "0",
+        "2.05M",
+        "3.91 KiB",
+        "float32",
+    ]
+    # torchvision publishes 11.398 GMACs for Wide ResNet50-2 (Wide_ResNet50_2_Weights).
+    assert rows[-1] == [
+        *[f"Total: {WRN_PARAMETERS:,} params", "", "", f"{WRN_PARAMETERS:,}", "0"],
+        *["11.4G", "181 MiB", ""],
+    ]
 
 
 def test_parameters_a_module_holds_itself_have_rows_and_the_rows_add_up(
@@ -339,10 +378,10 @@ def test_parameters_a_module_holds_itself_have_rows_and_the_rows_add_up(
     torch_table, keras_table = re.findall(r"<table.*?</table>", built.html(), re.DOTALL)
     torch_rows, keras_rows = summary_rows(torch_table), summary_rows(keras_table)
     by_name = {row[0].replace("\xa0", ""): row for row in torch_rows[1:-1]}
-    assert by_name["position"][1:] == ["Parameter", "1×8×16", "128", "0"]
-    assert by_name["block.gain"][1:] == ["Parameter", "16", "16", "0"]
+    assert by_name["position"][1:] == ["Parameter", "1×8×16", "128", "0", "0", "0 B", ""]
+    assert by_name["block.gain"][1:] == ["Parameter", "16", "16", "0", "0", "0 B", ""]
     by_name = {row[0].replace("\xa0", ""): row for row in keras_rows[1:-1]}
-    assert by_name["position"][1:] == ["Variable", "8×16", "128", "0"]
+    assert by_name["position"][1:] == ["Variable", "8×16", "128", "0", "0", "0 B", ""]
     for rows, total in ((torch_rows, 2_050), (keras_rows, 1_762)):
         top = [row for row in rows[1:-1] if "." not in row[0]]  # the model's children
         assert sum(int(row[3].replace(",", "")) for row in top) == total
@@ -356,16 +395,20 @@ def test_summary_counts_frozen_parameters_as_non_trainable(build_project: BuildP
     assert built.warnings == ""
     rows = summary_rows(built.html())
     by_name = {row[0].replace("\xa0", ""): row for row in rows[1:]}
-    assert by_name["stem"] == ["stem", "Conv2d", "1×4×8×8", "0", "112"]
-    assert by_name["blocks.0–2"][1:] == ["ResidualBlock × 3", "1×4×8×8", "468", "0"]
-    assert rows[-1] == ["Total: 590 params", "", "", "478", "112"]
+    assert by_name["stem"] == [
+        *["stem", "Conv2d", "1×4×8×8", "0", "112", "6.91K", "1 KiB", "float32"]
+    ]
+    assert by_name["blocks.0–2"][1:] == [
+        *["ResidualBlock × 3", "1×4×8×8", "468", "0", "27.6K", "12 KiB", "float32"]
+    ]
+    assert rows[-1] == ["Total: 590 params", "", "", "478", "112", "34.6K", "13 KiB", ""]
     assert "AccumulateGrad" in dots(built)[0]  # the picture is still the autograd graph
 
 
 def test_summary_table_reaches_the_text_builder(build_project: BuildProject) -> None:
     built = build_project({"index.rst": CNN + MODULES + "   :summary:\n"}, builder="text")
     text = (built.outdir / "index.txt").read_text()
-    assert "| Trainable       |" in text and "|=====" in text
+    assert "| Trainable    |" in text and "|=====" in text
     assert re.search(r"\| fc1 +\| Linear +\| 1×2046 +\| 21,214,974 +\| 0 +\|", text)
     assert "**Total: 21,480,186 params**" in text
 
@@ -401,9 +444,16 @@ def test_keras_subclassed_model_shows_its_three_layers_with_shapes(
     [_, svg] = svgs(built)
     inner = [name for name in texts(svg) if name in ("conv", "pool", "classifier")]
     assert inner == ["conv", "pool", "classifier"]
-    assert tooltip_of(svg, "conv") == "conv\nConv2D\n1×32×32×3 → 1×30×30×8\n224 params"
-    assert tooltip_of(svg, "pool") == "pool\nGlobalAveragePooling2D\n1×30×30×8 → 1×8\n0 params"
-    assert tooltip_of(svg, "classifier") == "classifier\nDense\n1×8 → 1×4\n36 params"
+    assert tooltip_of(svg, "conv") == (
+        "conv\nConv2D\n1×32×32×3 → 1×30×30×8\n224 params\n"
+        "194K MACs, 28.1 KiB of outputs (float32)"  # 30 × 30 × 8 outputs × 3 × 3 × 3
+    )
+    assert tooltip_of(svg, "pool") == (
+        "pool\nGlobalAveragePooling2D\n1×30×30×8 → 1×8\n0 params\n0 MACs, 32 B of outputs (float32)"
+    )
+    assert tooltip_of(svg, "classifier") == (
+        "classifier\nDense\n1×8 → 1×4\n36 params\n32 MACs, 16 B of outputs (float32)"
+    )
     assert [(start, end) for start, end, _ in edges(modules)] == [
         ("input", "conv"),
         ("conv", "pool"),
@@ -427,9 +477,13 @@ def test_keras_named_inputs_are_fed_as_the_dict_the_model_declares(
     own, given, plot_model = svgs(built)
     assert ("token_ids", "embedding") in [(start, end) for start, end, _ in edges(dots(built)[0])]
     assert ("padding_mask", "mask") in [(start, end) for start, end, _ in edges(dots(built)[0])]
-    assert tooltip_of(own, "embedding") == "embedding\nEmbedding\n1×1 → 1×1×8\n400 params"
+    assert tooltip_of(own, "embedding") == (
+        "embedding\nEmbedding\n1×1 → 1×1×8\n400 params\n0 MACs, 32 B of outputs (float32)"
+    )
     # :input-shape: gives the inputs in the order of model.inputs (padding_mask, token_ids).
-    assert tooltip_of(given, "embedding") == "embedding\nEmbedding\n1×5 → 1×5×8\n400 params"
+    assert tooltip_of(given, "embedding") == (
+        "embedding\nEmbedding\n1×5 → 1×5×8\n400 params\n0 MACs, 160 B of outputs (float32)"
+    )
     assert "token_ids" in texts(plot_model)
 
 
@@ -485,17 +539,23 @@ def test_keras_custom_blocks_fold_and_collapse_by_depth(build_project: BuildProj
     assert "× 4" in texts(expanded) and "block_0.dense" in texts(expanded)
     assert "block_0.norm" in texts(expanded)
     assert tooltip_of(collapsed, "block_0 … block_3") == (
-        "block_0 … block_3\nResidualBlock × 4\n1×32 → 1×32\n4,480 params, 1,120 each"
+        "block_0 … block_3\nResidualBlock × 4\n1×32 → 1×32\n4,480 params, 1,120 each\n"
+        "4.1K MACs, 1 KiB of outputs (float32)"
     )
-    assert summary_rows(built.html())[-1] == ["Total: 5,123 params", "", "", "5,123", "0"]
+    # MACs: 16 × 32 + 4 × 32 × 32 + 32 × 3
+    assert summary_rows(built.html())[-1] == [
+        *["Total: 5,123 params", "", "", "5,123", "0", "4.7K", "1.14 KiB", ""]
+    ]
 
 
 def test_keras_functional_model_without_input_shape(build_project: BuildProject) -> None:
     built = build_project({"index.rst": ".. archviz:: models:get_model\n" + MODULES})
     assert built.warnings == ""
     [svg] = svgs(built)
-    assert tooltip_of(svg, "flatten") == "flatten\nFlatten\n1×26×26×64 → 1×43264\n0 params"
-    assert tooltip_of(svg, "image") == "image\ninput\n1×110×110×3"
+    assert tooltip_of(svg, "flatten") == (
+        "flatten\nFlatten\n1×26×26×64 → 1×43264\n0 params\n0 MACs, 169 KiB of outputs (float32)"
+    )
+    assert tooltip_of(svg, "image") == "image\ninput\n1×110×110×3\nfloat32, 142 KiB"
 
 
 def test_layer_names_with_markup_are_text_in_the_modules_view(build_project: BuildProject) -> None:
@@ -504,9 +564,12 @@ def test_layer_names_with_markup_are_text_in_the_modules_view(build_project: Bui
     [svg] = svgs(built)
     name = "<script>alert(1)<\\script>{a|b} 한국어 & <b>"  # the line break becomes a space
     assert name in texts(svg)
-    assert tooltip_of(svg, name) == f"{name}\nDense\n1×4 → 1×2\n10 params"
+    assert (
+        tooltip_of(svg, name)
+        == f"{name}\nDense\n1×4 → 1×2\n10 params\n8 MACs, 8 B of outputs (float32)"
+    )
     assert "<script>" not in svg
-    assert tooltip_of(svg, 'in<put>&"x"') == 'in<put>&"x"\ninput\n1×4'
+    assert tooltip_of(svg, 'in<put>&"x"') == 'in<put>&"x"\ninput\n1×4\nfloat32, 16 B'
 
 
 # Determinism and the user's model -------------------------------------------------------------

@@ -1,190 +1,96 @@
-"""Model sources beyond the docs' own classes: Hugging Face transformers models built from a
-configuration, torch.export programs and ONNX files — real packages, nothing downloaded."""
+"""Module nodes link to where their class is defined: viewcode's pages, or linkcode_resolve's
+addresses, beside the link to the class's documentation. Built in another process: autodoc
+imports the models (and torch) there, not in the test process."""
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from sphinx_archviz.nodes import archviz
-from tests.conftest import DOCS, BuildProject, Built, requires_dot
+from tests.browser import page_url, requires_chromium
+from tests.conftest import MODELS, build_in_subprocess, requires_dot, write_site
 
-pytestmark = [pytest.mark.framework, requires_dot]
+pytestmark = [requires_dot, pytest.mark.framework, pytest.mark.slow]
 
-pytest.importorskip("transformers")
+PAGE = """\
+Models
+======
 
-LLAMA = {
-    "hidden_size": 64,
-    "intermediate_size": 128,
-    "num_hidden_layers": 4,
-    "num_attention_heads": 4,
-    "num_key_value_heads": 2,
-    "vocab_size": 1000,
-}
+.. autoclass:: torch_models.ResidualBlock
 
-
-def dots(built: Built, docname: str = "index") -> list[str]:
-    return [node["dot"] for node in built.app.env.get_doctree(docname).findall(archviz)]
-
-
-def groups(dot: str) -> set[str]:
-    """The bold names of a modules-view diagram: its module nodes and clusters."""
-    return set(re.findall(r"label=<<B>([^<]+)</B>", dot))
-
-
-def test_a_transformers_class_draws_from_a_json_config_with_its_own_input(
-    build_project: BuildProject,
-) -> None:
-    built = build_project(
-        {
-            "index.rst": f"""
-            Llama
-            =====
-
-            .. archviz:: transformers:LlamaModel
-               :config: {json.dumps(LLAMA)}
-               :view: modules
-               :summary:
-            """
-        }
-    )
-    assert built.archviz_warnings() == []
-    (dot,) = dots(built)
-    assert "layers.0–3" in dot and "LlamaDecoderLayer × 4" in dot
-    assert {"embed_tokens", "norm", "input_ids"} <= groups(dot)
-    assert "1×16×64" in dot  # the hidden states of the 16 example tokens
-    html = built.html()
-    embedding, layer = 1000 * 64, 2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 128 + 2 * 64
-    assert f"{embedding + 4 * layer + 64:,}" in html  # the summary's total
-
-
-def test_automodel_takes_model_type_and_a_config_file(build_project: BuildProject) -> None:
-    built = build_project(
-        {
-            "config.json": json.dumps({"model_type": "vit", "num_hidden_layers": 2}),
-            "index.rst": """
-            ViT
-            ===
-
-            .. archviz:: transformers:AutoModel
-               :config: config.json
-               :view: modules
-            """,
-        }
-    )
-    assert built.archviz_warnings() == []
-    (dot,) = dots(built)
-    assert "pixel_values" in dot and "1×3×224×224" in dot
-    assert "ViTLayer × 2" in dot
-
-
-def test_mixture_of_experts_draws_on_the_meta_device(build_project: BuildProject) -> None:
-    config = {
-        "model_type": "mixtral",
-        "hidden_size": 64,
-        "intermediate_size": 128,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 4,
-        "num_key_value_heads": 2,
-        "num_local_experts": 4,
-        "vocab_size": 1000,
-    }
-    built = build_project(
-        {
-            "index.rst": f"""
-            Mixtral
-            =======
-
-            .. archviz:: transformers:AutoModel
-               :config: {json.dumps(config)}
-               :view: modules
-            """
-        }
-    )
-    assert built.archviz_warnings() == []
-    assert "MixtralDecoderLayer × 2" in dots(built)[0]
-    assert "drawn on the CPU" not in built.warnings
-
-
-@pytest.mark.parametrize(
-    ("options", "expected"),
-    [
-        (":config: {not json", ":config: JSON is not valid JSON"),
-        (":config: missing.json", "the :config: file missing.json does not exist"),
-        (':config: {"model_type": "no-such-model"}', "unknown model_type 'no-such-model'"),
-        (":view: modules", "transformers:AutoModel needs a configuration: add :config:"),
-    ],
-)
-def test_a_bad_config_is_one_located_warning(
-    options: str, expected: str, build_project: BuildProject
-) -> None:
-    built = build_project(
-        {"index.rst": f"Bad\n===\n\n.. archviz:: transformers:AutoModel\n   {options}\n"}
-    )
-    (warning,) = built.archviz_warnings()
-    assert warning["line"] == "4"
-    assert expected in warning["text"]
-
-
-def test_config_on_a_plain_class_says_what_to_use(build_project: BuildProject) -> None:
-    built = build_project(
-        {
-            "index.rst": """
-            CNN
-            ===
-
-            .. archviz:: models:CNNModel
-               :input-shape: 1, 1, 64, 64
-               :config: {"width": 2}
-            """
-        }
-    )
-    (warning,) = built.archviz_warnings()
-    assert ":config: applies to Hugging Face transformers model classes" in warning["text"]
-
-
-ENCODER = """
-.. archviz:: models:SmallEncoder
-   :input-shape: 1, 16
-   :input-dtype: int64
+.. archviz:: torch_models:ResidualNet
+   :input-shape: 1, 3, 8, 8
    :view: modules
-   :depth: 3
-   :fold: false
+"""
+LINKCODE = """
+extensions += ['sphinx.ext.autodoc', 'sphinx.ext.linkcode']
+
+def linkcode_resolve(domain, info):
+    return f"https://code.example/{info['module'].replace('.', '/')}.py#{info['fullname']}"
 """
 
 
-def test_export_draws_the_same_modules_as_the_live_trace(build_project: BuildProject) -> None:
-    built = build_project({"index.rst": f"Encoder\n=======\n{ENCODER}\n{ENCODER}   :export:\n"})
-    assert built.archviz_warnings() == []
-    live, exported = dots(built)
-    assert groups(live) == groups(exported)
-    assert {"blocks.0.up", "blocks.1.down", "embedding", "head"} <= groups(exported)
+def build(folder: Path, conf: str) -> str:
+    autodoc_path = f"import sys\nsys.path.insert(0, {str(MODELS)!r})\n"
+    source = write_site(folder / "src", {"index.rst": PAGE}, autodoc_path + conf)
+    html = folder / "html"
+    build_in_subprocess(source, html)
+    return (html / "index.html").read_text(encoding="utf-8")
 
 
-def test_an_onnx_file_draws_the_same_modules_as_torch_export(
-    build_project: BuildProject, tmp_path: Path
-) -> None:
-    (tmp_path / "src").mkdir()
-    shutil.copy(DOCS / "small-encoder.onnx", tmp_path / "src" / "encoder.onnx")
-    built = build_project(
-        {
-            "index.rst": f"""
-            Encoder
-            =======
+@pytest.fixture(scope="module")
+def viewcode_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("viewcode")
+    build(folder, "extensions += ['sphinx.ext.autodoc', 'sphinx.ext.viewcode']")
+    return folder / "html"
 
-            .. archviz:: encoder.onnx
-               :view: modules
-               :depth: 3
-               :fold: false
-            {ENCODER}   :export:
-            """
-        }
+
+def node_link(html: str, name: str) -> str:
+    """The ``<a …>`` of the node whose tooltip starts with ``name``."""
+    match = re.search(rf'<a ([^>]*)xlink:title="{re.escape(name)}&#10;', html)
+    assert match, name
+    return match[1]
+
+
+def test_viewcode_page_beside_the_class_documentation(viewcode_site: Path) -> None:
+    html = (viewcode_site / "index.html").read_text(encoding="utf-8")
+    link = node_link(html, "blocks.0–2")
+    assert 'href="#torch_models.ResidualBlock"' in link
+    assert 'data-archviz-source="_modules/torch_models.html#ResidualBlock"' in link
+    source_page = (viewcode_site / "_modules" / "torch_models.html").read_text(encoding="utf-8")
+    assert 'id="ResidualBlock"' in source_page
+    # Classes the site does not show (torch's Conv2d) link to no source.
+    assert "data-archviz-source" not in node_link(html, "stem")
+
+
+def test_linkcode_resolve_gives_the_address(tmp_path: Path) -> None:
+    html = build(tmp_path, LINKCODE)
+    link = node_link(html, "blocks.0–2")
+    assert 'data-archviz-source="https://code.example/torch_models.py#ResidualBlock"' in link
+    # torch was imported by autodoc, so its classes are asked about too.
+    assert (
+        'data-archviz-source="https://code.example/torch/nn/modules/conv.py#Conv2d"'
+        in node_link(html, "stem")
     )
-    assert built.archviz_warnings() == []
-    from_file, exported = dots(built)
-    assert groups(from_file) - {"tokens"} == groups(exported) - {"tokens"}
-    assert "1×16×32" in from_file  # shapes from ONNX shape inference
+
+
+def test_no_source_links_without_viewcode_or_linkcode(tmp_path: Path) -> None:
+    html = build(tmp_path, "extensions += ['sphinx.ext.autodoc']")
+    assert "data-archviz-source=" not in html
+
+
+@requires_chromium
+def test_the_tooltip_offers_the_source(viewcode_site: Path, chromium) -> None:
+    page = chromium.new_page(viewport={"width": 1000, "height": 900})
+    page.goto(page_url(viewcode_site, "index"))
+    node = page.locator("svg.archviz-graph g.node", has_text="blocks.0–2")
+    node.hover()
+    source = page.locator("div.archviz-tooltip a.archviz-source")
+    source.wait_for()
+    assert source.inner_text() == "Source"
+    source.hover()  # the tooltip stays while the pointer moves onto it
+    source.click()
+    page.wait_for_url(re.compile(r"_modules/torch_models\.html#ResidualBlock$"))
+    page.close()

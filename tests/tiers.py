@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from sphinx_archviz.warm import FrameworkProcess
 from sphinx_archviz.worker import FrameworkWorker
 
 #: Top-level modules a test may import only when it is marked ``framework``.
@@ -43,6 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {meaning}")
     for method in ("_start", "capture"):
         _patch.setattr(FrameworkWorker, method, _recorded(getattr(FrameworkWorker, method)))
+    for method in ("_spawn", "capture", "status"):
+        _patch.setattr(FrameworkProcess, method, _recorded(getattr(FrameworkProcess, method)))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -51,7 +54,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def _recorded(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
-    def recorded(worker: FrameworkWorker, *args: Any) -> Any:
+    def recorded(worker: FrameworkWorker | FrameworkProcess, *args: Any) -> Any:
         worker_uses.append(worker.framework)
         return method(worker, *args)
 

@@ -3,6 +3,7 @@ extensions = ["sphinx_archviz"]  # MyST를 쓴다면 "myst_parser"도 추가합�
 
 archviz_output_format = "svg"  # HTML 출력의 그림 형식: "svg" 또는 "png"
 archviz_downloads = ["svg", "png", "dot"]  # 그림 아래 내려받기 링크, []이면 없음
+archviz_print_downloads = []  # 인쇄용 내려받기: "pdf", "svg", "png" 가운데
 archviz_interactive = True  # 확대·이동·찾기·전체 화면 버튼
 archviz_sys_path = ["."]  # 모델 모듈을 찾을 폴더 (conf.py 기준 상대 경로)
 archviz_dot = "dot"  # Graphviz dot 프로그램의 이름 또는 경로

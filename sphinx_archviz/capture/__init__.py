@@ -16,6 +16,9 @@ request needs. Each backend module provides:
 ``one_box_reason(model) -> str | None``
     Why ``draw`` would show the model as one opaque box (plot_model and a subclassed Keras
     model), or None. Such a model gets the modules view unless the view was chosen.
+``warm_up() -> None``
+    In a framework process about to fork a child per capture: do now, once, what every first
+    capture would do (lazy imports), without starting a thread pool.
 
 The modules view (``:view: modules``) and the summary table come from a second module per
 framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and

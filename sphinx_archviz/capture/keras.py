@@ -43,6 +43,11 @@ def construct(_found: Any, _request: CaptureRequest, _device: str) -> None:
     return None  # Keras models come from the docs' own classes and factories
 
 
+def warm_up() -> None:
+    """Nothing: building even a small model starts TensorFlow's thread pools, after which
+    forking is not safe; a Keras capture imports little on demand."""
+
+
 def is_device_failure(_exc: BaseException | None) -> bool:
     return False
 

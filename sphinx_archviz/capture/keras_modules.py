@@ -8,12 +8,16 @@ layers that consume them. The wrapper is removed when the call ends, however it 
 TensorFlow ops written between layers in a ``call`` method (``x + y``) are not layers and are
 not seen; a layer whose input came from such an op is joined to the latest layer whose output
 has the same shape.
+
+Each layer call's multiply-accumulates are counted by formula from its weights and shapes
+(:mod:`.keras_macs`) as the call ends, so a layer's count includes its sublayers'.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,12 +27,14 @@ import numpy as np
 from sphinx_archviz.capture import graph, tensors_in
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
+    Shape,
     Trace,
     Weight,
     default_input_names,
     tensor_shape,
 )
 from sphinx_archviz.capture.keras import _dummy_tensor, example_argument
+from sphinx_archviz.capture.keras_macs import layer_macs
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
 
@@ -98,6 +104,17 @@ def _count(weights: list[Any]) -> int:
     return sum(int(np.prod(weight.shape)) for weight in weights)
 
 
+def _size(shape: Shape) -> int:
+    return math.prod(1 if size is None else size for size in shape)
+
+
+def _itemsize(dtype: str) -> int:
+    try:
+        return np.dtype(dtype).itemsize
+    except TypeError:  # a dtype NumPy does not know
+        return 0
+
+
 def _type_path(cls: type) -> str:
     """``keras.layers.Dense`` for Keras' own layers, ``module.Class`` for the user's."""
     name = cls.__qualname__
@@ -128,6 +145,7 @@ class _Recorder(Recorder):
         super().__init__(Trace([], root=-1, trainable=0, non_trainable=0))
         self.model = model
         self._inputs = inputs
+        self._macs = 0
         for name, tensor in zip(input_names, inputs, strict=True):
             self.add_input(name, tensor)
 
@@ -163,6 +181,8 @@ class _Recorder(Recorder):
         self.open_module_call(layer, name, _type_path(type(layer)), tensors)
 
     def after(self, layer: keras.Layer, outputs: list[Any]) -> None:
+        opened = self.trace.calls[self.stack[-1].index]
+        self._macs += layer_macs(layer, opened.input_shapes, list(map(tensor_shape, outputs)))
         call, _ = self.close_module_call(outputs)
         call.trainable = _count(layer.trainable_weights)
         call.non_trainable = _count(layer.non_trainable_weights)
@@ -174,6 +194,15 @@ class _Recorder(Recorder):
             )
             for variable in variables
         ]
+
+    def macs_so_far(self) -> int:
+        return self._macs
+
+    def tensor_bytes(self, tensor: Any) -> int:
+        return _size(tensor_shape(tensor)) * _itemsize(self.tensor_dtype(tensor))
+
+    def tensor_dtype(self, tensor: Any) -> str:
+        return keras.backend.standardize_dtype(tensor.dtype)
 
     def _name_of(self, layer: keras.Layer, parent: int | None) -> str:
         """The attribute path (``encoder.dense``) where there is one, else the layer's name."""

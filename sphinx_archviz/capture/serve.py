@@ -47,17 +47,22 @@ def serve(connection: Connection) -> None:
                     importlib.import_module(module)
             connection.send(None)
             continue
-        replies: list[Capture | ArchvizError] = []
-        # A thread with a deep stack: torchviz walks the autograd graph recursively, one
-        # level per layer, which the main thread's stack cannot do for the biggest models.
-        thread = threading.Thread(target=_reply_into, args=(replies, request), daemon=True)
-        try:
-            thread.start()
-        except RuntimeError:  # no memory left for the stack: capture on the main thread
-            _reply_into(replies, request)
-        else:
-            thread.join()
-        connection.send(replies[0])
+        connection.send(answer(request))
+
+
+def answer(request: CaptureRequest) -> Capture | ArchvizError:
+    """The capture of ``request``, or the error that says why there is none."""
+    replies: list[Capture | ArchvizError] = []
+    # A thread with a deep stack: torchviz walks the autograd graph recursively, one
+    # level per layer, which the main thread's stack cannot do for the biggest models.
+    thread = threading.Thread(target=_reply_into, args=(replies, request), daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:  # no memory left for the stack: capture on the main thread
+        _reply_into(replies, request)
+    else:
+        thread.join()
+    return replies[0]
 
 
 def _reply_into(replies: list[Capture | ArchvizError], request: CaptureRequest) -> None:
@@ -79,9 +84,14 @@ def _limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (int(limit), int(limit)))
 
 
-def main() -> None:
-    _limit_memory()
+def prepare_capture_process() -> None:
+    """Room for deep models: a big stack for capture threads, a high recursion limit."""
     threading.stack_size(_CAPTURE_STACK_BYTES)
     sys.setrecursionlimit(_CAPTURE_RECURSION_LIMIT)
+
+
+def main() -> None:
+    _limit_memory()
+    prepare_capture_process()
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
     serve(Connection(int(sys.argv[1])))

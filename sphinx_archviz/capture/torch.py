@@ -75,6 +75,21 @@ def placement(device: str) -> Iterator[None]:
         nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
 
 
+def warm_up() -> None:
+    """Draw a small model in both views on the meta device, so that what a first capture
+    imports on demand (meta kernels, sympy: seconds) is imported once, before forking. Runs
+    no arithmetic, so no thread pool starts."""
+    from sphinx_archviz.capture import torch_modules
+
+    request = CaptureRequest("warm-up:model", "torch", (ExampleInput((1, 1, 8, 8)),))
+    with placement("meta"):
+        model = nn.Sequential(
+            nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(72, 2)
+        )
+    draw(model, request, "meta")
+    torch_modules.draw(model, request, "meta")
+
+
 def is_device_failure(exc: BaseException | None) -> bool:
     """Whether ``exc`` says the model cannot run on the meta device (rather than a real bug)."""
     return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()

@@ -6,6 +6,11 @@ functional ops a container's own code runs between its modules (the ``+`` of a r
 connection, ``flatten``, ``view``, ``F.relu``). Tensors are followed by identity: each call's
 inputs are joined to the call that produced them. The hooks and the mode are removed when the
 pass ends, however it ends; the model itself is never changed.
+
+The same pass counts each call's multiply-accumulates: PyTorch's ``FlopCounterMode`` applies its
+formulas (convolutions, matrix products, attention) to the shapes of the operators that run, so
+it counts on the meta device too, and a call's count is the difference of the running total
+when it ends and when it began.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
+from torch.utils.flop_counter import FlopCounterMode
 
 from sphinx_archviz.capture import graph, torch_export
 from sphinx_archviz.capture.graph.trace import (
@@ -108,6 +114,7 @@ class _Recorder(Recorder):
         self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
         self._counts: dict[int, tuple[int, int]] = {}
+        self._flops = FlopCounterMode(display=False)
 
     # Hooks -----------------------------------------------------------------------------------
 
@@ -116,7 +123,7 @@ class _Recorder(Recorder):
         pre = module_hooks.register_module_forward_pre_hook(self._before_module)
         post = module_hooks.register_module_forward_hook(self._after_module, with_kwargs=True)
         try:
-            with _FunctionRecorder(self):
+            with self._flops, _FunctionRecorder(self):
                 yield
         finally:
             pre.remove()
@@ -167,6 +174,18 @@ class _Recorder(Recorder):
         )
         return f"{owner}.{type(module).__name__}" if owner else type(module).__name__
 
+    # Metrics -----------------------------------------------------------------------------------
+
+    def macs_so_far(self) -> int:
+        # PyTorch counts a multiply-accumulate as two floating-point operations.
+        return self._flops.get_total_flops() // 2
+
+    def tensor_bytes(self, tensor: torch.Tensor) -> int:
+        return tensor.numel() * tensor.element_size()
+
+    def tensor_dtype(self, tensor: torch.Tensor) -> str:
+        return str(tensor.dtype).removeprefix("torch.")
+
     # Functions ---------------------------------------------------------------------------------
 
     def records_functions(self) -> bool:
@@ -174,7 +193,7 @@ class _Recorder(Recorder):
         return bool(self.stack) and bool(self.stack[-1].owner._modules)
 
     def function(
-        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any, macs: int
     ) -> None:
         tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
         sources = self.sources(tensors)
@@ -186,7 +205,7 @@ class _Recorder(Recorder):
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, sources[0][0])
             return
-        self.add_function(name, _function_path(func, name), tensors, outputs, sources)
+        self.add_function(name, _function_path(func, name), tensors, outputs, sources, macs)
 
 
 class _FunctionRecorder(TorchFunctionMode):
@@ -196,9 +215,11 @@ class _FunctionRecorder(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
+        before = self.recorder.macs_so_far()
         result = func(*args, **kwargs)
         if self.recorder.records_functions():
-            self.recorder.function(func, args, kwargs, result)
+            macs = self.recorder.macs_so_far() - before
+            self.recorder.function(func, args, kwargs, result, macs)
         return result
 
 

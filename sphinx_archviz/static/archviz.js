@@ -166,7 +166,10 @@
         if (!this.root.contains(event.relatedTarget)) this.root.classList.remove("archviz-active");
       });
       this.viewport.addEventListener("pointerover", (event) => this.showTooltip(event));
-      this.viewport.addEventListener("pointerleave", () => (this.tooltip.hidden = true));
+      this.viewport.addEventListener("pointerleave", () => this.hideTooltipSoon());
+      // The tooltip holds the link to the node's source: it stays while the pointer is on it.
+      this.tooltip.addEventListener("pointerenter", () => clearTimeout(this.hiding));
+      this.tooltip.addEventListener("pointerleave", () => this.hideTooltipSoon());
       if (this.search) {
         this.search.addEventListener("input", () => this.find(this.search.value));
         this.search.addEventListener("keydown", (event) => {
@@ -282,15 +285,30 @@
     showTooltip(event) {
       const node = event.target.closest && event.target.closest("g.node");
       if (!node || (this.dragged && this.pointers.size)) {
-        this.tooltip.hidden = true;
+        this.hideTooltipSoon();
         return;
       }
+      clearTimeout(this.hiding);
       this.tooltip.textContent = this.nodeDetails(node);
+      const source = node.querySelector("a[data-archviz-source]");
+      if (source) {
+        const link = document.createElement("a");
+        link.className = "archviz-source";
+        link.href = source.getAttribute("data-archviz-source");
+        link.textContent = this.root.dataset.archvizSourceLabel || "Source";
+        this.tooltip.append("\n", link);
+      }
       this.tooltip.hidden = !this.tooltip.textContent;
       const box = node.getBoundingClientRect();
       const root = this.root.getBoundingClientRect();
       this.tooltip.style.left = `${Math.max(0, box.left - root.left)}px`;
       this.tooltip.style.top = `${box.bottom - root.top + 4}px`;
+    }
+
+    /* Hide the tooltip unless the pointer reaches it (or another node) first. */
+    hideTooltipSoon() {
+      clearTimeout(this.hiding);
+      this.hiding = setTimeout(() => (this.tooltip.hidden = true), 400);
     }
 
     find(query) {
@@ -310,14 +328,83 @@
     showMatch(index) {
       if (!this.matches.length) return;
       this.current = (index + this.matches.length) % this.matches.length;
-      const box = this.matches[this.current].getBoundingClientRect();
+      this.centre(this.matches[this.current]);
+      this.matchCount.textContent = `${this.current + 1} / ${this.matches.length}`;
+    }
+
+    /* Pan so that an element of the picture is in the middle of the viewport. */
+    centre(element) {
+      const box = element.getBoundingClientRect();
       const view = this.viewport.getBoundingClientRect();
       this.pan(
         view.left + view.width / 2 - (box.left + box.width / 2),
         view.top + view.height / 2 - (box.top + box.height / 2),
       );
-      this.matchCount.textContent = `${this.current + 1} / ${this.matches.length}`;
     }
+  }
+
+  /* Node links (the :archviz-node: role). A page address ending in #<figure-id>/node=<path>
+     (path: a module's attribute path, such as layer3.1.conv2) shows that node: the figure is
+     scrolled into view; "archviz:reveal" (detail: { path }) is dispatched on its div.archviz, so
+     that an explorer with collapsible groups can open the groups on the path first; then the
+     node is highlighted (class archviz-target) and centred. Where the diagram draws the module
+     inside a bigger node, that node is shown; in the autograd view, the module's parameters. */
+  function revealFromAddress() {
+    const match = /^#(.+)\/node=(.+)$/.exec(decodeURIComponent(window.location.hash));
+    const target = match && document.getElementById(match[1]);
+    if (!target) return;
+    const root = target.matches("div.archviz[data-archviz]")
+      ? target
+      : target.querySelector("div.archviz[data-archviz]");
+    if (!root) return;
+    const path = match[2];
+    root.dispatchEvent(new CustomEvent("archviz:reveal", { detail: { path } }));
+    for (const old of document.querySelectorAll(".archviz-target")) {
+      old.classList.remove("archviz-target");
+    }
+    const found = nodesOnPath(root, path);
+    for (const node of found) node.classList.add("archviz-target");
+    target.scrollIntoView({ block: "center" });
+    if (found.length && root.archvizDiagram) root.archvizDiagram.centre(found[0]);
+  }
+
+  /* The drawn nodes (and groups) that stand for a module path: the module itself; else what
+     is inside it (its parameters, its submodules); else the deepest node that contains it. */
+  function nodesOnPath(root, path) {
+    const named = [...root.querySelectorAll("svg.archviz-graph :is(g.node, g.cluster)")].map(
+      (element) => ({ element, names: moduleNames(element) }),
+    );
+    const exact = named.filter(({ names }) => names.includes(path));
+    if (exact.length) return exact.map(({ element }) => element);
+    const inside = named.filter(({ names }) => names.some((name) => name.startsWith(`${path}.`)));
+    if (inside.length) return inside.map(({ element }) => element);
+    const around = named
+      .map(({ element, names }) => ({
+        element,
+        depth: Math.max(
+          -1,
+          ...names.filter((name) => path.startsWith(`${name}.`)).map((name) => name.length),
+        ),
+      }))
+      .filter(({ depth }) => depth >= 0)
+      .sort((a, b) => b.depth - a.depth);
+    return around.length ? [around[0].element] : [];
+  }
+
+  /* The module paths a node or group is named by: the first line of its tooltip or label, a
+     folded run "layers.0–3" standing for layers.0 … layers.3. */
+  function moduleNames(element) {
+    const link = element.querySelector("a");
+    const title = link && (link.getAttribute("xlink:title") || link.getAttribute("title"));
+    const text = element.querySelector("text");
+    const first = ((title || (text && text.textContent) || "").split("\n")[0] || "").trim();
+    const fold = /^(.+)\.(\d+)–(\d+)$/.exec(first);
+    if (!fold) return [first];
+    const names = [];
+    for (let number = Number(fold[2]); number <= Number(fold[3]); number += 1) {
+      names.push(`${fold[1]}.${number}`);
+    }
+    return names;
   }
 
   /* The biggest canvas every browser draws: Safari's limit (16,777,216 pixels) is the
@@ -394,6 +481,7 @@
       offerPngDownloads(root);
       if (!root.querySelector(".archviz-toolbar")) continue;
       const diagram = new Diagram(root);
+      root.archvizDiagram = diagram;
       const picture = diagram.picture;
       if (picture && picture.tagName.toLowerCase() === "img" && !picture.complete) {
         picture.addEventListener("load", () => diagram.start(), { once: true });
@@ -403,6 +491,12 @@
     }
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startAll);
-  else startAll();
+  function start() {
+    startAll();
+    revealFromAddress();
+  }
+
+  window.addEventListener("hashchange", revealFromAddress);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

@@ -61,6 +61,15 @@ def chatty():
     return nn.Linear(2, 2)
 
 
+def chatty_then_exits():
+    import os
+    import sys
+
+    print("x" * (5 * 2**20))
+    sys.stdout.flush()
+    os._exit(7)
+
+
 def greedy():
     return bytearray(4 * 2**30)
 

@@ -1,5 +1,7 @@
 """Small PyTorch models the tests build (the seed's CNN is in docs/models.py)."""
 
+from pathlib import Path
+
 import torch
 import torch.nn as nn
 
@@ -122,6 +124,21 @@ class ReluStack(nn.Module):
         for layer in self.hidden:
             x = torch.relu(layer(x))
         return self.head(x)
+
+
+class CountsForwards(nn.Module):
+    """Counts its forward passes (in a file, so the count leaves the worker process)."""
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        with Path(self.log).open("a") as log:
+            log.write("forward\n")
+        return self.fc(self.conv(x).mean(dim=(2, 3)))
 
 
 class LazyTower(nn.Module):

@@ -13,6 +13,7 @@ import types
 
 import pytest
 
+from sphinx_archviz.warm import FrameworkProcess, WarmSettings
 from sphinx_archviz.worker import FrameworkWorker
 
 
@@ -31,6 +32,12 @@ def test_starts_a_worker_unmarked():
     worker.stop()
 
 
+def test_starts_a_framework_process_unmarked(tmp_path):
+    process = FrameworkProcess("torch", tmp_path, WarmSettings())
+    process.start()
+    process.stop()
+
+
 def test_pure():
     assert True
 """
@@ -46,13 +53,15 @@ def test_unmarked_tests_that_import_a_framework_or_use_a_worker_fail(
 ) -> None:
     pytester.makepyfile(TESTS_OF_THE_GUARD)
     result = run_guarded(pytester, monkeypatch)
-    result.assert_outcomes(passed=4, errors=2)
+    result.assert_outcomes(passed=5, errors=3)
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_imports_torch_unmarked*",
             "imported torch without @pytest.mark.framework",
             "*ERROR at teardown of test_starts_a_worker_unmarked*",
             "used a keras worker without @pytest.mark.framework",
+            "*ERROR at teardown of test_starts_a_framework_process_unmarked*",
+            "used a torch worker without @pytest.mark.framework",
         ]
     )
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from sphinx_archviz import style
 from sphinx_archviz.capture.graph.formatting import format_count, format_shape, format_shapes
 from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, in_drawing_order
+from sphinx_archviz.units import format_bytes, format_macs
 
 
 def _quote(value: str) -> str:
@@ -71,7 +72,10 @@ def _tooltip(node: GraphNode) -> str:
         node, name=" ".join(node.name.split()), type_name=" ".join(node.type_name.split())
     )
     if node.kind == "input":
-        return f"{node.name}\ninput\n{format_shapes(node.output_shapes)}"
+        return (
+            f"{node.name}\ninput\n{format_shapes(node.output_shapes)}\n"
+            f"{node.dtype}, {format_bytes(node.measure.memory)}"
+        )
     if node.kind == "output":
         return f"{node.name}\noutput\n{format_shapes(node.input_shapes)}"
     kind = "function" if node.kind == "function" else node.type_name
@@ -87,7 +91,18 @@ def _tooltip(node: GraphNode) -> str:
             else:
                 text += f", {(node.trainable + node.non_trainable) // node.repeat:,} each"
         lines.append(text)
+    lines.append(_cost_text(node))
     return "\n".join(lines)
+
+
+def _cost_text(node: GraphNode) -> str:
+    """``4.09G MACs, 3.06 MiB of outputs (float32)``, and for how many repeats."""
+    text = f"{format_macs(node.measure.macs)} MACs, {format_bytes(node.measure.memory)} of outputs"
+    if node.dtype:
+        text += f" ({node.dtype})"
+    if node.stands_for > 1:
+        text += f", all {node.stands_for} repeats"
+    return text
 
 
 def to_dot(graph: ModuleGraph, rankdir: str, title: str) -> str:

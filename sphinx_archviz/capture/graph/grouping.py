@@ -14,10 +14,11 @@ Tensors flow between atoms (``Call.sources``). Everything else here is grouping:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sphinx_archviz import style
+from sphinx_archviz.capture.graph.metrics import Measure
 from sphinx_archviz.capture.graph.trace import Kind, Shape, Trace
 
 
@@ -56,6 +57,11 @@ class GraphNode:
     #: A folded run that calls one module again and again (its parameters are counted once).
     reused: bool = False
     clusters: tuple[int, ...] = ()
+    measure: Measure = field(default_factory=Measure)
+    #: The dtype of what it returns.
+    dtype: str = ""
+    #: Inside a folded run's cluster: how many calls the node stands for (its measure's).
+    stands_for: int = 1
 
 
 class ModuleGraph:
@@ -83,6 +89,7 @@ class ModuleGraph:
         self._dead = self._dead_ends()
         if fold:
             self._find_runs(trace.root)
+        self.measures = self._measure()
 
     # Structure -------------------------------------------------------------------------------
 
@@ -260,6 +267,18 @@ class ModuleGraph:
             return atom
         return chain[min(self.depth, len(chain)) - 1]
 
+    def _measure(self) -> dict[int, Measure]:
+        """The measure of every node and cluster key: the sum over the atoms drawn inside."""
+        found: dict[int, Measure] = {}
+        for call in self.calls:
+            if not self.is_atom(call.index) or call.index in self._dead:
+                continue
+            chain = self._ancestry(self._stand_in(call.index)) or [call.index]
+            keys = [self._pattern_of[key] for key in chain if key in self._pattern_of]
+            for key in [*chain, *keys]:
+                found.setdefault(key, Measure()).add(call)
+        return found
+
     # Nodes and edges -------------------------------------------------------------------------
 
     def nodes(self) -> list[GraphNode]:
@@ -303,7 +322,11 @@ class ModuleGraph:
             non_trainable=call.non_trainable,
             kind=call.kind,
             clusters=tuple(clusters),
+            measure=self.measures.get(key, Measure()),
+            dtype=call.dtype,
         )
+        if self.is_atom(key):
+            node.stands_for = node.measure.calls
         if run is not None:
             last = self.calls[run.members[-1]]
             node.name = run_name(call.name, last.name)
@@ -359,6 +382,8 @@ class ModuleGraph:
             repeat=len(segments),
             reused=len(distinct)
             < len(segments) * sum(self.calls[call].kind == "module" for call in segments[0]),
+            measure=self.measures.get(cluster, Measure()),
+            dtype=calls[-1].dtype,
         )
 
 

@@ -28,13 +28,27 @@ def summary(graph: ModuleGraph) -> Summary:
                 trainable=node.trainable,
                 non_trainable=node.non_trainable,
                 level=level,
+                macs=node.measure.macs,
+                memory=node.measure.memory,
+                dtype=node.dtype,
             )
         )
         if event == "open" and node.key >= 0:
             # A folded cluster's rows inside are those of its first member, and so are these.
             owner = graph.calls[node.key]
             rows += _weight_rows(owner.weights, owner.name, level + 1)
-    return Summary(tuple(rows), graph.trace.trainable, graph.trace.non_trainable)
+    trace = graph.trace
+    return Summary(
+        tuple(rows),
+        trace.trainable,
+        trace.non_trainable,
+        macs=trace.calls[trace.root].macs,
+        memory=sum(
+            measure.memory
+            for key, measure in graph.measures.items()
+            if key >= 0 and trace.calls[key].parent == trace.root
+        ),
+    )
 
 
 def _weight_rows(weights: list[Weight], owner: str, level: int) -> Iterator[SummaryRow]:

@@ -44,6 +44,12 @@ class Call:
     #: Parameters of the module and everything in it.
     trainable: int = 0
     non_trainable: int = 0
+    #: Multiply-accumulates of the call and everything it called.
+    macs: int = 0
+    #: Bytes of the tensors it returned (activation memory).
+    output_bytes: int = 0
+    #: The dtype of its first output (``float32``); "" when it returned nothing.
+    dtype: str = ""
     children: list[int] = field(default_factory=list)
     #: The module's own parameters, counted in ``trainable`` and ``non_trainable`` too.
     weights: list[Weight] = field(default_factory=list)
@@ -74,6 +80,8 @@ class OpenCall:
     owner: Any
     #: Whether it has called another module yet (if not when it ends, it is a leaf).
     called_a_module: bool = False
+    #: The tracer's running count of multiply-accumulates when the call began.
+    macs_before: int = 0
 
 
 def tensor_shape(tensor: Any) -> Shape:
@@ -107,6 +115,7 @@ class Recorder:
         call = self.trace.add(
             Call(len(self.trace.calls), "input", name, output_shapes=[tensor_shape(tensor)])
         )
+        self.note_outputs(call, [tensor])
         self.producers[id(tensor)] = (tensor, call.index)
 
     def add_output(self, tensors: list[Any]) -> None:
@@ -142,7 +151,7 @@ class Recorder:
         )
         if parent is None and self.trace.root < 0:
             self.trace.root = call.index
-        self.stack.append(OpenCall(call.index, owner))
+        self.stack.append(OpenCall(call.index, owner, macs_before=self.macs_so_far()))
         return call
 
     def close_module_call(self, outputs: list[Any]) -> tuple[Call, OpenCall]:
@@ -150,6 +159,8 @@ class Recorder:
         closed = self.stack.pop()
         call = self.trace.calls[closed.index]
         call.output_shapes = [tensor_shape(tensor) for tensor in outputs]
+        call.macs = self.macs_so_far() - closed.macs_before
+        self.note_outputs(call, outputs)
         if not closed.called_a_module:
             for tensor in outputs:
                 self.producers[id(tensor)] = (tensor, closed.index)
@@ -162,6 +173,7 @@ class Recorder:
         tensors: list[Any],
         outputs: list[Any],
         sources: list[tuple[int, Shape]] | None = None,
+        macs: int = 0,
     ) -> Call:
         """Record that the module call under way ran the op ``name`` on ``tensors``."""
         call = self.trace.add(
@@ -175,8 +187,10 @@ class Recorder:
                 sources=self.sources(tensors) if sources is None else sources,
                 input_shapes=[tensor_shape(tensor) for tensor in tensors],
                 output_shapes=[tensor_shape(tensor) for tensor in outputs],
+                macs=macs,
             )
         )
+        self.note_outputs(call, outputs)
         for tensor in outputs:
             self.producers[id(tensor)] = (tensor, call.index)
         return call
@@ -196,3 +210,20 @@ class Recorder:
     def unseen_source(self, _tensor: Any) -> int | None:
         """Where a tensor no recorded call produced comes from; by default, nowhere."""
         return None
+
+    # Metrics, which each tracer measures in its framework's terms ------------------------------
+
+    def note_outputs(self, call: Call, outputs: list[Any]) -> None:
+        """Record the dtype and the memory of what ``call`` returned."""
+        call.output_bytes = sum(self.tensor_bytes(tensor) for tensor in outputs)
+        call.dtype = self.tensor_dtype(outputs[0]) if outputs else ""
+
+    def macs_so_far(self) -> int:
+        """The multiply-accumulates counted since the pass began."""
+        return 0
+
+    def tensor_bytes(self, _tensor: Any) -> int:
+        return 0
+
+    def tensor_dtype(self, _tensor: Any) -> str:
+        return ""

@@ -5,6 +5,7 @@ same)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +24,18 @@ class HandTracer(Recorder):
 
     def __init__(self) -> None:
         super().__init__(Trace([], root=-1, trainable=0, non_trainable=0))
+        self.macs = 0
+
+    # Every tensor is float32; a leaf's multiply-accumulates are given (PyTorch's count).
+
+    def macs_so_far(self) -> int:
+        return self.macs
+
+    def tensor_bytes(self, tensor: Tensor) -> int:
+        return 4 * math.prod(tensor.shape)
+
+    def tensor_dtype(self, _tensor: Tensor) -> str:
+        return "float32"
 
     def input(self, *shape: int, name: str = "x") -> Tensor:
         tensor = Tensor(*shape)
@@ -49,11 +62,14 @@ class HandTracer(Recorder):
             if self.trace.calls[child].kind == "module"
         )
 
-    def leaf(self, name: str, type_name: str, x: Tensor, *shape: int, params: int = 0) -> Tensor:
+    def leaf(
+        self, name: str, type_name: str, x: Tensor, *shape: int, params: int = 0, macs: int = 0
+    ) -> Tensor:
         """A module that calls no other module (``nn.Linear``), returning a ``shape`` tensor."""
         module_type = f"torch.nn.{type_name}"
         self.open_module_call(_module(type_name), name, module_type, [x], trainable=params)
         result = Tensor(*(shape or x.shape))
+        self.macs += macs
         self.close_module_call([result])
         return result
 
@@ -79,7 +95,7 @@ def chain_of_blocks(count: int) -> Trace:
     with tracer.model("Chain", x) as returned:
         for number in range(count):
             with tracer.container(f"layers.{number}", "Block", x) as block:
-                x = tracer.leaf(f"layers.{number}.linear", "Linear", x, params=272)
+                x = tracer.leaf(f"layers.{number}.linear", "Linear", x, params=272, macs=16 * 16)
                 x = tracer.leaf(f"layers.{number}.act", "ReLU", x)
                 block.append(x)
         returned.append(x)
@@ -90,7 +106,7 @@ def residual() -> Trace:
     tracer = HandTracer()
     x = tracer.input(1, 8, 32, 32)
     with tracer.model("Residual", x) as returned:
-        y = tracer.leaf("conv", "Conv2d", x, params=584)
+        y = tracer.leaf("conv", "Conv2d", x, params=584, macs=8 * 32 * 32 * 8 * 3 * 3)
         y = tracer.op("add", x, y)
         returned.append(tracer.leaf("head", "ReLU", y))
     return tracer.trace
@@ -102,7 +118,9 @@ def linear_relu_times_4() -> Trace:
     x = tracer.input(1, 32)
     with tracer.model("MLP", x) as returned:
         for number in range(4):
-            x = tracer.op("relu", tracer.leaf(f"layers.{number}", "Linear", x, params=1056))
+            x = tracer.op(
+                "relu", tracer.leaf(f"layers.{number}", "Linear", x, params=1056, macs=32 * 32)
+            )
         returned.append(x)
     return tracer.trace
 
@@ -114,7 +132,7 @@ def checked(with_a_sum: bool = True) -> Trace:
     with tracer.model("Checked", x) as returned:
         if with_a_sum:
             tracer.op("sum", x, shape=())
-        returned.append(tracer.leaf("fc", "Linear", x, 1, 4, params=68))
+        returned.append(tracer.leaf("fc", "Linear", x, 1, 4, params=68, macs=16 * 4))
     return tracer.trace
 
 
@@ -125,7 +143,17 @@ def nested() -> Trace:
     with tracer.model("Nested", x) as returned:
         with tracer.container("encoder", "Encoder", x) as encoder:
             with tracer.container("encoder.stem", "Stem", x) as stem:
-                x = tracer.leaf("encoder.stem.conv", "Conv2d", x, 1, 16, 16, 16, params=448)
+                x = tracer.leaf(
+                    "encoder.stem.conv",
+                    "Conv2d",
+                    x,
+                    1,
+                    16,
+                    16,
+                    16,
+                    params=448,
+                    macs=16 * 16 * 16 * 3 * 3 * 3,
+                )
                 x = tracer.leaf("encoder.stem.norm", "BatchNorm2d", x, params=32)
                 stem.append(x)
             with tracer.container("encoder.pool", "Pool", x) as pool:
