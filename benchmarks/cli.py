@@ -1,7 +1,7 @@
 """``archviz render`` of the seed CNN from a cold start, against the seed's own torchviz script,
 measured in the same run on the same machine, alternating, several times each.
 
-    flock /work/bench.lock python benchmarks/cli.py [--repeat 5]
+    python benchmarks/cli.py [--repeat 5] [--output benchmarks/results/cli.md]
 
 Cold start: a fresh process and no cache (``--no-cache``), so the command imports archviz,
 starts a torch worker, captures the model and runs Graphviz, exactly as a first run does. The
@@ -50,7 +50,9 @@ def seconds(command: list[str], folder: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks/results/cli.md")
+    options = parser.parse_args()
+    repeat = options.repeat
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
     with tempfile.TemporaryDirectory() as folder:
         for command in COMMANDS.values():  # warm the disk cache once, not measured
@@ -60,10 +62,19 @@ def main() -> None:
                 times[name].append(seconds(command, folder))
     medians = {name: statistics.median(values) for name, values in times.items()}
     seed, cli = medians.values()
-    for name, values in times.items():
-        runs = " ".join(f"{value:.2f}" for value in values)
-        print(f"{name:30} median {medians[name]:.2f} s  (runs: {runs})")
-    print(f"ratio archviz render / seed script: {cli / seed:.2f}")
+    rows = [
+        "| | median | runs |",
+        "|---|---|---|",
+        *(
+            f"| {name} | {medians[name]:.2f} s | {' '.join(f'{value:.2f}' for value in values)} |"
+            for name, values in times.items()
+        ),
+        "",
+        f"archviz render / seed script: **{cli / seed:.2f}** (load average during the run: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
+    ]
+    print("\n".join(rows))
+    options.output.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

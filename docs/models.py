@@ -113,3 +113,23 @@ class SmallEncoder(nn.Module):
 
 
 # [encoder-end]
+
+
+# [broken-start]
+class BrokenCNN(nn.Module):
+    """세 번째 블록의 입력 채널 수가 틀린 CNN: 문제 해결 페이지의 부분 그림 예제."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.Sequential(
+            nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU()),
+            nn.Sequential(nn.Conv2d(16, 32, 3, padding=1), nn.ReLU()),
+            nn.Sequential(nn.Conv2d(16, 64, 3, padding=1), nn.ReLU()),  # 32여야 합니다
+        )
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.head(self.blocks(x).mean(dim=(2, 3)))
+
+
+# [broken-end]

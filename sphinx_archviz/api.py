@@ -96,6 +96,7 @@ def render(
     kwargs: Mapping[str, Any] | None = None,
     framework: str | None = None,
     view: str | None = None,
+    mode: str | None = None,
     depth: int | None = None,
     rankdir: str | None = None,
     device: str | None = None,

@@ -161,5 +161,9 @@ def _say(message: str) -> None:
 
 
 def run() -> None:
-    """The ``archviz`` console script."""
+    """The ``archviz`` console script (and ``python -m sphinx_archviz``): one diagram per
+    process, so its capture goes to a worker rather than a warm process."""
+    from sphinx_archviz.pool import for_one_capture
+
+    for_one_capture()
     sys.exit(main())

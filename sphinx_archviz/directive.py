@@ -11,10 +11,10 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
-from sphinx_archviz.nodes import archviz, unavailable_node
+from sphinx_archviz.nodes import archviz, partial_node, unavailable_node
 from sphinx_archviz.options import DIAGRAM_OPTIONS, capture_request, capture_timeout, display
 from sphinx_archviz.pipeline import capture_diagram
-from sphinx_archviz.request import CaptureRequest
+from sphinx_archviz.request import CaptureRequest, PartialDrawing
 from sphinx_archviz.summary import summary_table
 
 if TYPE_CHECKING:
@@ -35,20 +35,39 @@ class ArchvizDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             diagram = self.diagram_node()
-            capture = capture_diagram(
-                self.env, self.capture_request(), self.get_location(), self.timeout()
-            )
+            request = self.capture_request()
+            capture = capture_diagram(self.env, request, self.get_location(), self.timeout())
         except ArchvizError as error:
-            report_failure(
-                self.env, self.env.docname, error, self.arguments[0], self.get_location()
-            )
-            return [self.wrap(unavailable_node(self.arguments[0], error))]
+            if error.partial is None:
+                report_failure(
+                    self.env, self.env.docname, error, self.arguments[0], self.get_location()
+                )
+                return [self.wrap(unavailable_node(self.arguments[0], error))]
+            return [self.wrap(self.partial_diagram(diagram, error, error.partial, request.view))]
         for path in capture.source_files:
             self.env.note_dependency(path)
         diagram["dot"] = capture.dot
         if capture.summary is None:
             return [self.wrap(diagram)]
         return [self.wrap(diagram), summary_table(capture.summary)]
+
+    def partial_diagram(
+        self, diagram: archviz, error: ArchvizError, partial: PartialDrawing, view: str
+    ) -> nodes.container:
+        """Report the failure and show what ran before it, labelled as partial."""
+        shows = f"the diagram shows the part that ran, up to {partial.stopped_at}"
+        if view != "modules":
+            shows += ", drawn in the modules view (the autograd graph needs the model's output)"
+        report_failure(
+            self.env,
+            self.env.docname,
+            ArchvizError(error.subtype, f"{error.message}; {shows}"),
+            self.arguments[0],
+            self.get_location(),
+            partial=True,
+        )
+        diagram["dot"] = partial.dot
+        return partial_node(diagram, partial)
 
     def diagram_node(self) -> archviz:
         """The node with everything but the DOT source; checks the display options."""

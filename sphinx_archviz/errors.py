@@ -8,7 +8,10 @@ import signal
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from sphinx_archviz.request import PartialDrawing
 
 #: Every warning subtype archviz emits (``suppress_warnings = ["archviz.<subtype>"]``).
 Subtype = Literal[
@@ -42,13 +45,13 @@ MESSAGE_LIMIT = 3000
 _ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 
 
-def one_plain_line(text: str) -> str:
+def one_plain_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """``text`` as one line of a build log: no terminal colour codes (Keras colours its
-    messages), its lines joined, at most MESSAGE_LIMIT characters with the cut said."""
+    messages), its lines joined, at most ``limit`` characters with the cut said."""
     text = " ".join(_ANSI_ESCAPE.sub("", text).split())
-    if len(text) <= MESSAGE_LIMIT:
+    if len(text) <= limit:
         return text
-    keep = MESSAGE_LIMIT - 100
+    keep = limit - 100
     head, tail = text[: keep // 2], text[-(keep - keep // 2) :]
     return f"{head} … [{len(text) - keep:,} characters cut] … {tail}"
 
@@ -61,6 +64,8 @@ class ArchvizError(Exception):
         super().__init__(subtype, message)
         self.subtype: Subtype = subtype
         self.message = message
+        #: For a forward pass that failed: the picture of what ran before it did.
+        self.partial: PartialDrawing | None = None
 
     def __str__(self) -> str:
         return self.message

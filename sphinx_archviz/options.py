@@ -15,7 +15,7 @@ from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS, view_for
 from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.request import DTYPES, FRAMEWORKS, VIEWS, CaptureRequest, ExampleInput
+from sphinx_archviz.request import DTYPES, FRAMEWORKS, MODES, VIEWS, CaptureRequest, ExampleInput
 
 TRUE_WORDS = ("true", "yes", "on", "1", "")
 FALSE_WORDS = ("false", "no", "off", "0")
@@ -75,6 +75,12 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
         choices=("auto", *FRAMEWORKS),
     ),
     DiagramOption("view", "which picture (autograd)", "VIEW", choices=VIEWS),
+    DiagramOption(
+        "mode",
+        "train or eval: the mode the model runs in (the one its factory returns)",
+        "MODE",
+        choices=MODES,
+    ),
     DiagramOption("depth", "modules view: levels of modules drawn (2)", "LEVELS"),
     DiagramOption("rankdir", "direction of the graph (TB)", "DIR", choices=RANKDIRS),
     DiagramOption(
@@ -241,6 +247,7 @@ def capture_request(
         device=_choice(options, config, "device", DEVICES),
         view=view,
         view_chosen=view_chosen,
+        mode=parse_choice("mode", options["mode"], MODES) if "mode" in options else "",
         depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
         search_paths=search_paths,
         workdir=workdir,

@@ -190,6 +190,17 @@ _parent_connection: Connection | None = None
 _not_forking: dict[Framework, str] = {}
 
 
+#: Set by a process that draws one diagram and exits (``archviz render``): a worker imports
+#: less than a warm process and is killed at exit, where a warm process shuts down as a whole.
+_one_capture = False
+
+
+def for_one_capture() -> None:
+    """This process draws one diagram: send it to a worker, not a warm process."""
+    global _one_capture
+    _one_capture = True
+
+
 def _cannot_fork(framework: Framework, reason: str) -> None:
     if framework not in _not_forking:
         _not_forking[framework] = reason
@@ -207,7 +218,7 @@ def pool_for(framework: Framework) -> WorkerPool | _RemotePool | _WarmPool:
     global _parent_connection
     if not warm.forking_is_possible():
         _cannot_fork(framework, f"forking is not safe on {sys.platform}")
-    if framework not in _not_forking:
+    if framework not in _not_forking and not _one_capture:
         return _WarmPool(framework)
     if os.getpid() == _owner:
         if framework not in _pools:

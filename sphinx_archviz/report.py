@@ -78,11 +78,20 @@ def outcome(env: BuildEnvironment, diagram: Diagram) -> str:
 
 
 def source_line(env: BuildEnvironment, diagram: Diagram) -> str:
-    """``usage.md:12``: the directive's file, relative to the source folder, and line."""
-    source = diagram.location.rpartition(":")[0]
+    """``usage.md:12``: the directive's file, relative to the source folder, and line; with
+    the page first when the directive comes from an included file (``reference
+    (snippets/basic.md:1)``)."""
+    where = f"{_relative(env, diagram.location.rpartition(':')[0])}:{diagram.line}"
+    page = _relative(env, str(env.doc2path(diagram.docname))) if diagram.docname else ""
+    if page and not where.startswith(f"{page}:"):
+        return f"{diagram.docname} ({where})"
+    return where
+
+
+def _relative(env: BuildEnvironment, source: str) -> str:
     with contextlib.suppress(ValueError):
-        source = Path(source).relative_to(env.srcdir).as_posix()
-    return f"{source}:{diagram.line}"
+        return Path(source).relative_to(env.srcdir).as_posix()
+    return source
 
 
 def write_report(app: Sphinx, exception: BaseException | None) -> None:
@@ -137,14 +146,14 @@ def _cells(env: BuildEnvironment, diagram: Diagram) -> str:
         diagram.capture or "–",
         _seconds(diagram.capture_seconds),
         _seconds(diagram.layout_seconds),
-        f"{diagram.peak_memory / 2**20:,.0f} MiB" if diagram.peak_memory else "–",
+        f"{diagram.peak_memory / 2**20:,.0f}\u00a0MiB" if diagram.peak_memory else "–",
         outcome(env, diagram),
     )
     return "".join(f"<td>{html.escape(value)}</td>" for value in values)
 
 
 def _seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f} s"
+    return "–" if value is None else f"{value:.2f}\u00a0s"
 
 
 def add_report_label(app: Sphinx, env: BuildEnvironment, _docnames: list[str]) -> None:

@@ -11,6 +11,8 @@ FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
 
 #: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
 VIEWS = ("autograd", "modules")
+#: "train" or "eval" mode for the forward pass; "" leaves the model as its factory returns it.
+MODES = ("train", "eval")
 
 #: dtype names understood by both PyTorch and Keras.
 DTYPES = (
@@ -54,6 +56,9 @@ class CaptureRequest:
     show_layer_names: bool = True
     show_dtype: bool = False
     expand_nested: bool = False
+    #: "train" or "eval": the mode the model runs in; "" for the one its factory returns
+    #: (PyTorch) or inference (Keras).
+    mode: str = ""
     #: Which picture: "autograd" (torchviz's graph, plot_model's for Keras) or "modules".
     view: str = "autograd"
     #: The view was chosen for this diagram (``:view:``) or its framework (``archviz_view``'s
@@ -112,6 +117,17 @@ class Summary:
     #: The whole model's multiply-accumulates and bytes of outputs (activation memory).
     macs: int = 0
     memory: int = 0
+
+
+@dataclass(frozen=True)
+class PartialDrawing:
+    """What ran of a model whose forward pass failed, drawn in the modules view."""
+
+    dot: str
+    #: The module or op that was running when it failed: ``blocks.2.0``, ``view``.
+    stopped_at: str
+    #: The error, in one line: ``RuntimeError: mat1 and mat2 shapes cannot be multiplied …``.
+    error: str
 
 
 @dataclass(frozen=True)

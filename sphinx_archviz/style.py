@@ -30,6 +30,8 @@ EDGE_FONT_COLOUR = "#444444"
 BORDER_COLOUR = "#666666"
 CLUSTER_FILL = "#f7f7f7"
 CLUSTER_BORDER = "#bbbbbb"
+#: The module or op a failed forward pass stopped in.
+FAILED_BORDER = "#c62828"
 MUTED_TEXT = "#555555"
 
 FAMILIES = {
@@ -47,6 +49,8 @@ FAMILIES = {
         Family("op", "#ffffff", "#22272e", "box", "rounded,filled,dashed"),
         Family("container", "#f3f3f3", "#2b3038"),
         Family("other", "#ffffff", "#22272e"),
+        # Last: its stylesheet rule overrides the family of a node that is also marked failed.
+        Family("failed", "#f4cccc", "#5c1f1f"),
     )
 }
 
@@ -131,6 +135,16 @@ def node_attributes(family: str) -> dict[str, str]:
     }
 
 
+def failed_attributes(classes: str) -> dict[str, str]:
+    """What marks the node or cluster (of ``classes``) a failed forward pass stopped in."""
+    return {
+        "fillcolor": FAMILIES["failed"].fill,
+        "color": FAILED_BORDER,
+        "penwidth": "2",
+        "class": f"{classes} archviz-failed",
+    }
+
+
 def cluster_attributes() -> dict[str, str]:
     return {
         "style": "rounded,filled",
@@ -141,6 +155,11 @@ def cluster_attributes() -> dict[str, str]:
         "labeljust": "l",
         "class": "archviz-cluster",
     }
+
+
+def failed_text(text: str) -> str:
+    """An HTML-label fragment in the colour of a failure."""
+    return f'<FONT POINT-SIZE="{FONT_SIZE - 2}" COLOR="{FAILED_BORDER}">{text}</FONT>'
 
 
 def muted(text: str) -> str:
@@ -157,6 +176,7 @@ DARK_INK = {
     EDGE_FONT_COLOUR: "#adbac7",
     BORDER_COLOUR: "#8b949e",
     CLUSTER_BORDER: "#444c56",
+    FAILED_BORDER: "#ff7b72",
 }
 #: Fills that are not a layer family's: torchviz's (operation, parameter, output, saved tensor),
 #: Keras' (cells, headings) and the modules view's clusters.
@@ -188,8 +208,9 @@ PAGE_COLOURS = {
 }
 
 _SHAPES = ":is(path, polygon, ellipse)"
-#: Where the colours apply: a diagram, and the placeholder of one that failed.
-_BOXES = ("div.archviz", "div.archviz-unavailable")
+#: Where the colours apply: a diagram, the placeholder of one that failed, and the frame of
+#: one drawn in part.
+_BOXES = ("div.archviz", "div.archviz-unavailable", "div.archviz-partial")
 #: The page states in which diagrams are drawn dark: pydata-sphinx-theme and sphinx-book-theme
 #: set data-theme on <html> (from prefers-color-scheme on auto), Furo on <body>.
 _DARK_PAGES = ('html[data-theme="dark"]', 'body[data-theme="dark"]')

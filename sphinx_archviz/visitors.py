@@ -46,7 +46,8 @@ def show_unavailable(translator: SphinxTranslator, error: ArchvizError, node: ar
     env = translator.builder.env
     # The node's own source: LaTeX and Texinfo write several documents as one.
     docname = env.path2doc(node.source) or ""
-    report_failure(env, docname, error, node["reference"], node)
+    if not node.get("partial"):  # a partial diagram's failure was reported when it was read
+        report_failure(env, docname, error, node["reference"], node)
     unavailable_node(node["reference"], error).walkabout(translator)
 
 

@@ -343,6 +343,27 @@ def test_python_m_and_the_console_script(tmp_path: Path) -> None:
         "archviz: models:CNNModle: models has no attribute 'CNNModle'; did you mean "
         "'CNNModel'? [archviz.attribute]\n"
     )
+    # One diagram per process: its capture goes to a worker, killed at exit.
+    drawn = subprocess.run(
+        [
+            *(sys.executable, "-m", "sphinx_archviz", "render", *CNN),
+            *("--sys-path", str(DOCS), "--no-cache", "-q", "-o", str(tmp_path / "cnn.svg")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (drawn.returncode, drawn.stderr) == (0, "")
+    assert "conv1.weight" in (tmp_path / "cnn.svg").read_text()
+
+
+def test_one_diagram_per_process_goes_to_a_worker(monkeypatch) -> None:
+    from sphinx_archviz import pool
+
+    monkeypatch.setattr(pool, "_one_capture", False)
+    assert not isinstance(pool.pool_for("torch"), pool.WorkerPool)  # a warm process
+    pool.for_one_capture()
+    assert isinstance(pool.pool_for("torch"), pool.WorkerPool)
 
 
 def snippet_commands() -> list[list[str]]:

@@ -186,12 +186,49 @@ CASES = {
         "option",
         ":depth: '0' is not a whole number of levels (1 or more)",
     ),
+    "meta forward fails: the CPU's clearer message": Case(
+        ".. archviz:: torchvision.models:resnet18\n   :input-shape: 1, 1, 64, 64",
+        "forward",
+        "expected input[1, 1, 64, 64] to have 3 channels, but got 1 channels instead",
+    ),
+    "meta forward fails on a model too big to retry on the CPU": Case(
+        ".. archviz:: torchvision.models:resnet50\n   :input-shape: 1, 1, 64, 64",
+        "forward",
+        "Invalid channel dimensions",
+    ),
+    "batch norm in training mode with a batch of 1": Case(
+        ".. archviz:: torchvision.models:inception_v3\n   :input-shape: 1, 3, 299, 299\n"
+        '   :kwargs: {"init_weights": false}',
+        "forward",
+        "batch norm in training mode needs more than one example: use a batch of 2 or more in "
+        ":input-shape:, or add :mode: eval",
+    ),
+    "unknown mode": Case(
+        ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n   :mode: inference",
+        "option",
+        ":mode: 'inference' is not one of train, eval",
+    ),
     "modules view: forward pass fails": Case(
         ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 28, 28\n   :view: modules",
         "forward",
         "running the model on input (1, 1, 28, 28) float32 raised RuntimeError",
     ),
 }
+
+
+def test_mode_eval_draws_a_model_whose_batch_norm_needs_a_batch_in_training(
+    build_project: BuildProject,
+) -> None:
+    built = build_project(
+        {
+            "index.rst": ".. archviz:: torchvision.models:inception_v3\n"
+            '   :input-shape: 1, 3, 299, 299\n   :kwargs: {"init_weights": false}\n'
+            "   :mode: eval\n   :view: modules\n   :depth: 1\n"
+        }
+    )
+    assert built.warnings == ""
+    [svg] = built.images()
+    assert "AuxLogits" not in svg.read_text()  # eval mode: no auxiliary classifier
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +279,13 @@ def test_every_warning_is_one_of_the_cases_and_each_gets_a_placeholder(bad_build
     built, _ = bad_build
     warnings = [line for line in built.warnings.splitlines() if "WARNING" in line]
     assert len(warnings) == len(CASES)
-    assert built.html().count('<div class="archviz-unavailable docutils container">') == len(CASES)
+    html = built.html()
+    placeholders = html.count('<div class="archviz-unavailable docutils container">')
+    # A forward pass that fails inside the model shows what ran, labelled as partial.
+    partial = html.count('<div class="archviz-partial docutils container">')
+    assert placeholders + partial == len(CASES)
+    assert partial == built.warnings.count("the diagram shows the part that ran")
+    assert partial >= 5
 
 
 def test_every_warning_is_one_plain_line(bad_build) -> None:
@@ -260,7 +303,10 @@ def test_the_good_diagrams_between_the_bad_ones_render(bad_build) -> None:
     built, _ = bad_build
     html = built.html()
     assert html.count('<div class="archviz archviz-svg align-center" data-archviz=') == len(CASES)
-    assert len(built.images()) == 1  # the same good diagram each time: one file
+    good = re.findall(r'<div class="archviz archviz-svg align-center" data-archviz="([^"]+)"', html)
+    assert len(set(good)) == 1  # the same good diagram each time: one file
+    partial = re.findall(r'class="[^"]*archviz-partial-diagram" data-archviz="([^"]+)"', html)
+    assert len(built.images()) == 1 + len(set(partial))
     assert "_static/archviz.css" in html
 
 
@@ -279,7 +325,7 @@ def test_warnings_can_be_suppressed_by_subtype(build_project: BuildProject) -> N
         conf="suppress_warnings = ['archviz.forward']",
     )
     assert built.warnings == ""
-    assert "archviz-unavailable" in built.html()
+    assert "Partial diagram: stopped at conv3" in built.html()  # what ran, labelled
 
 
 def test_myst_warning_points_at_the_directive_line(build_project: BuildProject) -> None:

@@ -17,3 +17,5 @@ archviz_timeout = 120  # 다이어그램 하나의 캡처 제한 시간(초)
 archviz_layout_timeout = 20  # Graphviz 배치 제한 시간(초), 넘기면 sfdp로 다시 그림
 archviz_worker_memory = "50%"  # 작업 프로세스 하나의 메모리 상한: "4G", "50%", None
 archviz_fail_on_error = False  # True면 그림 하나라도 실패할 때 빌드를 실패시킴
+archviz_expected_failures = []  # 실패해야 하는 그림: "models:Broken" 또는 "troubleshooting.md:42"
+archviz_report_page = False  # True면 HTML 사이트에 그림 보고서 페이지(archviz-report.html)를 추가

@@ -11,6 +11,11 @@ request needs. Each backend module provides:
     While a model is built inside it, put its weights on ``device`` ("meta" or "cpu").
 ``is_device_failure(exc) -> bool``
     Whether an exception means the model cannot run on the meta device.
+``in_mode(model, mode) -> context manager``
+    Run the model in ``mode`` ("train", "eval"; "" as it is) inside it, and restore it after.
+``cheap_on_cpu(model, request) -> bool``
+    Whether running the model on the CPU costs little, so that a forward pass that failed on
+    the meta device is run there again for the CPU's clearer error message.
 ``draw(model, request, device) -> str``
     Run the model on the example input on ``device`` and return the graph as DOT.
 ``one_box_reason(model) -> str | None``
@@ -22,11 +27,13 @@ request needs. Each backend module provides:
 
 The modules view (``:view: modules``) and the summary table come from a second module per
 framework, ``<framework>_modules``, whose ``draw(model, request, device)`` returns the DOT and
-the :class:`Summary` of one traced forward pass (see :mod:`.graph`).
+the :class:`Summary` of one traced forward pass (see :mod:`.graph`), and whose
+``draw_partial(model, request, device)`` draws what ran of a forward pass that fails.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import resource
 import time
@@ -38,7 +45,7 @@ from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import Reference, parse_reference
-from sphinx_archviz.request import Capture, CaptureRequest, Framework, Summary
+from sphinx_archviz.request import Capture, CaptureRequest, Framework, PartialDrawing, Summary
 
 #: What to install when a backend's import fails, by the missing top-level module.
 _INSTALL_HINTS = {
@@ -55,13 +62,13 @@ _INSTALL_HINTS = {
 def capture(request: CaptureRequest) -> Capture:
     """Build the referenced model, run it on the example input and return its graph.
 
-    A PyTorch model that cannot run on the meta device is built and run again on the CPU.
+    A PyTorch model that cannot run on the meta device is built and run again on the CPU, and
+    so is a small one whose forward pass fails there, for the CPU's clearer message.
     """
     started = time.perf_counter()
     backend = load_backend(request.framework)
     reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
-    summary: Summary | None = None
     with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
         found = resolve(reference, request.search_paths)
@@ -69,14 +76,11 @@ def capture(request: CaptureRequest) -> Capture:
             dot, summary, notes = _build_and_draw(
                 backend, found, reference, request, request.device
             )
-        except ArchvizError as error:
-            if request.device == "cpu" or not backend.is_device_failure(error.__cause__):
-                raise
+        except _TryTheCpu as meta:
             backend.reset()
             dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
-            reason = str(error.__cause__).strip().splitlines()[0]
             notes = (
-                f"cannot run on the meta device ({reason}); drawn on the CPU instead",
+                f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",
                 *notes,
             )
     return Capture(
@@ -89,6 +93,16 @@ def capture(request: CaptureRequest) -> Capture:
     )
 
 
+class _TryTheCpu(Exception):
+    """The model failed on the meta device, and the CPU may draw it or say more clearly why
+    it fails."""
+
+    def __init__(self, error: ArchvizError) -> None:
+        super().__init__(error.message)
+        cause = error.__cause__ or error
+        self.reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
 def peak_memory() -> int:
     """This process's peak resident memory so far, in bytes (Linux counts ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -97,20 +111,52 @@ def peak_memory() -> int:
 def _build_and_draw(
     backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
 ) -> tuple[str, Summary | None, tuple[str, ...]]:
-    """The DOT, the summary if asked for, and notes for the log."""
-    with backend.placement(device):
-        model = backend.construct(found, request, device)
-        if model is None:
-            if request.config is not None:
-                raise ArchvizError(
-                    "option",
-                    ":config: applies to Hugging Face transformers model classes "
-                    "(PreTrainedModel subclasses and AutoModel classes); give a class or "
-                    "factory's arguments with :kwargs:",
-                )
-            model = materialize(
-                found, request.kwargs, backend.is_model, reference, request.search_paths
-            )
+    """The model's DOT, its summary if asked for, and notes for the log, on ``device``. If its
+    forward pass fails, the error says so and carries the picture of what ran
+    (``ArchvizError.partial``)."""
+    on_meta = device == "meta"
+    try:
+        with backend.placement(device):
+            model = _build(backend, found, reference, request, device)
+    except ArchvizError as error:
+        if on_meta and backend.is_device_failure(error.__cause__):
+            raise _TryTheCpu(error) from None
+        raise
+    try:
+        with backend.in_mode(model, request.mode):
+            return _draw(backend, model, request, device)
+    except ArchvizError as error:
+        if on_meta and backend.is_device_failure(error.__cause__):
+            raise _TryTheCpu(error) from None
+        if error.subtype != "forward":
+            raise
+        if on_meta and backend.cheap_on_cpu(model, request):
+            raise _TryTheCpu(error) from None
+        with backend.in_mode(model, request.mode):
+            error.partial = _partial(model, request, device)
+        raise
+
+
+def _build(
+    backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
+) -> Any:
+    """The model: one the backend builds itself (a transformers class from ``:config:``), or
+    the docs' own instance, class or factory's."""
+    model = backend.construct(found, request, device)
+    if model is not None:
+        return model
+    if request.config is not None:
+        raise ArchvizError(
+            "option",
+            ":config: applies to Hugging Face transformers model classes (PreTrainedModel "
+            "subclasses and AutoModel classes); give a class or factory's arguments with :kwargs:",
+        )
+    return materialize(found, request.kwargs, backend.is_model, reference, request.search_paths)
+
+
+def _draw(
+    backend: ModuleType, model: Any, request: CaptureRequest, device: str
+) -> tuple[str, Summary | None, tuple[str, ...]]:
     view, notes = request.view, ()
     if view == "autograd" and not request.view_chosen:
         reason = backend.one_box_reason(model)
@@ -127,6 +173,17 @@ def _build_and_draw(
         if request.summary:
             summary = _modules_view(request.framework).draw(model, request, device)[1]
     return dot, summary if request.summary else None, notes
+
+
+def _partial(model: Any, request: CaptureRequest, device: str) -> PartialDrawing | None:
+    """The modules view of what ran before the forward pass failed, if it can be drawn."""
+    try:
+        drawing = _modules_view(request.framework).draw_partial(model, request, device)
+    except Exception:  # the picture is a bonus: the failure is reported either way
+        return None
+    if drawing is None:
+        return None
+    return dataclasses.replace(drawing, dot=canonical_node_ids(drawing.dot))
 
 
 def _modules_view(framework: Framework) -> ModuleType:

@@ -52,6 +52,20 @@ def is_device_failure(_exc: BaseException | None) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def in_mode(_model: keras.Model, _mode: str) -> Iterator[None]:
+    yield  # Keras passes the mode to each call (training=…)
+
+
+def training(request: CaptureRequest) -> bool:
+    """Keras models run in inference mode unless :mode: train says otherwise."""
+    return request.mode == "train"
+
+
+def cheap_on_cpu(_model: keras.Model, _request: CaptureRequest) -> bool:
+    return False  # Keras models always run on the CPU
+
+
 def one_box_reason(model: keras.Model) -> str | None:
     if isinstance(model, keras.Sequential | Functional):
         return None
@@ -114,7 +128,7 @@ def example_argument(model: keras.Model, tensors: list[Any]) -> Any:
 def _run(model: keras.Model, request: CaptureRequest) -> None:
     tensors = [_dummy_tensor(spec) for spec in request.inputs]
     try:
-        model(example_argument(model, tensors), training=False)
+        model(example_argument(model, tensors), training=training(request))
     except Exception as exc:
         raise ArchvizError(
             "forward",

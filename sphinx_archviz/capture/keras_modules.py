@@ -33,10 +33,10 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.keras import _dummy_tensor, example_argument
+from sphinx_archviz.capture.keras import _dummy_tensor, example_argument, training
 from sphinx_archviz.capture.keras_macs import layer_macs
 from sphinx_archviz.errors import ArchvizError, describe_exception
-from sphinx_archviz.request import CaptureRequest, ExampleInput, Summary
+from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing, Summary
 
 
 def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
@@ -44,7 +44,20 @@ def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str
     return graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
 
 
-def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
+def draw_partial(
+    model: keras.Model, request: CaptureRequest, _device: str
+) -> PartialDrawing | None:
+    """What ran of a model whose call fails, up to the failing layer."""
+    trace = trace_model(model, request, until_failure=True)
+    return graph.draw_partial(trace, request, model.name)
+
+
+def trace_model(
+    model: keras.Model, request: CaptureRequest, *, until_failure: bool = False
+) -> Trace:
+    """Call the model once on the example input and record its layer calls. With
+    ``until_failure``, a call that raises gives the trace of what ran (``Trace.failed`` says
+    where it stopped) instead of an error."""
     specs = request.inputs or _own_inputs(model)
     tensors = [_dummy_tensor(spec) for spec in specs]
     argument = example_argument(model, tensors)
@@ -55,11 +68,15 @@ def trace_model(model: keras.Model, request: CaptureRequest) -> Trace:
     in_call_order = list(_tensors_in(argument))
     recorder = _Recorder(model, [name_of[id(tensor)] for tensor in in_call_order], in_call_order)
     try:
-        if not model.built:  # the first call builds the layers, perhaps symbolically
-            model(argument, training=False)
+        if not model.built:  # the first call builds the layers
+            with contextlib.suppress(Exception) if until_failure else contextlib.nullcontext():
+                model(argument, training=training(request))
         with recorder.recording():
-            output = model(argument, training=False)
+            output = model(argument, training=training(request))
     except Exception as exc:
+        if until_failure:
+            recorder.trace.error = describe_exception(exc, request.search_paths)
+            return recorder.trace
         raise ArchvizError(
             "forward",
             f"running the model on input {'; '.join(map(str, specs))} raised "
@@ -98,6 +115,18 @@ def _is_tensor(value: Any) -> bool:
 
 def _tensors_in(value: Any) -> Iterator[Any]:
     return tensors_in(value, _is_tensor)
+
+
+def _building(tensors: list[Any]) -> bool:
+    """Whether a layer is called to build the model rather than to run it: on Keras' symbolic
+    tensors, or inside a TensorFlow graph (where an unbuilt model works out its shapes)."""
+    if any(isinstance(tensor, keras.KerasTensor) for tensor in tensors):
+        return True
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return not tf.executing_eagerly()
 
 
 def _count(weights: list[Any]) -> int:
@@ -158,8 +187,8 @@ class _Recorder(Recorder):
         @functools.wraps(original)
         def traced_call(layer: keras.Layer, *args: Any, **kwargs: Any) -> Any:
             tensors = list(_tensors_in((args, kwargs)))
-            if any(isinstance(tensor, keras.KerasTensor) for tensor in tensors):
-                return original(layer, *args, **kwargs)  # a symbolic call: building, not running
+            if _building(tensors):
+                return original(layer, *args, **kwargs)
             recorder.before(layer, tensors)
             output = original(layer, *args, **kwargs)
             recorder.after(layer, list(_tensors_in(output)))
@@ -168,6 +197,9 @@ class _Recorder(Recorder):
         layer_class.__call__ = traced_call  # type: ignore[method-assign]
         try:
             yield
+        except Exception:
+            self.stopped()
+            raise
         finally:
             layer_class.__call__ = original  # type: ignore[method-assign]
             self.stack.clear()

@@ -95,6 +95,35 @@ def is_device_failure(exc: BaseException | None) -> bool:
     return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
 
 
+#: A forward pass that failed on the meta device runs again on the CPU, for PyTorch's clearer
+#: message, when that costs little: a model of at most this many parameters (80 MB as
+#: float32, built in well under a second) on inputs of at most this many elements.
+CHEAP_PARAMETERS = 20_000_000
+CHEAP_INPUT_ELEMENTS = 2**22
+
+
+def cheap_on_cpu(model: nn.Module, request: CaptureRequest) -> bool:
+    try:
+        parameters = sum(parameter.numel() for parameter in model.parameters())
+    except (RuntimeError, ValueError):  # lazy modules' parameters have no size yet
+        return False
+    elements = sum(math.prod(spec.shape) for spec in request.inputs)
+    return parameters <= CHEAP_PARAMETERS and elements <= CHEAP_INPUT_ELEMENTS
+
+
+@contextlib.contextmanager
+def in_mode(model: nn.Module, mode: str) -> Iterator[None]:
+    modules = list(model.modules())
+    training = [module.training for module in modules]
+    if mode:
+        model.train(mode == "train")
+    try:
+        yield
+    finally:
+        for module, was_training in zip(modules, training, strict=True):
+            module.training = was_training
+
+
 def one_box_reason(_model: nn.Module) -> str | None:
     return None  # torchviz draws every op
 
@@ -131,8 +160,7 @@ def run_model(
         raise ArchvizError(
             "forward",
             f"running the model on input {_describe(inputs)} raised "
-            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-            "and :input-dtype:",
+            f"{describe_exception(exc, request.search_paths)}; {_advice(exc)}",
         ) from exc
     tensors = tuple(_tensors_in(output))
     if not tensors:
@@ -142,6 +170,16 @@ def run_model(
             "graph from",
         )
     return tensors
+
+
+def _advice(exc: Exception) -> str:
+    """What to change when the forward pass raised ``exc``."""
+    if "Expected more than 1 value per channel when training" in str(exc):
+        return (
+            "batch norm in training mode needs more than one example: use a batch of 2 or more "
+            "in :input-shape:, or add :mode: eval"
+        )
+    return "check :input-shape: and :input-dtype:"
 
 
 def prepare(

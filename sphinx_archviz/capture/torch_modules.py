@@ -35,7 +35,8 @@ from sphinx_archviz.capture.graph.trace import (
     tensor_shape,
 )
 from sphinx_archviz.capture.torch import _tensors_in, prepare, run_model
-from sphinx_archviz.request import CaptureRequest, Summary
+from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 #: Ops that only change a tensor's dtype, device or memory layout: followed, not drawn.
 _TRANSPARENT = frozenset(
@@ -65,17 +66,33 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, S
     return graph.draw(trace, request.depth, request.fold, request.rankdir, type(model).__name__)
 
 
-def trace_model(model: nn.Module, request: CaptureRequest, device: str) -> Trace:
-    """Run the model once on the example input and record its calls."""
+def trace_model(
+    model: nn.Module, request: CaptureRequest, device: str, *, until_failure: bool = False
+) -> Trace:
+    """Run the model once on the example input and record its calls. With ``until_failure``,
+    a forward pass that raises gives the trace of what ran (``Trace.failed`` says where it
+    stopped) instead of an error."""
     model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
         if tensor is None:  # a parameter of forward left to its default
             continue
         recorder.add_input(name, tensor)
-    outputs = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
+    try:
+        outputs = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
+    except ArchvizError as error:
+        if not until_failure or error.subtype != "forward" or error.__cause__ is None:
+            raise
+        recorder.trace.error = describe_exception(error.__cause__, request.search_paths)
+        return recorder.trace
     recorder.add_output(list(outputs))
     return recorder.trace
+
+
+def draw_partial(model: nn.Module, request: CaptureRequest, device: str) -> PartialDrawing | None:
+    """What ran of a model whose forward pass fails, up to the failing module or op."""
+    trace = trace_model(model, request, device, until_failure=True)
+    return graph.draw_partial(trace, request, type(model).__name__)
 
 
 def _input_names(model: nn.Module, count: int) -> list[str]:
@@ -122,9 +139,15 @@ class _Recorder(Recorder):
     def recording(self) -> Iterator[None]:
         pre = module_hooks.register_module_forward_pre_hook(self._before_module)
         post = module_hooks.register_module_forward_hook(self._after_module, with_kwargs=True)
+        functions = _FunctionRecorder(self)
         try:
-            with self._flops, _FunctionRecorder(self):
+            with self._flops, functions:
                 yield
+        except Exception as exc:
+            if functions.failed is not None and functions.failed[0] is exc:
+                self.failed_function(*functions.failed[1:])
+            self.stopped()
+            raise
         finally:
             pre.remove()
             post.remove()
@@ -207,16 +230,29 @@ class _Recorder(Recorder):
             return
         self.add_function(name, _function_path(func, name), tensors, outputs, sources, macs)
 
+    def failed_function(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """A container's own op raised: it is where the forward pass stopped."""
+        name = _function_name(func)
+        tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
+        self.trace.failed = self.add_function(name, _function_path(func, name), tensors, []).index
+
 
 class _FunctionRecorder(TorchFunctionMode):
     def __init__(self, recorder: _Recorder) -> None:
         super().__init__()
         self.recorder = recorder
+        #: The latest op of a container's own code that raised: (error, op, args, kwargs).
+        self.failed: tuple[BaseException, Any, tuple[Any, ...], dict[str, Any]] | None = None
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
         before = self.recorder.macs_so_far()
-        result = func(*args, **kwargs)
+        try:
+            result = func(*args, **kwargs)
+        except Exception as exc:
+            if self.recorder.records_functions():
+                self.failed = (exc, func, args, kwargs)
+            raise
         if self.recorder.records_functions():
             macs = self.recorder.macs_so_far() - before
             self.recorder.function(func, args, kwargs, result, macs)

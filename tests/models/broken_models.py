@@ -86,3 +86,31 @@ class OddNames(nn.Module):
         for param in self.parameters():
             x = x * param
         return x
+
+
+class MismatchInBlock3(nn.Module):
+    """Four blocks, the third of which expects 32 features instead of 16: the forward pass
+    stops there."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Linear(8, 16)
+        widths = [16, 16, 32, 16]
+        self.blocks = nn.Sequential(
+            *(nn.Sequential(nn.Linear(width, 16), nn.ReLU()) for width in widths)
+        )
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x)))
+
+
+class BadView(nn.Module):
+    """A view in forward that does not fit what the layer before returns."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.fc(x).view(-1, 3)

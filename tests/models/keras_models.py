@@ -76,6 +76,20 @@ def stacked_blocks():
     return keras.Model(inputs, outputs, name="stacked")
 
 
+class BrokenStack(keras.Model):
+    """A subclassed model whose third layer cannot reshape 16 features into 5 × 5."""
+
+    def __init__(self):
+        super().__init__(name="broken_stack")
+        self.first = keras.layers.Dense(16, name="first")
+        self.second = keras.layers.Dense(16, name="second")
+        self.reshape = keras.layers.Reshape((5, 5), name="reshape")
+        self.head = keras.layers.Dense(2, name="head")
+
+    def call(self, x):
+        return self.head(self.reshape(self.second(self.first(x))))
+
+
 def named_inputs():
     """Inputs declared as a dict of names, as keras_hub's text backbones take them."""
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")

@@ -16,9 +16,25 @@ from sphinx_archviz.capture.graph.dot import to_dot
 from sphinx_archviz.capture.graph.grouping import ModuleGraph
 from sphinx_archviz.capture.graph.summary import summary
 from sphinx_archviz.capture.graph.trace import Trace
-from sphinx_archviz.request import Summary
+from sphinx_archviz.errors import one_plain_line
+from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
 def draw(trace: Trace, depth: int, fold: bool, rankdir: str, title: str) -> tuple[str, Summary]:
     graph = ModuleGraph(trace, depth, fold)
     return to_dot(graph, rankdir, title), summary(graph)
+
+
+#: The most of an error a partial drawing quotes (in a tooltip and over the picture).
+ERROR_LIMIT = 300
+
+
+def draw_partial(trace: Trace, request: CaptureRequest, title: str) -> PartialDrawing | None:
+    """The part of a failed forward pass that ran, the call it stopped in marked; None if it
+    did not stop inside the model."""
+    if trace.failed is None or trace.root < 0:
+        return None
+    trace.error = one_plain_line(trace.error, ERROR_LIMIT)
+    graph = ModuleGraph(trace, request.depth, request.fold)
+    stopped_at = trace.calls[trace.failed].name
+    return PartialDrawing(to_dot(graph, request.rankdir, title), stopped_at, trace.error)

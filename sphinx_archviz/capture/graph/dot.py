@@ -137,6 +137,8 @@ def _cluster_lines(
             ),
             "tooltip": _tooltip(node),
         }
+        if node.key == graph.failed_key:
+            _mark_failed(attributes, graph.trace.error)
         if node.type_path:
             attributes["URL"] = f"archviz-class:{node.type_path}"
         if event == "open":
@@ -144,3 +146,12 @@ def _cluster_lines(
             yield f"{indent}  graph [{_attributes(attributes)}];"
         else:
             yield f"{indent}{ids[node.key]} [{_attributes(attributes)}];"
+
+
+def _mark_failed(attributes: dict[str, str], error: str) -> None:
+    """Mark the node or cluster the forward pass stopped in: red, and the error on hover."""
+    attributes.update(style.failed_attributes(attributes["class"]))
+    attributes["label"] = _Html(
+        f"{attributes['label'][:-1]}<BR/>{style.failed_text('stopped here')}>"
+    )
+    attributes["tooltip"] += f"\nstopped here: {error}"

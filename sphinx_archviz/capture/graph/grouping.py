@@ -107,7 +107,10 @@ class ModuleGraph:
             found = {
                 call.index
                 for call in self.calls
-                if call.kind == "function" and self.is_atom(call.index) and call.index not in used
+                if call.kind == "function"
+                and self.is_atom(call.index)
+                and call.index not in used
+                and call.index != self.trace.failed
             }
             if found <= dead:
                 return dead
@@ -266,6 +269,13 @@ class ModuleGraph:
         if not chain:
             return atom
         return chain[min(self.depth, len(chain)) - 1]
+
+    @property
+    def failed_key(self) -> int | None:
+        """The node or cluster that stands, at this depth, for the call the forward pass
+        stopped in; None if it did not fail."""
+        failed = self.trace.failed
+        return None if failed is None else self.drawn_as(failed)
 
     def _measure(self) -> dict[int, Measure]:
         """The measure of every node and cluster key: the sum over the atoms drawn inside."""

@@ -63,6 +63,10 @@ class Trace:
     #: The whole model's parameters, each counted once.
     trainable: int
     non_trainable: int
+    #: When the forward pass raised: the call that was running (the innermost module, or an
+    #: op a container ran), and the error. The trace then holds what ran before it.
+    failed: int | None = None
+    error: str = ""
 
     def add(self, call: Call) -> Call:
         self.calls.append(call)
@@ -206,6 +210,12 @@ class Recorder:
             if source is not None:
                 found.append((source, tensor_shape(tensor)))
         return found
+
+    def stopped(self) -> None:
+        """The forward pass raised: unless a failed op was recorded, the innermost module
+        call under way is where it stopped."""
+        if self.trace.failed is None and self.stack:
+            self.trace.failed = self.stack[-1].index
 
     def unseen_source(self, _tensor: Any) -> int | None:
         """Where a tensor no recorded call produced comes from; by default, nowhere."""
