@@ -19,7 +19,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from sphinx_archviz.request import Capture, CaptureRequest, Summary, SummaryRow
+from sphinx_archviz.request import Capture, CaptureRequest, Change, Summary, SummaryRow
 
 #: Distributions whose version changes what a capture produces.
 _TRACKED_DISTRIBUTIONS = (
@@ -43,7 +43,9 @@ class DiagramCache:
         payload = {
             "format": _FORMAT,
             "request": dataclasses.asdict(request),
-            "versions": _versions(request.reference.partition(":")[0].partition(".")[0]),
+            "versions": _versions(
+                request.reference.partition(":")[0].partition(".")[0], request.search_paths
+            ),
             "archviz": archviz_code_digest(),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -57,6 +59,7 @@ class DiagramCache:
                 source_files=tuple(entry["sources"]),
                 seconds=entry["seconds"],
                 summary=_summary_from_json(entry.get("summary")),
+                changes=tuple(Change(**change) for change in entry.get("changes", ())),
             )
             if entry["checksum"] != _sha256(capture.dot.encode()):
                 return None
@@ -73,6 +76,7 @@ class DiagramCache:
             "sources": _hash_files(capture.source_files),
             "seconds": capture.seconds,
             "summary": dataclasses.asdict(capture.summary) if capture.summary else None,
+            "changes": [dataclasses.asdict(change) for change in capture.changes],
         }
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,10 +120,20 @@ def archviz_code_digest() -> str:
 
 
 @functools.cache
-def _versions(package: str) -> dict[str, str]:
-    return _installed(
-        {*_TRACKED_DISTRIBUTIONS, *metadata.packages_distributions().get(package, [])}
-    )
+def _versions(package: str, search_paths: tuple[str, ...]) -> dict[str, str]:
+    return _installed({*_TRACKED_DISTRIBUTIONS, *_distributions_of(package, search_paths)})
+
+
+def _distributions_of(package: str, search_paths: tuple[str, ...]) -> list[str]:
+    """The installed distributions that provide ``package``: none for the docs' own code
+    (found in ``search_paths``), else the one named like it, else those whose files hold it
+    (reading every distribution's file list takes seconds, so that comes last)."""
+    for folder in map(Path, search_paths):
+        if (folder / package).is_dir() or (folder / f"{package}.py").is_file():
+            return []
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        return [metadata.distribution(package).metadata["Name"]]
+    return metadata.packages_distributions().get(package, [])
 
 
 @functools.cache

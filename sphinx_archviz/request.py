@@ -14,6 +14,9 @@ VIEWS = ("autograd", "modules")
 #: "train" or "eval" mode for the forward pass; "" leaves the model as its factory returns it.
 MODES = ("train", "eval")
 
+#: What ``:color-by:`` can colour the modules view's nodes by.
+COLOR_BY = ("params", "macs", "memory")
+
 #: dtype names understood by both PyTorch and Keras.
 DTYPES = (
     "float16",
@@ -69,6 +72,10 @@ class CaptureRequest:
     depth: int = 2
     #: Modules view: draw a run of identical consecutive blocks once, marked "× N".
     fold: bool = True
+    #: Modules view: colour the nodes by "params", "macs" or "memory" (none if "").
+    color_by: str = ""
+    #: ``archviz-diff``: the old model's reference; the picture marks what changed since.
+    compare_to: str = ""
     #: Also return a table of the modules (in either view).
     summary: bool = False
     #: transformers models: the configuration (a JSON object, ``module:attribute`` or the
@@ -120,6 +127,19 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A module the new model added, removed or changed (type, shapes or parameters)."""
+
+    change: str
+    name: str
+    #: What changed, old → new: ``Linear → Linear``, ``1×16×4096 → 1×16×5120``.
+    type: str
+    shape: str
+    params_delta: int
+    macs_delta: int
+
+
+@dataclass(frozen=True)
 class PartialDrawing:
     """What ran of a model whose forward pass failed, drawn in the modules view."""
 
@@ -144,6 +164,8 @@ class Capture:
     summary: Summary | None = None
     #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
     peak_memory: int = 0
+    #: ``archviz-diff``: the modules the new model added, removed or changed.
+    changes: tuple[Change, ...] = ()
 
 
 # The worker protocol ---------------------------------------------------------------------------

@@ -42,10 +42,18 @@ from types import ModuleType
 from typing import Any
 
 from sphinx_archviz.capture.canonical import canonical_node_ids
+from sphinx_archviz.capture.graph.diff import diff as graph_diff
 from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.reference import Reference, parse_reference
-from sphinx_archviz.request import Capture, CaptureRequest, Framework, PartialDrawing, Summary
+from sphinx_archviz.request import (
+    Capture,
+    CaptureRequest,
+    Change,
+    Framework,
+    PartialDrawing,
+    Summary,
+)
 
 #: What to install when a backend's import fails, by the missing top-level module.
 _INSTALL_HINTS = {
@@ -69,20 +77,25 @@ def capture(request: CaptureRequest) -> Capture:
     backend = load_backend(request.framework)
     reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
+    summary: Summary | None = None
+    changes: tuple[Change, ...] = ()
     with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
         found = resolve(reference, request.search_paths)
-        try:
-            dot, summary, notes = _build_and_draw(
-                backend, found, reference, request, request.device
-            )
-        except _TryTheCpu as meta:
-            backend.reset()
-            dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
-            notes = (
-                f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",
-                *notes,
-            )
+        if request.compare_to:
+            dot, changes = _diff(backend, found, reference, request)
+        else:
+            try:
+                dot, summary, notes = _build_and_draw(
+                    backend, found, reference, request, request.device
+                )
+            except _TryTheCpu as meta:
+                backend.reset()
+                dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
+                notes = (
+                    f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",
+                    *notes,
+                )
     return Capture(
         canonical_node_ids(dot),
         (*source_files, *request.files_read()),
@@ -90,7 +103,24 @@ def capture(request: CaptureRequest) -> Capture:
         notes,
         summary,
         peak_memory(),
+        changes,
     )
+
+
+def _diff(
+    backend: ModuleType, found: object, reference: Reference, request: CaptureRequest
+) -> tuple[str, tuple[Change, ...]]:
+    """The new model's modules view with what changed since the old one (``compare_to``)."""
+    old_reference = parse_reference(request.compare_to)
+    old_found = resolve(old_reference, request.search_paths)
+    view = _modules_view(request.framework)
+    traces = []
+    for each, ref in ((old_found, old_reference), (found, reference)):
+        with backend.placement(request.device):
+            model = materialize(each, request.kwargs, backend.is_model, ref, request.search_paths)
+        traces.append(view.trace_model(model, request, request.device))
+    dot, changes = graph_diff(*traces, request.depth, request.rankdir, str(reference))
+    return dot, tuple(changes)
 
 
 class _TryTheCpu(Exception):

@@ -11,6 +11,9 @@ from typing import Any
 
 import keras
 import pydot  # noqa: F401  (model_to_dot needs it; importing it here names it when missing)
+from keras.src.backend.common import global_state
+from keras.src.backend.common.stateless_scope import StatelessScope
+from keras.src.backend.common.variables import initialize_all_variables
 from keras.src.models.functional import Functional  # what plot_model draws layer by layer
 
 from sphinx_archviz.errors import ArchvizError, describe_exception
@@ -29,14 +32,45 @@ def reset() -> None:
         keras.utils.clear_session(free_memory=False)
     else:
         reset_uids()
+    global_state.set_global_attribute("uninitialized_variables", [])  # an earlier model's
 
 
 def is_model(obj: Any) -> bool:
     return isinstance(obj, keras.Model)
 
 
-def placement(_device: str) -> contextlib.AbstractContextManager[None]:
-    return contextlib.nullcontext()
+@contextlib.contextmanager
+def placement(device: str) -> Iterator[None]:
+    """On ``"meta"``, build the model without computing its weights: Keras has no meta
+    device, but inside a stateless scope it creates variables with a shape and no value
+    (random initialisation was most of a capture: VGG16's 138 million weights took seconds).
+    The graph depends on shapes only; a model that is run gets zeros first (:func:`running`)."""
+    if device != "meta":
+        yield
+        return
+    with StatelessScope(initialize_variables=False):
+        yield
+
+
+@contextlib.contextmanager
+def running(device: str) -> Iterator[None]:
+    """While the model runs on its example input: weights left without a value by
+    :func:`placement`, and weights its first call creates, are zeros rather than random."""
+    if device != "meta":
+        yield
+        return
+    variable = keras.Variable
+    initialise = variable._initialize_with_initializer
+
+    def with_zeros(self: keras.Variable, _initializer: Any) -> None:
+        initialise(self, keras.initializers.Zeros())
+
+    variable._initialize_with_initializer = with_zeros  # type: ignore[method-assign]
+    try:
+        initialize_all_variables()
+        yield
+    finally:
+        variable._initialize_with_initializer = initialise  # type: ignore[method-assign]
 
 
 def construct(_found: Any, _request: CaptureRequest, _device: str) -> None:
@@ -48,8 +82,10 @@ def warm_up() -> None:
     forking is not safe; a Keras capture imports little on demand."""
 
 
-def is_device_failure(_exc: BaseException | None) -> bool:
-    return False
+def is_device_failure(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the model needs its weights' values while it is built (it reads
+    or assigns them in its constructor), so it must be built with them."""
+    return "stateless scope" in str(exc)
 
 
 @contextlib.contextmanager
@@ -72,9 +108,9 @@ def one_box_reason(model: keras.Model) -> str | None:
     return "plot_model draws a subclassed model as one box"
 
 
-def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
+def draw(model: keras.Model, request: CaptureRequest, device: str) -> str:
     if request.inputs:
-        _run(model, request)
+        _run(model, request, device)
     elif not model.built or not model.inputs:
         raise ArchvizError(
             "input",
@@ -125,10 +161,11 @@ def example_argument(model: keras.Model, tensors: list[Any]) -> Any:
     return tensors[0] if len(tensors) == 1 else tensors
 
 
-def _run(model: keras.Model, request: CaptureRequest) -> None:
+def _run(model: keras.Model, request: CaptureRequest, device: str) -> None:
     tensors = [_dummy_tensor(spec) for spec in request.inputs]
     try:
-        model(example_argument(model, tensors), training=training(request))
+        with running(device):
+            model(example_argument(model, tensors), training=training(request))
     except Exception as exc:
         raise ArchvizError(
             "forward",

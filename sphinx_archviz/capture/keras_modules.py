@@ -33,27 +33,27 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.keras import _dummy_tensor, example_argument, training
+from sphinx_archviz.capture.keras import _dummy_tensor, example_argument, running, training
 from sphinx_archviz.capture.keras_macs import layer_macs
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing, Summary
 
 
-def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
-    trace = trace_model(model, request)
-    return graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
+def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, Summary]:
+    trace = trace_model(model, request, device)
+    return graph.draw(
+        trace, request.depth, request.fold, request.rankdir, model.name, request.color_by
+    )
 
 
-def draw_partial(
-    model: keras.Model, request: CaptureRequest, _device: str
-) -> PartialDrawing | None:
+def draw_partial(model: keras.Model, request: CaptureRequest, device: str) -> PartialDrawing | None:
     """What ran of a model whose call fails, up to the failing layer."""
-    trace = trace_model(model, request, until_failure=True)
+    trace = trace_model(model, request, device, until_failure=True)
     return graph.draw_partial(trace, request, model.name)
 
 
 def trace_model(
-    model: keras.Model, request: CaptureRequest, *, until_failure: bool = False
+    model: keras.Model, request: CaptureRequest, device: str = "cpu", *, until_failure: bool = False
 ) -> Trace:
     """Call the model once on the example input and record its layer calls. With
     ``until_failure``, a call that raises gives the trace of what ran (``Trace.failed`` says
@@ -68,11 +68,12 @@ def trace_model(
     in_call_order = list(_tensors_in(argument))
     recorder = _Recorder(model, [name_of[id(tensor)] for tensor in in_call_order], in_call_order)
     try:
-        if not model.built:  # the first call builds the layers
-            with contextlib.suppress(Exception) if until_failure else contextlib.nullcontext():
-                model(argument, training=training(request))
-        with recorder.recording():
-            output = model(argument, training=training(request))
+        with running(device):
+            if not model.built:  # the first call builds the layers
+                with contextlib.suppress(Exception) if until_failure else contextlib.nullcontext():
+                    model(argument, training=training(request))
+            with recorder.recording():
+                output = model(argument, training=training(request))
     except Exception as exc:
         if until_failure:
             recorder.trace.error = describe_exception(exc, request.search_paths)

@@ -7,10 +7,13 @@ connection, ``flatten``, ``view``, ``F.relu``). Tensors are followed by identity
 inputs are joined to the call that produced them. The hooks and the mode are removed when the
 pass ends, however it ends; the model itself is never changed.
 
-The same pass counts each call's multiply-accumulates: PyTorch's ``FlopCounterMode`` applies its
-formulas (convolutions, matrix products, attention) to the shapes of the operators that run, so
-it counts on the meta device too, and a call's count is the difference of the running total
-when it ends and when it began.
+The same pass counts each call's multiply-accumulates with the formulas of PyTorch's
+``FlopCounterMode`` (``torch.utils.flop_counter.flop_registry``: convolutions, matrix products,
+attention), applied to the shapes of the operators that run, so it counts on the meta device
+too; a call's count is the difference of the running total when it ends and when it began.
+The mode itself also decomposes every operator it has no formula for, which made a trace up to
+twice as slow; the counts are the same without (checked on every torchvision classifier by
+``benchmarks/macs.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import flop_registry
 
 from sphinx_archviz.capture import graph, torch_export
 from sphinx_archviz.capture.graph.trace import (
@@ -63,7 +67,9 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, S
         trace = torch_export.trace_program(model, request, device)
     else:
         trace = trace_model(model, request, device)
-    return graph.draw(trace, request.depth, request.fold, request.rankdir, type(model).__name__)
+    return graph.draw(
+        trace, request.depth, request.fold, request.rankdir, type(model).__name__, request.color_by
+    )
 
 
 def trace_model(
@@ -131,7 +137,7 @@ class _Recorder(Recorder):
         self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
         self._counts: dict[int, tuple[int, int]] = {}
-        self._flops = FlopCounterMode(display=False)
+        self._flops = _FlopCounter()
 
     # Hooks -----------------------------------------------------------------------------------
 
@@ -201,7 +207,7 @@ class _Recorder(Recorder):
 
     def macs_so_far(self) -> int:
         # PyTorch counts a multiply-accumulate as two floating-point operations.
-        return self._flops.get_total_flops() // 2
+        return self._flops.flops // 2
 
     def tensor_bytes(self, tensor: torch.Tensor) -> int:
         return tensor.numel() * tensor.element_size()
@@ -235,6 +241,22 @@ class _Recorder(Recorder):
         name = _function_name(func)
         tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
         self.trace.failed = self.add_function(name, _function_path(func, name), tensors, []).index
+
+
+class _FlopCounter(TorchDispatchMode):
+    """The floating-point operations of the operators run inside it, by PyTorch's formulas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flops = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            self.flops += formula(*args, **kwargs, out_val=result)
+        return result
 
 
 class _FunctionRecorder(TorchFunctionMode):
