@@ -19,18 +19,14 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from sphinx_archviz.frameworks import FRAMEWORK_INFO
 from sphinx_archviz.request import Capture, CaptureRequest, Change, Summary, SummaryRow
+from sphinx_archviz.state import code_digest
 
 #: Distributions whose version changes what a capture produces.
 _TRACKED_DISTRIBUTIONS = (
     "sphinx-archviz",
-    "torch",
-    "torchvision",
-    "torchviz",
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "pydot",
+    *(name for info in FRAMEWORK_INFO.values() for name in info.drawing_distributions),
 )
 _FORMAT = 1
 
@@ -46,7 +42,7 @@ class DiagramCache:
             "versions": _versions(
                 request.reference.partition(":")[0].partition(".")[0], request.search_paths
             ),
-            "archviz": archviz_code_digest(),
+            "archviz": code_digest(),  # the capture code is spread over the package,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -107,16 +103,6 @@ def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@functools.cache
-def archviz_code_digest() -> str:
-    """Hash of archviz's own code, so a development checkout never serves stale entries."""
-    package = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()
 
 
 @functools.cache

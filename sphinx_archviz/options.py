@@ -14,11 +14,11 @@ from typing import Any, Literal
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS, view_for
 from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.frameworks import FRAMEWORKS
 from sphinx_archviz.reference import parse_reference
 from sphinx_archviz.request import (
     COLOR_BY,
     DTYPES,
-    FRAMEWORKS,
     MODES,
     VIEWS,
     CaptureRequest,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Framework = Literal["torch", "keras"]
-FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
+from sphinx_archviz.frameworks import Framework
 
 #: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
 VIEWS = ("autograd", "modules")
@@ -93,9 +92,6 @@ class CaptureRequest:
         if self.config is not None and self.config.endswith(".json"):
             return (self.config,)
         return ()
-
-    def describe_inputs(self) -> str:
-        return "; ".join(map(str, self.inputs)) or "the model's own example input"
 
 
 @dataclass(frozen=True)

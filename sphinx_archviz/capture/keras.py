@@ -16,7 +16,8 @@ from keras.src.backend.common.stateless_scope import StatelessScope
 from keras.src.backend.common.variables import initialize_all_variables
 from keras.src.models.functional import Functional  # what plot_model draws layer by layer
 
-from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.capture.backend import model_run_failed
+from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
 
@@ -111,12 +112,8 @@ def one_box_reason(model: keras.Model) -> str | None:
 def draw(model: keras.Model, request: CaptureRequest, device: str) -> str:
     if request.inputs:
         _run(model, request, device)
-    elif not model.built or not model.inputs:
-        raise ArchvizError(
-            "input",
-            "the model has no defined inputs (it is subclassed or not yet built); add "
-            ":input-shape: with the batch size first, for example 1, 110, 110, 3",
-        )
+    else:
+        example_inputs(model, request)  # plot_model draws the model's own inputs without a run
     with _names_escaped_for_html_labels(model):
         graph = keras.utils.model_to_dot(
             model,
@@ -162,20 +159,31 @@ def example_argument(model: keras.Model, tensors: list[Any]) -> Any:
 
 
 def _run(model: keras.Model, request: CaptureRequest, device: str) -> None:
-    tensors = [_dummy_tensor(spec) for spec in request.inputs]
+    tensors = [dummy_tensor(spec) for spec in request.inputs]
     try:
         with running(device):
             model(example_argument(model, tensors), training=training(request))
     except Exception as exc:
+        raise model_run_failed(request.inputs, exc, request) from exc
+
+
+def example_inputs(model: keras.Model, request: CaptureRequest) -> tuple[ExampleInput, ...]:
+    """:input-shape: and :input-dtype:, or else the inputs the model defines."""
+    if request.inputs:
+        return request.inputs
+    if not model.built or not getattr(model, "inputs", None):
         raise ArchvizError(
-            "forward",
-            f"running the model on input {request.describe_inputs()} raised "
-            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-            "and :input-dtype:",
-        ) from exc
+            "input",
+            "the model has no defined inputs (it is subclassed or not yet built); add "
+            ":input-shape: with the batch size first, for example 1, 110, 110, 3",
+        )
+    return tuple(
+        ExampleInput(tuple(1 if size is None else int(size) for size in tensor.shape), tensor.dtype)
+        for tensor in model.inputs
+    )
 
 
-def _dummy_tensor(spec: ExampleInput) -> Any:
+def dummy_tensor(spec: ExampleInput) -> Any:
     if spec.dtype.startswith(("float", "bfloat")):
         return keras.random.normal(spec.shape, dtype=spec.dtype)
     return keras.ops.zeros(spec.shape, dtype=spec.dtype)

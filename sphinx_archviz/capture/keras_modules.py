@@ -24,7 +24,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from sphinx_archviz.capture import graph, tensors_in
+from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.backend import model_run_failed, tensors_in
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Shape,
@@ -33,10 +34,16 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.keras import _dummy_tensor, example_argument, running, training
+from sphinx_archviz.capture.keras import (
+    dummy_tensor,
+    example_argument,
+    example_inputs,
+    running,
+    training,
+)
 from sphinx_archviz.capture.keras_macs import layer_macs
-from sphinx_archviz.errors import ArchvizError, describe_exception
-from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing, Summary
+from sphinx_archviz.errors import describe_exception
+from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
 def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, Summary]:
@@ -58,8 +65,8 @@ def trace_model(
     """Call the model once on the example input and record its layer calls. With
     ``until_failure``, a call that raises gives the trace of what ran (``Trace.failed`` says
     where it stopped) instead of an error."""
-    specs = request.inputs or _own_inputs(model)
-    tensors = [_dummy_tensor(spec) for spec in specs]
+    specs = example_inputs(model, request)
+    tensors = [dummy_tensor(spec) for spec in specs]
     argument = example_argument(model, tensors)
     name_of = {
         id(tensor): name
@@ -78,29 +85,11 @@ def trace_model(
         if until_failure:
             recorder.trace.error = describe_exception(exc, request.search_paths)
             return recorder.trace
-        raise ArchvizError(
-            "forward",
-            f"running the model on input {'; '.join(map(str, specs))} raised "
-            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-            "and :input-dtype:",
-        ) from exc
+        raise model_run_failed(specs, exc, request) from exc
     recorder.add_output(list(_tensors_in(output)))
     recorder.trace.trainable = _count(model.trainable_weights)
     recorder.trace.non_trainable = _count(model.non_trainable_weights)
     return recorder.trace
-
-
-def _own_inputs(model: keras.Model) -> tuple[ExampleInput, ...]:
-    if not model.built or not getattr(model, "inputs", None):
-        raise ArchvizError(
-            "input",
-            "the model has no defined inputs (it is subclassed or not yet built); add "
-            ":input-shape: with the batch size first, for example 1, 110, 110, 3",
-        )
-    return tuple(
-        ExampleInput(tuple(1 if size is None else int(size) for size in tensor.shape), tensor.dtype)
-        for tensor in model.inputs
-    )
 
 
 def _input_names(model: keras.Model, count: int) -> list[str]:

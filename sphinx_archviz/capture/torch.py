@@ -22,8 +22,9 @@ from torch.func import functional_call
 from torch.nn.parameter import is_lazy
 from torchviz import make_dot
 
-from sphinx_archviz.capture import tensors_in, torch_transformers
-from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.capture import torch_transformers
+from sphinx_archviz.capture.backend import model_run_failed, tensors_in
+from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
 
@@ -157,12 +158,9 @@ def run_model(
         with around or contextlib.nullcontext():
             output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
-        raise ArchvizError(
-            "forward",
-            f"running the model on input {_describe(inputs)} raised "
-            f"{describe_exception(exc, request.search_paths)}; {_advice(exc)}",
-        ) from exc
-    tensors = tuple(_tensors_in(output))
+        fed = [_as_example_input(tensor) for tensor in inputs if tensor is not None]
+        raise model_run_failed(fed, exc, request, _advice(exc)) from exc
+    tensors = tuple(find_tensors(output))
     if not tensors:
         raise ArchvizError(
             "forward",
@@ -260,14 +258,11 @@ def _dummy_tensor(spec: ExampleInput, device: str) -> torch.Tensor:
     return torch.zeros(spec.shape, dtype=dtype, device=device)
 
 
-def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
+def find_tensors(value: Any) -> Iterator[torch.Tensor]:
+    """The tensors in what a model takes or returns, in order."""
     return tensors_in(value, lambda item: isinstance(item, torch.Tensor))
 
 
-def _describe(inputs: tuple[torch.Tensor, ...]) -> str:
-    """The tensors actually fed, written as :input-shape: / :input-dtype: would give them."""
-    return "; ".join(
-        str(ExampleInput(tuple(t.shape), str(t.dtype).removeprefix("torch.")))
-        for t in inputs
-        if t is not None
-    )
+def _as_example_input(tensor: torch.Tensor) -> ExampleInput:
+    """A tensor fed to the model, as :input-shape: and :input-dtype: would give it."""
+    return ExampleInput(tuple(tensor.shape), str(tensor.dtype).removeprefix("torch."))

@@ -38,7 +38,7 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.torch import _tensors_in, prepare, run_model
+from sphinx_archviz.capture.torch import find_tensors, prepare, run_model
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
@@ -167,7 +167,7 @@ class _Recorder(Recorder):
             module,
             self._name_of(module, self.caller),
             _type_path(type(module)),
-            list(_tensors_in(args)),
+            list(find_tensors(args)),
             trainable=trainable,
             non_trainable=non_trainable,
         )
@@ -183,11 +183,11 @@ class _Recorder(Recorder):
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
         # Global pre-hooks do not see keyword arguments; a leaf has not changed their producers.
-        keyword_tensors = list(_tensors_in(kwargs))
+        keyword_tensors = list(find_tensors(kwargs))
         call = self.trace.calls[self.stack[-1].index]
         call.sources += self.sources(keyword_tensors)
         call.input_shapes += [tensor_shape(tensor) for tensor in keyword_tensors]
-        call, closed = self.close_module_call(list(_tensors_in(output)))
+        call, closed = self.close_module_call(list(find_tensors(output)))
         if not closed.called_a_module:  # a leaf: what it returns comes from it, not its insides
             call.children.clear()
 
@@ -224,9 +224,9 @@ class _Recorder(Recorder):
     def function(
         self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any, macs: int
     ) -> None:
-        tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
+        tensors = [*find_tensors(args), *find_tensors(kwargs)]
         sources = self.sources(tensors)
-        outputs = list(_tensors_in(result))
+        outputs = list(find_tensors(result))
         if not sources or not outputs:
             return
         name = _function_name(func)
@@ -239,7 +239,7 @@ class _Recorder(Recorder):
     def failed_function(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """A container's own op raised: it is where the forward pass stopped."""
         name = _function_name(func)
-        tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
+        tensors = [*find_tensors(args), *find_tensors(kwargs)]
         self.trace.failed = self.add_function(name, _function_path(func, name), tensors, []).index
 
 
