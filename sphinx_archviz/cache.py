@@ -39,9 +39,7 @@ class DiagramCache:
         payload = {
             "format": _FORMAT,
             "request": dataclasses.asdict(request),
-            "versions": _versions(
-                request.reference.partition(":")[0].partition(".")[0], request.search_paths
-            ),
+            "versions": _versions(_package_of(request), request.search_paths),
             "archviz": code_digest(),  # the capture code is spread over the package,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -103,6 +101,13 @@ def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _package_of(request: CaptureRequest) -> str:
+    """The top-level package the model comes from; "" for a model file."""
+    if FRAMEWORK_INFO[request.framework].file_suffix:
+        return ""
+    return request.reference.partition(":")[0].partition(".")[0]
 
 
 @functools.cache

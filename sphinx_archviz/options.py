@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS, view_for
 from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.frameworks import FRAMEWORKS
+from sphinx_archviz.frameworks import FRAMEWORKS, framework_of_file
 from sphinx_archviz.reference import parse_reference
 from sphinx_archviz.request import (
     COLOR_BY,
@@ -238,11 +238,16 @@ def capture_request(
 ) -> CaptureRequest:
     """The request for the diagram of ``reference`` with these option texts; ``config`` gives
     the defaults (``archviz_view`` …, ``archviz_sys_path`` already absolute)."""
-    parsed = parse_reference(reference)
     search_paths = tuple(config["archviz_sys_path"])
     framework = parse_choice("framework", options.get("framework", "auto"), ("auto", *FRAMEWORKS))
-    if framework == "auto":
-        framework = detect_framework(parsed, search_paths)
+    file_framework = framework_of_file(reference)
+    if file_framework is not None:
+        reference, framework = model_file(reference, workdir), file_framework
+    else:
+        parsed = parse_reference(reference)
+        reference = str(parsed)
+        if framework == "auto":
+            framework = detect_framework(parsed, search_paths)
     view, view_chosen = view_for(config["archviz_view"], framework)  # type: ignore[arg-type]
     if "view" in options:
         view, view_chosen = parse_choice("view", options["view"], VIEWS), True
@@ -263,7 +268,7 @@ def capture_request(
         if option.flag and option.name in options
     }
     return CaptureRequest(
-        reference=str(parsed),
+        reference=reference,
         framework=framework,  # type: ignore[arg-type]
         inputs=parse_inputs(options.get("input-shape"), options.get("input-dtype")),
         kwargs=parse_kwargs(options["kwargs"]) if "kwargs" in options else {},
@@ -279,6 +284,18 @@ def capture_request(
         workdir=workdir,
         **flags,
     )
+
+
+def model_file(reference: str, workdir: str) -> str:
+    """A model file's absolute path (relative paths are from ``workdir``); it must exist."""
+    path = Path(workdir, reference.strip())
+    if not path.is_file():
+        raise ArchvizError(
+            "file",
+            f"no model file {reference.strip()}: paths are relative to the page, then to the "
+            "folder of conf.py",
+        )
+    return str(path.resolve())
 
 
 def _config(text: str, workdir: str) -> str:

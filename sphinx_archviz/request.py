@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sphinx_archviz.frameworks import Framework
+from sphinx_archviz.frameworks import FRAMEWORK_INFO, Framework
 
 #: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
 VIEWS = ("autograd", "modules")
@@ -88,10 +88,14 @@ class CaptureRequest:
     workdir: str = "."
 
     def files_read(self) -> tuple[str, ...]:
-        """Files other than Python modules that decide the diagram (a ``config.json``)."""
+        """Files other than Python modules that decide the diagram: a model file (ONNX), a
+        transformers ``config.json``."""
+        files = []
+        if FRAMEWORK_INFO[self.framework].file_suffix:
+            files.append(self.reference)
         if self.config is not None and self.config.endswith(".json"):
-            return (self.config,)
-        return ()
+            files.append(self.config)
+        return tuple(files)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import dataclasses
 import importlib
 import resource
 import time
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -34,13 +35,12 @@ def capture(request: CaptureRequest) -> Capture:
     """
     started = time.perf_counter()
     backend = load_backend(request.framework)
-    reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
     summary: Summary | None = None
     changes: tuple[Change, ...] = ()
     with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
-        found = resolve(reference, request.search_paths)
+        reference, found = _find(request)
         if request.compare_to:
             dot, changes = _diff(backend, found, reference, request)
         else:
@@ -64,6 +64,14 @@ def capture(request: CaptureRequest) -> Capture:
         peak_memory(),
         changes,
     )
+
+
+def _find(request: CaptureRequest) -> tuple[Reference, Any]:
+    """What the request's reference names: a model file's path, or the docs' object."""
+    if FRAMEWORK_INFO[request.framework].file_suffix:
+        return Reference(request.reference, ""), Path(request.reference)
+    reference = parse_reference(request.reference)
+    return reference, resolve(reference, request.search_paths)
 
 
 def _diff(

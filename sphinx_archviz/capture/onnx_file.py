@@ -1,22 +1,77 @@
-"""ONNX files as a scoped graph, read with the ``onnx`` package: operators, initializers as
-parameters, shapes from shape inference, and module groups from node-name scopes
+"""ONNX files: the backend and the modules view of the ``onnx`` framework.
+
+A file is read with the ``onnx`` package, never run: operators, initializers as parameters,
+shapes from shape inference, and module groups from node-name scopes
 (``/encoder/layer.0/attention/MatMul``, as PyTorch's exporter names them) or, where the
-exporter recorded them, from the ``pkg.torch.onnx`` scope metadata."""
+exporter recorded them, from the ``pkg.torch.onnx`` scope metadata. The framework's own graph
+(``:view: autograd``) is every operator, as Netron draws it; :mod:`.onnx_modules` groups them.
+"""
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import math
 from pathlib import Path
+from typing import Any
 
 import onnx
 from google.protobuf.message import DecodeError
 from onnx import shape_inference
 
-from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph
+from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph, to_trace
 from sphinx_archviz.capture.graph.trace import Shape
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.request import CaptureRequest
+
+# The backend: a file has no device, mode or randomness -------------------------------------
+
+
+def reset() -> None:
+    pass
+
+
+def warm_up() -> None:
+    pass
+
+
+def is_model(obj: Any) -> bool:
+    return isinstance(obj, ScopedGraph)
+
+
+def placement(_device: str) -> contextlib.AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+def in_mode(_model: Any, _mode: str) -> contextlib.AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+def is_device_failure(_exc: BaseException | None) -> bool:
+    return False
+
+
+def cheap_on_cpu(_model: Any, _request: CaptureRequest) -> bool:
+    return False
+
+
+def one_box_reason(_model: Any) -> str | None:
+    return None
+
+
+def construct(found: Any, _request: CaptureRequest, _device: str) -> ScopedGraph:
+    return read(found)
+
+
+def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> str:
+    """Every operator, ungrouped."""
+    flat = dataclasses.replace(model, ops=[dataclasses.replace(op, scopes=()) for op in model.ops])
+    return graph.draw(to_trace(flat), 1, False, request.rankdir, model.title)[0]
+
+
+# Reading -------------------------------------------------------------------------------------
 
 _SCOPE_NAMES = "pkg.torch.onnx.name_scopes"
 _SCOPE_TYPES = "pkg.torch.onnx.class_hierarchy"
