@@ -119,6 +119,8 @@ def _distributions_of(package: str, search_paths: tuple[str, ...]) -> list[str]:
     """The installed distributions that provide ``package``: none for the docs' own code
     (found in ``search_paths``), else the one named like it, else those whose files hold it
     (reading every distribution's file list takes seconds, so that comes last)."""
+    if not package:
+        return []
     for folder in map(Path, search_paths):
         if (folder / package).is_dir() or (folder / f"{package}.py").is_file():
             return []
