@@ -188,3 +188,20 @@ def test_an_onnx_file_draws_the_same_modules_as_torch_export(
     from_file, exported = dots(built)
     assert groups(from_file) - {"tokens"} == groups(exported) - {"tokens"}
     assert "1×16×32" in from_file  # shapes from ONNX shape inference
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({}, "no model file missing.onnx: paths are relative to the page"),
+        ({"missing.onnx": "not an onnx model"}, "cannot read missing.onnx as an ONNX model"),
+    ],
+)
+def test_a_bad_model_file_is_one_located_warning(
+    files: dict[str, str], expected: str, build_project: BuildProject
+) -> None:
+    built = build_project({**files, "index.rst": "File\n====\n\n.. archviz:: missing.onnx\n"})
+    (warning,) = built.archviz_warnings()
+    assert warning["line"] == "4"
+    assert expected in warning["text"]
+    assert "[archviz.file]" in warning["text"]
