@@ -46,11 +46,11 @@ def detect_framework(reference: Reference, search_paths: tuple[str, ...]) -> Fra
     found = _Reader(search_paths).frameworks_of_reference(reference)
     if len(found) == 1:
         return next(iter(found))
-    why = "it uses both" if found else "its source names neither"
+    why = f"it uses {' and '.join(sorted(found))}" if found else "its source names none"
     raise ArchvizError(
         "framework",
-        f"cannot tell whether this is a PyTorch or a Keras model ({why}); "
-        "add :framework: torch or :framework: keras",
+        f"cannot tell whether this is a PyTorch, a Keras or a Flax model ({why}); "
+        "add :framework: torch, :framework: keras or :framework: flax",
     )
 
 

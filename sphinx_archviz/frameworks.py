@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Framework = Literal["torch", "keras"]
+Framework = Literal["torch", "keras", "flax"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class FrameworkInfo:
 
 _TORCH_EXTRA = "pip install 'sphinx-archviz[torch]'"
 _TENSORFLOW_EXTRA = "pip install 'sphinx-archviz[tensorflow]'"
+_FLAX_EXTRA = "pip install 'sphinx-archviz[flax]'"
 
 FRAMEWORK_INFO: dict[Framework, FrameworkInfo] = {
     "torch": FrameworkInfo(
@@ -84,6 +85,17 @@ FRAMEWORK_INFO: dict[Framework, FrameworkInfo] = {
         },
         backend="sphinx_archviz.capture.keras",
         modules_view="sphinx_archviz.capture.keras_modules",
+    ),
+    # Flax NNX, in a process of its own: JAX never shares one with torch or TensorFlow.
+    "flax": FrameworkInfo(
+        name="flax",
+        packages=("flax", "jax", "jaxlib"),
+        libraries=("optax", "orbax"),
+        distributions=("flax", "jax", "jaxlib"),
+        drawing_distributions=("flax", "jax", "jaxlib"),
+        install_hints={"flax": _FLAX_EXTRA, "jax": _FLAX_EXTRA, "jaxlib": _FLAX_EXTRA},
+        backend="sphinx_archviz.capture.flax",
+        modules_view="sphinx_archviz.capture.flax_modules",
     ),
 }
 FRAMEWORKS: tuple[Framework, ...] = tuple(FRAMEWORK_INFO)

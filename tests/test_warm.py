@@ -136,7 +136,11 @@ def test_a_process_of_another_framework_version_is_replaced(
 
 @pytest.mark.parametrize(
     ("framework", "modules"),
-    [("torch", ("torchvision.models",)), ("keras", ("keras.applications",))],
+    [
+        ("torch", ("torchvision.models",)),
+        ("keras", ("keras.applications",)),
+        ("flax", ("flax.nnx",)),  # JAX starts XLA's threads when it first computes, not before
+    ],
 )
 def test_a_framework_process_forks_with_no_thread_pool_and_no_cuda(
     framework: warm.Framework, modules: tuple[str, ...], tmp_path: Path
@@ -166,15 +170,20 @@ def fresh_torch_process(monkeypatch: pytest.MonkeyPatch):
         worker_pool.stop()
 
 
-def test_where_forking_is_not_safe_the_workers_of_before_draw_and_the_log_says_so_once(
-    build_project: BuildProject, fresh_torch_process: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(warm, "forking_is_possible", lambda: False)
+def build_two_diagrams(build_project: BuildProject) -> str:
+    """Build a page of two torch diagrams, check both are drawn; the build's log."""
     page = MLP_PAGE + "\n" + ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
     built = build_project({"index.rst": page})
     assert built.warnings == ""
     assert len(built.images()) == 2
-    status = strip_colors(built.app.status.getvalue())
+    return strip_colors(built.app.status.getvalue())
+
+
+def test_where_forking_is_not_safe_the_workers_of_before_draw_and_the_log_says_so_once(
+    build_project: BuildProject, fresh_torch_process: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(warm, "forking_is_possible", lambda: False)
+    status = build_two_diagrams(build_project)
     assert status.count("cannot fork safely (forking is not safe on linux)") == 1
     assert "torch" not in [process.framework for process in warm.started_here()]
 
@@ -186,9 +195,5 @@ def test_a_process_with_a_thread_pool_does_not_fork_and_says_why_once(
     """numpy's OpenBLAS starts its thread pool when imported unless told not to: the framework
     process then refuses to fork, and the build falls back to the workers of before."""
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
-    page = MLP_PAGE + "\n" + ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
-    built = build_project({"index.rst": page})
-    assert built.warnings == ""
-    assert len(built.images()) == 2
-    status = strip_colors(built.app.status.getvalue())
+    status = build_two_diagrams(build_project)
     assert status.count("the torch process cannot fork safely (2 threads are running)") == 1

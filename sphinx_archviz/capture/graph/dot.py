@@ -53,10 +53,8 @@ def _label_text(node: GraphNode, cluster: bool) -> str:
         return f"<B>{name}</B><BR/>{style.muted(format_shapes(node.input_shapes))}"
     if node.kind == "function":
         return _escape(node.type_name)
-    lines = [
-        f"<B>{name}</B>",
-        _escape(node.type_name) + (f" × {node.repeat}" if node.repeat > 1 else ""),
-    ]
+    kind = _escape(node.type_name) + (f" × {node.repeat}" if node.repeat > 1 else "")
+    lines = [f"<B>{name}</B>", *([kind.strip()] if kind.strip() else [])]  # none if untyped
     total = node.trainable + node.non_trainable
     if total:
         lines.append(style.muted(f"{format_count(total)} params"))
