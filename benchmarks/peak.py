@@ -2,8 +2,10 @@
 
     python benchmarks/peak.py -- sphinx-build -b html docs out
 
-Peak RSS is the largest sum of the resident memory of the command and all its descendants
-(Sphinx plus its framework workers), sampled every 20 ms from /proc (Linux only).
+Peak memory is the largest sum of the proportional set size (PSS: resident memory, a page
+shared by N processes counted 1/N in each) of the command and all its descendants (Sphinx, its
+framework processes and the children they fork, which share the framework's pages), sampled
+every 20 ms from /proc (Linux only; RSS where PSS is not available).
 """
 
 from __future__ import annotations
@@ -31,19 +33,22 @@ def descendants(root: int) -> set[int]:
     return found
 
 
-def rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
+def memory_kib(pid: int) -> int:
+    """The process's proportional set size (its resident memory, shared pages divided among
+    the processes sharing them), or its RSS if the kernel does not report PSS."""
+    for path, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(field):
+                    return int(line.split()[1])
+        except OSError:
+            continue
     return 0
 
 
 def tree_rss_kib(root: int) -> int:
-    """The resident memory of ``root`` and all its descendants now, in KiB."""
-    return sum(rss_kib(pid) for pid in descendants(root))
+    """The memory of ``root`` and all its descendants now, in KiB (see :func:`memory_kib`)."""
+    return sum(memory_kib(pid) for pid in descendants(root))
 
 
 def measure(command: list[str]) -> tuple[float, float, int]:

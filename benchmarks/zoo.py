@@ -152,11 +152,17 @@ def report(rows: list[Row], cold: float, rebuild: float, jobs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _load() -> str:
+    """The machine's load average: on a shared machine the times move with it."""
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks/results/zoo.md")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args()
+    load_before = _load()
     with tempfile.TemporaryDirectory(prefix="archviz-zoo-") as temporary:
         srcdir = Path(temporary) / "zoo"
         pages = make_zoo(srcdir)
@@ -164,6 +170,8 @@ def main() -> None:
         rebuild, _ = build(srcdir, args.jobs)
         rows = tabulate(pages, log, srcdir / "_build")
     text = report(rows, cold, rebuild, args.jobs)
+    load = f"Load average (1, 5, 15 min): {load_before} at the start, {_load()} at the end."
+    text = f"{load}\n\n{text}"
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)

@@ -28,6 +28,26 @@ class CNNModel(nn.Module):
         return x
 
 
+class CNNModelDeeper(CNNModel):
+    """CNNModel에 합성곱 블록을 하나 더 넣은 변형 (archviz-diff 예제)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv4 = nn.Conv2d(128, 128, 3, 1, padding=1)  # 모양을 바꾸지 않는 블록
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.max_pool2d(x, 2, 2)
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2, 2)
+        x = F.relu(self.conv3(x))
+        x = F.relu(self.conv4(x))
+        x = x.view(-1, 9 * 9 * 128)
+        x = F.dropout(F.relu(self.fc1(x)), p=0.5, training=self.training)
+        x = self.fc2(x)
+        return x
+
+
 # [cnn-end]
 
 

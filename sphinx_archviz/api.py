@@ -103,6 +103,7 @@ def render(
     device: str | None = None,
     timeout: float | None = None,
     fold: bool | None = None,
+    color_by: str | None = None,
     summary: bool | None = None,
     show_attrs: bool | None = None,
     show_saved: bool | None = None,

@@ -19,18 +19,14 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from sphinx_archviz.request import Capture, CaptureRequest, Summary, SummaryRow
+from sphinx_archviz.frameworks import FRAMEWORK_INFO
+from sphinx_archviz.request import Capture, CaptureRequest, Change, Summary, SummaryRow
+from sphinx_archviz.state import code_digest
 
 #: Distributions whose version changes what a capture produces.
 _TRACKED_DISTRIBUTIONS = (
     "sphinx-archviz",
-    "torch",
-    "torchvision",
-    "torchviz",
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "pydot",
+    *(name for info in FRAMEWORK_INFO.values() for name in info.drawing_distributions),
 )
 _FORMAT = 1
 
@@ -43,8 +39,10 @@ class DiagramCache:
         payload = {
             "format": _FORMAT,
             "request": dataclasses.asdict(request),
-            "versions": _versions(request.reference.partition(":")[0].partition(".")[0]),
-            "archviz": archviz_code_digest(),
+            "versions": _versions(
+                request.reference.partition(":")[0].partition(".")[0], request.search_paths
+            ),
+            "archviz": code_digest(),  # the capture code is spread over the package,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -57,6 +55,9 @@ class DiagramCache:
                 source_files=tuple(entry["sources"]),
                 seconds=entry["seconds"],
                 summary=_summary_from_json(entry.get("summary")),
+                changes=tuple(Change(**change) for change in entry.get("changes", ())),
+                hierarchy=entry["hierarchy"],
+                first_sight=entry["first_sight"],
             )
             if entry["checksum"] != _sha256(capture.dot.encode()):
                 return None
@@ -73,6 +74,9 @@ class DiagramCache:
             "sources": _hash_files(capture.source_files),
             "seconds": capture.seconds,
             "summary": dataclasses.asdict(capture.summary) if capture.summary else None,
+            "changes": [dataclasses.asdict(change) for change in capture.changes],
+            "hierarchy": capture.hierarchy,
+            "first_sight": capture.first_sight,
         }
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,20 +110,20 @@ def _sha256(data: bytes) -> str:
 
 
 @functools.cache
-def archviz_code_digest() -> str:
-    """Hash of archviz's own code, so a development checkout never serves stale entries."""
-    package = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()
+def _versions(package: str, search_paths: tuple[str, ...]) -> dict[str, str]:
+    return _installed({*_TRACKED_DISTRIBUTIONS, *_distributions_of(package, search_paths)})
 
 
-@functools.cache
-def _versions(package: str) -> dict[str, str]:
-    return _installed(
-        {*_TRACKED_DISTRIBUTIONS, *metadata.packages_distributions().get(package, [])}
-    )
+def _distributions_of(package: str, search_paths: tuple[str, ...]) -> list[str]:
+    """The installed distributions that provide ``package``: none for the docs' own code
+    (found in ``search_paths``), else the one named like it, else those whose files hold it
+    (reading every distribution's file list takes seconds, so that comes last)."""
+    for folder in map(Path, search_paths):
+        if (folder / package).is_dir() or (folder / f"{package}.py").is_file():
+            return []
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        return [metadata.distribution(package).metadata["Name"]]
+    return metadata.packages_distributions().get(package, [])
 
 
 @functools.cache

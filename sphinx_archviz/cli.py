@@ -17,8 +17,8 @@ from pathlib import Path
 from sphinx_archviz import __version__
 from sphinx_archviz.api import OUTPUT_SUFFIXES, Settings, default_cache_folder, render_options
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.frameworks import FRAMEWORKS
 from sphinx_archviz.options import DIAGRAM_OPTIONS
-from sphinx_archviz.request import FRAMEWORKS
 
 PROGRAM = "archviz"
 _GROUPS = {

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
-from sphinx_archviz.request import FRAMEWORKS, VIEWS, Framework
+from sphinx_archviz.frameworks import FRAMEWORKS, Framework
+from sphinx_archviz.request import VIEWS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -3,8 +3,10 @@
 The Sphinx process must never import torch or TensorFlow (they cannot share a process), yet it
 has to choose which framework worker captures a diagram. The answer comes from, in order: the
 top-level package of the reference (``torchvision`` → torch), the names the referenced
-definition uses (``class CNNModel(nn.Module)`` with ``from torch import nn``), the imports of
-its module, and the requirements of the installed distribution that provides the module.
+definition uses (``class CNNModel(nn.Module)`` with ``from torch import nn``, or
+``from transformers import BertModel``), the imports of its module, and the requirements of the
+installed distribution that provides the module. Which packages and distributions mean which
+framework is :data:`sphinx_archviz.frameworks.FRAMEWORK_INFO`'s to say.
 """
 
 from __future__ import annotations
@@ -18,35 +20,25 @@ from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.frameworks import FRAMEWORK_INFO, Framework
 from sphinx_archviz.reference import Reference
-from sphinx_archviz.request import Framework
 
+#: Import package → framework: the frameworks' own packages and the libraries built on them.
 _FRAMEWORK_OF_PACKAGE: dict[str, Framework] = {
-    "torch": "torch",
-    "torchvision": "torch",
-    "torchaudio": "torch",
-    "torchtext": "torch",
-    "torchviz": "torch",
-    "timm": "torch",
-    "lightning": "torch",
-    "pytorch_lightning": "torch",
-    "torch_geometric": "torch",
-    "tensorflow": "keras",
-    "keras": "keras",
-    "tf_keras": "keras",
-    "tensorflow_hub": "keras",
+    package: info.name
+    for info in FRAMEWORK_INFO.values()
+    for package in (*info.packages, *info.libraries)
 }
+#: Distribution → framework, for the requirements of an installed distribution.
 _FRAMEWORK_OF_DISTRIBUTION: dict[str, Framework] = {
-    "torch": "torch",
-    "tensorflow": "keras",
-    "tensorflow-cpu": "keras",
-    "keras": "keras",
-    "tf-keras": "keras",
+    distribution: info.name
+    for info in FRAMEWORK_INFO.values()
+    for distribution in info.distributions
 }
 
 
 def is_framework_package(module: str) -> bool:
-    """Whether ``module`` belongs to a known framework package (torch, torchvision, keras…)."""
+    """Whether ``module`` belongs to a framework or a library built on one (torchvision, timm)."""
     return module.partition(".")[0] in _FRAMEWORK_OF_PACKAGE
 
 
@@ -54,11 +46,11 @@ def detect_framework(reference: Reference, search_paths: tuple[str, ...]) -> Fra
     found = _Reader(search_paths).frameworks_of_reference(reference)
     if len(found) == 1:
         return next(iter(found))
-    why = "it uses both" if found else "its source names neither"
+    why = f"it uses {' and '.join(sorted(found))}" if found else "its source names none"
     raise ArchvizError(
         "framework",
-        f"cannot tell whether this is a PyTorch or a Keras model ({why}); "
-        "add :framework: torch or :framework: keras",
+        f"cannot tell whether this is a PyTorch, a Keras or a Flax model ({why}); "
+        "add :framework: torch, :framework: keras or :framework: flax",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, ClassVar
 
 from docutils import nodes
@@ -14,8 +15,9 @@ from sphinx_archviz.failures import report_failure
 from sphinx_archviz.nodes import archviz, partial_node, unavailable_node
 from sphinx_archviz.options import DIAGRAM_OPTIONS, capture_request, capture_timeout, display
 from sphinx_archviz.pipeline import capture_diagram
-from sphinx_archviz.request import CaptureRequest, PartialDrawing
-from sphinx_archviz.summary import summary_table
+from sphinx_archviz.reference import parse_reference
+from sphinx_archviz.request import Capture, CaptureRequest, PartialDrawing
+from sphinx_archviz.summary import changes_table, summary_table
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -47,9 +49,13 @@ class ArchvizDirective(SphinxDirective):
         for path in capture.source_files:
             self.env.note_dependency(path)
         diagram["dot"] = capture.dot
-        if capture.summary is None:
-            return [self.wrap(diagram)]
-        return [self.wrap(diagram), summary_table(capture.summary)]
+        diagram["hierarchy"] = capture.hierarchy
+        diagram["first_sight"] = capture.first_sight
+        return [self.wrap(diagram), *self.tables(capture)]
+
+    def tables(self, capture: Capture) -> list[nodes.Node]:
+        """What comes under the picture: the summary table, if asked for."""
+        return [] if capture.summary is None else [summary_table(capture.summary)]
 
     def partial_diagram(
         self, diagram: archviz, error: ArchvizError, partial: PartialDrawing, view: str
@@ -99,5 +105,25 @@ class ArchvizDirective(SphinxDirective):
         return node
 
 
+class ArchvizDiffDirective(ArchvizDirective):
+    """``.. archviz-diff:: old.module:Model new.module:Model`` draws the new model's modules view
+    with the modules added, removed or changed since the old one marked, and a table of them."""
+
+    required_arguments = 2
+
+    def run(self) -> list[nodes.Node]:
+        self.arguments = [self.arguments[1], self.arguments[0]]  # the new model, then the old
+        return super().run()
+
+    def tables(self, capture: Capture) -> list[nodes.Node]:
+        return [changes_table(capture.changes)]
+
+    def capture_request(self) -> CaptureRequest:
+        options = {**self.options, "view": "modules"}
+        request = capture_request(self.arguments[0], options, self.config, str(self.env.srcdir))
+        return dataclasses.replace(request, compare_to=str(parse_reference(self.arguments[1])))
+
+
 def setup_directive(app: Sphinx) -> None:
     app.add_directive("archviz", ArchvizDirective)
+    app.add_directive("archviz-diff", ArchvizDiffDirective)

@@ -1,7 +1,8 @@
 """DOT source → image files with Graphviz's ``dot``. Knows Graphviz, not frameworks.
 
 File names are the hash of everything that decides the image (DOT, the ``dot`` program,
-its arguments and its version), so unchanged diagrams keep their files and builds do not churn.
+its arguments and its version, and this module's code, which post-processes what ``dot`` writes),
+so unchanged diagrams keep their files, builds do not churn, and a change here redraws them.
 Each file is rendered under a lock and moved into place whole, so parallel writers never render
 the same file at once and no reader sees half an image.
 """
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.state import code_digest
 
 INSTALL_HINT = (
     "Install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "
@@ -35,8 +37,6 @@ LARGE_GRAPH_EDGES = 1000
 LARGE_GRAPH_ARGS = ("-Gconcentrate=true", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.1")
 #: When even that runs out of time: a force-directed layout, complete but not layered.
 FALLBACK_ARGS = ("-Ksfdp",)
-#: Part of every file name: bump it when this module changes what it writes for the same DOT.
-RENDERER_VERSION = "3"
 #: For print (papers, slides): white paper; SVG text drawn as outlines (Graphviz's cairo
 #: renderer), so it looks the same where the font is missing; PDF is vector with its fonts
 #: embedded; PNG at 300 dpi.
@@ -44,6 +44,11 @@ PRINT_ARGS = ("-Gbgcolor=white",)
 PRINT_RENDERERS = {"svg": "svg:cairo"}
 PRINT_PNG_ARGS = ("-Gdpi=300",)
 _ORTHOGONAL_EDGES = re.compile(r"\bsplines\s*=\s*\"?ortho\b")
+
+
+def renderer_version() -> str:
+    """Part of every file name: the code that turns DOT into image files (this module)."""
+    return code_digest(Path(__file__).name)
 
 
 def layout_arguments(dot_source: str) -> tuple[str, ...]:
@@ -85,7 +90,7 @@ def render(
     version = graphviz_version(dot)
     digest = hashlib.sha1(
         "\0".join(
-            [RENDERER_VERSION, dot_source, dot, *dot_args, *renderers.values(), version]
+            [renderer_version(), dot_source, dot, *dot_args, *renderers.values(), version]
         ).encode(),
         usedforsecurity=False,
     ).hexdigest()

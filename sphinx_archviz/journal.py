@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from sphinx_archviz.state import journal_folder
@@ -101,10 +101,6 @@ def natural_order(diagram: Diagram) -> tuple[list[str | int], int]:
     ``part10``."""
     words = re.split(r"(\d+)", diagram.docname)
     return [int(word) if word.isdigit() else word for word in words], diagram.line
-
-
-def as_dict(diagram: Diagram) -> dict[str, Any]:
-    return asdict(diagram)
 
 
 def start_afresh(env: BuildEnvironment) -> None:

@@ -13,8 +13,16 @@ from typing import Any, Literal
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS, view_for
 from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.frameworks import FRAMEWORKS
 from sphinx_archviz.reference import parse_reference
-from sphinx_archviz.request import DTYPES, FRAMEWORKS, MODES, VIEWS, CaptureRequest, ExampleInput
+from sphinx_archviz.request import (
+    COLOR_BY,
+    DTYPES,
+    MODES,
+    VIEWS,
+    CaptureRequest,
+    ExampleInput,
+)
 
 TRUE_WORDS = ("true", "yes", "on", "1", "")
 FALSE_WORDS = ("false", "no", "off", "0")
@@ -81,6 +89,12 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
     ),
     DiagramOption("timeout", "seconds the capture may take (120)", "SECONDS"),
     _flag("fold", "modules view: draw repeated blocks once, marked × N (on)"),
+    DiagramOption(
+        "color-by",
+        "modules view: colour the nodes by their parameters, MACs or output memory, with a legend",
+        "METRIC",
+        choices=COLOR_BY,
+    ),
     _flag("summary", "also make the table of modules and parameters (off)"),
     _flag("show-attrs", "PyTorch: show the autograd nodes' attributes (off)"),
     _flag("show-saved", "PyTorch: show tensors saved for backward (off)"),
@@ -224,6 +238,17 @@ def capture_request(
     view, view_chosen = view_for(config["archviz_view"], framework)  # type: ignore[arg-type]
     if "view" in options:
         view, view_chosen = parse_choice("view", options["view"], VIEWS), True
+    color_by = (
+        parse_choice("color-by", options["color-by"], COLOR_BY) if "color-by" in options else ""
+    )
+    if color_by and "view" not in options:
+        view, view_chosen = "modules", True  # only the modules view has nodes to colour
+    if color_by and view != "modules":
+        raise ArchvizError(
+            "option",
+            f":color-by: {color_by} colours the modules view; remove :view: or write "
+            ":view: modules",
+        )
     flags = {
         option.keyword: parse_flag(option.name, options[option.name])
         for option in DIAGRAM_OPTIONS
@@ -238,8 +263,10 @@ def capture_request(
         device=_choice(options, config, "device", DEVICES),
         view=view,
         view_chosen=view_chosen,
+        color_by=color_by,
         mode=parse_choice("mode", options["mode"], MODES) if "mode" in options else "",
         depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
+        explore_depth=parse_depth(options["depth"]) if "depth" in options else None,
         search_paths=search_paths,
         workdir=workdir,
         **flags,

@@ -17,10 +17,11 @@ from sphinx_archviz.config import memory_limit
 from sphinx_archviz.detect import detect_framework, is_framework_package
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import diagrams_counted
+from sphinx_archviz.frameworks import Framework
 from sphinx_archviz.journal import diagrams, note
 from sphinx_archviz.pool import pool_for, prestart, serve_forked_processes, stop_serving
 from sphinx_archviz.reference import Reference, parse_reference
-from sphinx_archviz.request import Capture, CaptureRequest, Framework
+from sphinx_archviz.request import Capture, CaptureRequest
 from sphinx_archviz.state import build_state, cache_folder, warm_folder
 
 if TYPE_CHECKING:

@@ -27,7 +27,8 @@ from sphinx.util import logging
 
 from sphinx_archviz import warm
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.request import FRAMEWORKS, Capture, CaptureRequest, Framework
+from sphinx_archviz.frameworks import FRAMEWORKS, Framework
+from sphinx_archviz.request import Capture, CaptureRequest
 from sphinx_archviz.worker import FrameworkWorker
 
 logger = logging.getLogger(__name__)

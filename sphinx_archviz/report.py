@@ -17,8 +17,6 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sphinx.util import logging
-
 from sphinx_archviz import __version__
 from sphinx_archviz.failures import is_expected
 from sphinx_archviz.html import labels
@@ -30,8 +28,6 @@ if TYPE_CHECKING:
 
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
-
-logger = logging.getLogger(__name__)
 
 REPORT_FILE = "archviz-report.json"
 REPORT_PAGE = "archviz-report"
@@ -165,7 +161,14 @@ def add_report_label(app: Sphinx, env: BuildEnvironment, _docnames: list[str]) -
         std.labels[REPORT_PAGE] = (REPORT_PAGE, "", words["report"])
 
 
+def keep_out_of_ebooks(app: Sphinx) -> None:
+    """An e-book packs every file of its output folder; the report is not part of the book."""
+    if app.builder.name == "epub":
+        app.config.epub_exclude_files = [*app.config.epub_exclude_files, REPORT_FILE]
+
+
 def setup_report(app: Sphinx) -> None:
+    app.connect("builder-inited", keep_out_of_ebooks)
     app.connect("env-before-read-docs", add_report_label)
     app.connect("html-collect-pages", report_page)
     app.connect("build-finished", write_report)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Framework = Literal["torch", "keras"]
-FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
+from sphinx_archviz.frameworks import Framework
 
 #: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
 VIEWS = ("autograd", "modules")
 #: "train" or "eval" mode for the forward pass; "" leaves the model as its factory returns it.
 MODES = ("train", "eval")
+
+#: What ``:color-by:`` can colour the modules view's nodes by.
+COLOR_BY = ("params", "macs", "memory")
 
 #: dtype names understood by both PyTorch and Keras.
 DTYPES = (
@@ -67,17 +69,21 @@ class CaptureRequest:
     view_chosen: bool = False
     #: Modules view: how many levels of called modules are drawn; deeper ones are collapsed.
     depth: int = 2
+    #: In HTML, how many levels of groups are open at first sight (``:depth:``); None: as many
+    #: as keep the first sight readable.
+    explore_depth: int | None = None
     #: Modules view: draw a run of identical consecutive blocks once, marked "× N".
     fold: bool = True
+    #: Modules view: colour the nodes by "params", "macs" or "memory" (none if "").
+    color_by: str = ""
+    #: ``archviz-diff``: the old model's reference; the picture marks what changed since.
+    compare_to: str = ""
     #: Also return a table of the modules (in either view).
     summary: bool = False
     #: Absolute folders put in front of ``sys.path`` while the model is imported.
     search_paths: tuple[str, ...] = ()
     #: The working directory while the user's code runs (the Sphinx configuration directory).
     workdir: str = "."
-
-    def describe_inputs(self) -> str:
-        return "; ".join(map(str, self.inputs)) or "the model's own example input"
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,19 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A module the new model added, removed or changed (type, shapes or parameters)."""
+
+    change: str
+    name: str
+    #: What changed, old → new: ``Linear → Linear``, ``1×16×4096 → 1×16×5120``.
+    type: str
+    shape: str
+    params_delta: int
+    macs_delta: int
+
+
+@dataclass(frozen=True)
 class PartialDrawing:
     """What ran of a model whose forward pass failed, drawn in the modules view."""
 
@@ -133,6 +152,12 @@ class Capture:
     summary: Summary | None = None
     #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.
     peak_memory: int = 0
+    #: ``archviz-diff``: the modules the new model added, removed or changed.
+    changes: tuple[Change, ...] = ()
+    #: The diagram's hierarchy as JSON for the page (see :mod:`.capture.graph.hierarchy`), and
+    #: the DOT of its first sight; empty when the diagram has none.
+    hierarchy: str = ""
+    first_sight: str = ""
 
 
 # The worker protocol ---------------------------------------------------------------------------

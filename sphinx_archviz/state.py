@@ -1,14 +1,20 @@
-"""What archviz keeps for a build besides the pages: its folders under the doctree folder, and
-what it remembers while one build runs.
+"""What archviz keeps for a build besides the pages: its folders under the doctree folder, the
+one recipe by which kept outputs are named, and what it remembers while one build runs.
 
 Everything archviz stores between builds lives under the doctree folder (``-d``), which Sphinx
 keeps apart from the output: the diagram cache, the journal of this build's diagrams, the
 locks that keep parallel writers from rendering the same image at once, and the sockets of the
 framework processes kept warm between builds.
+
+Kept outputs (cached DOT, rendered images) are named by a hash of everything that decides them,
+archviz's own code included (:func:`code_digest`), so a change to that code is never answered
+with an output it would no longer make.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +22,8 @@ from weakref import WeakKeyDictionary
 
 if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
+
+_PACKAGE = Path(__file__).parent
 
 
 def cache_folder(env: BuildEnvironment) -> Path | None:
@@ -36,6 +44,17 @@ def journal_folder(env: BuildEnvironment) -> Path:
 def warm_folder(env: BuildEnvironment) -> Path:
     """The sockets of the framework processes kept between builds (:mod:`sphinx_archviz.warm`)."""
     return Path(env.doctreedir) / "archviz-warm"
+
+
+@functools.cache
+def code_digest(*modules: str) -> str:
+    """Hash of archviz's code: the named modules (paths relative to the package, such as
+    ``graphviz.py``), or all of it."""
+    paths = [_PACKAGE / module for module in modules] or sorted(_PACKAGE.rglob("*.py"))
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass

@@ -167,6 +167,26 @@ def muted(text: str) -> str:
     return f'<FONT POINT-SIZE="{FONT_SIZE - 2}" COLOR="{MUTED_TEXT}">{text}</FONT>'
 
 
+#: ``archviz-diff``: the border of an added, removed or changed module, light and dark.
+DIFF_BORDERS = {
+    "added": ("#1a7f37", "#3fb950"),
+    "removed": ("#cf222e", "#f85149"),
+    "changed": ("#9a6700", "#d29922"),
+}
+
+
+def diff_attributes(change: str, attributes: dict[str, str]) -> dict[str, str]:
+    """A node's attributes marked ``archviz-added``, ``archviz-removed`` or ``archviz-changed``."""
+    style = attributes.get("style", "")
+    return {
+        **attributes,
+        "color": DIFF_BORDERS[change][0],
+        "penwidth": "2.5",
+        "style": f"{style},dashed" if change == "removed" else style,
+        "class": f"{attributes.get('class', '')} archviz-{change}".strip(),
+    }
+
+
 #: Colours of lines and text, each with the colour that replaces it on a dark page. The light
 #: colours are the ones the DOT says (torchviz and Keras draw in black), so light pages show the
 #: diagram exactly as Graphviz drew it.
@@ -177,6 +197,7 @@ DARK_INK = {
     BORDER_COLOUR: "#8b949e",
     CLUSTER_BORDER: "#444c56",
     FAILED_BORDER: "#ff7b72",
+    **{light: dark for light, dark in DIFF_BORDERS.values()},
 }
 #: Fills that are not a layer family's: torchviz's (operation, parameter, output, saved tensor),
 #: Keras' (cells, headings) and the modules view's clusters.
@@ -189,6 +210,32 @@ DARK_FILLS = {
     "black": "#30363d",
     CLUSTER_FILL: "#1c2128",
 }
+
+#: The heatmap of ``:color-by:``: a neutral fill for zero, then five steps from least to most,
+#: each with its dark-page colour (the same hue, dark enough for light text).
+HEAT = (
+    ("#f4f4f4", "#2b3038"),
+    ("#fff3d1", "#3b321c"),
+    ("#fdd9a0", "#553b17"),
+    ("#fcb871", "#6e3d12"),
+    ("#f78f5a", "#85320f"),
+    ("#e8604a", "#9c2418"),
+)
+
+
+def heat_attributes(family: str, level: int) -> dict[str, str]:
+    """A node coloured by its place on the heatmap's scale (0: zero, 1 to 5: least to most)."""
+    return {
+        **node_attributes(family),
+        "fillcolor": HEAT[level][0],
+        "class": f"archviz-{family} archviz-heat-{level}",
+    }
+
+
+def legend_cell(level: int, text: str) -> str:
+    """One step of the heatmap's legend, as a cell of a Graphviz HTML table."""
+    return f'<TD BGCOLOR="{HEAT[level][0]}">{text}</TD>'
+
 
 #: Colours of what surrounds a diagram in HTML, light and dark: the toolbar and tooltip (ink,
 #: control, control-border, shadow), search matches, the shade where the picture continues out of
@@ -226,7 +273,8 @@ def colours_css() -> str:
     families = {
         f"family-{name}": (family.fill, family.dark_fill) for name, family in FAMILIES.items()
     }
-    colours = {**PAGE_COLOURS, **ink, **fills, **families}
+    heat = {f"heat-{level}": pair for level, pair in enumerate(HEAT)}
+    colours = {**PAGE_COLOURS, **ink, **fills, **families, **heat}
     light = _declarations({f"--archviz-{name}": light for name, (light, _) in colours.items()})
     dark = _declarations({f"--archviz-{name}": dark for name, (_, dark) in colours.items()})
     # Bitmaps cannot be recoloured: on a dark page a PNG diagram sits on a light card.
@@ -256,6 +304,12 @@ def colours_css() -> str:
             f"svg.archviz-graph g.node.archviz-{name} {_SHAPES} "
             f"{{ fill: var(--archviz-family-{name}); }}"
         )
+    for name, (colour, _) in heat.items():  # after the families': a heatmap's colours win
+        rules += [
+            f"svg.archviz-graph g.node.archviz-{name} {_SHAPES} {{ fill: var(--archviz-{name}); }}",
+            f'svg.archviz-graph g.node.archviz-legend polygon[fill="{colour}"] '
+            f"{{ fill: var(--archviz-{name}); }}",
+        ]
     return "\n".join(rules) + "\n"
 
 

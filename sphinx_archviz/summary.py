@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from docutils import nodes
 
-from sphinx_archviz.request import Summary
+from sphinx_archviz.request import Change, Summary
 from sphinx_archviz.units import format_bytes, format_macs
 
 SUMMARY_CLASS = "archviz-summary"
@@ -62,6 +62,42 @@ def summary_table(summary: Summary) -> nodes.table:
     )
     group += body
     return table
+
+
+CHANGES_CLASS = "archviz-changes"
+CHANGE_HEADINGS = ("Change", "Name", "Type", "Output shape", "Δ params", "Δ MACs")
+
+
+def changes_table(changes: tuple[Change, ...]) -> nodes.table:
+    """``archviz-diff``: one row per module added, removed or changed."""
+    table = nodes.table(classes=[CHANGES_CLASS])
+    group = nodes.tgroup(cols=len(CHANGE_HEADINGS))
+    table += group
+    for width in (10, 26, 20, 24, 12, 12):
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    head += _row(CHANGE_HEADINGS)
+    group += head
+    body = nodes.tbody()
+    for change in changes:
+        body += _row(
+            (
+                change.change,
+                change.name,
+                change.type,
+                change.shape,
+                f"{change.params_delta:+,}",
+                _signed(change.macs_delta),
+            )
+        )
+    if not changes:
+        body += _row(("none", "", "", "", "+0", "+0"))
+    group += body
+    return table
+
+
+def _signed(macs: int) -> str:
+    return ("+" if macs >= 0 else "−") + format_macs(abs(macs))
 
 
 def _row(cells: tuple[str, ...], strong: bool = False) -> nodes.row:

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sphinx_archviz.cache import archviz_code_digest, framework_versions
+from sphinx_archviz.cache import framework_versions
 from sphinx_archviz.errors import ArchvizError, death_report, last_output
+from sphinx_archviz.frameworks import Framework
 from sphinx_archviz.protocol import (
     CaptureOrder,
     ChildDied,
@@ -40,7 +41,8 @@ from sphinx_archviz.protocol import (
     Started,
     Stop,
 )
-from sphinx_archviz.request import Capture, CaptureRequest, Framework
+from sphinx_archviz.request import Capture, CaptureRequest
+from sphinx_archviz.state import code_digest
 from sphinx_archviz.worker import worker_environment
 
 _MAIN = "from sphinx_archviz.capture.forking import main; main()"
@@ -238,7 +240,7 @@ def identity() -> Identity:
     return {
         "python": f"{sys.executable} {sys.version}",
         "pythonpath": os.environ.get("PYTHONPATH", ""),
-        "archviz": archviz_code_digest(),
+        "archviz": code_digest(),
         **framework_versions(),
     }
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import IO
 
 from sphinx_archviz.errors import ArchvizError, death_report, last_output
-from sphinx_archviz.request import MEMORY_VARIABLE, Capture, CaptureRequest, Framework, Warmup
+from sphinx_archviz.frameworks import Framework
+from sphinx_archviz.request import MEMORY_VARIABLE, Capture, CaptureRequest, Warmup
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 

@@ -128,3 +128,18 @@ def build_in_subprocess(source: Path, html: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def hide_module(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make importing ``name`` fail in the worker processes started from now on, as if it
+    were not installed (a ``sitecustomize`` in ``folder`` on their ``PYTHONPATH``)."""
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {name!r}:\n"
+        f'            raise ModuleNotFoundError("No module named {name!r}", name={name!r})\n'
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(folder))

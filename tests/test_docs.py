@@ -35,7 +35,7 @@ def test_every_snippet_builds_without_warnings(
     assert built.warnings == ""
     images = built.images(".svg") + built.images(".png")
     diagrams = {image.stem for image in images}  # a diagram's SVG and PNG share a name
-    assert len(diagrams) == 7  # inputs draws two; basic and figure draw the same one
+    assert len(diagrams) == 9  # inputs draws two; basic and figure draw the same one
 
 
 def _titled(name: str, suffix: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from sphinx_archviz.pool import pool_for
-from tests.conftest import DOCS, MODELS, BuildProject, Built, requires_dot
+from tests.conftest import DOCS, MODELS, BuildProject, Built, hide_module, requires_dot
 
 pytestmark = [pytest.mark.framework, requires_dot]
 
@@ -386,17 +386,7 @@ def test_hanging_factory_is_stopped_at_the_timeout(build_project: BuildProject) 
 def test_missing_torchviz_names_the_extra_to_install(
     build_project: BuildProject, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    blocker = tmp_path / "blocker"
-    blocker.mkdir()
-    (blocker / "sitecustomize.py").write_text(
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'torchviz':\n"
-        "            raise ModuleNotFoundError(\"No module named 'torchviz'\", name='torchviz')\n"
-        "sys.meta_path.insert(0, Block())\n"
-    )
-    monkeypatch.setenv("PYTHONPATH", str(blocker))
+    hide_module("torchviz", tmp_path / "blocker", monkeypatch)
     pool_for("torch").stop()
     try:
         built = build_project({"index.rst": GOOD})

@@ -3,16 +3,19 @@ traced pass, checked against the figures torchvision publishes for its classifie
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from sphinx_archviz.style import colours_css
 from tests.conftest import MODELS, BuildProject, requires_dot
-from tests.test_module_view import REPOSITORY, summary_rows
+from tests.test_module_view import REPOSITORY, classes, summary_rows, svgs, texts
 
 pytestmark = pytest.mark.framework
 
@@ -86,3 +89,114 @@ def test_keras_mobilenet_v2_counts_torchvisions_figure_for_the_same_architecture
     # torchvision's MobileNet_V2_Weights.IMAGENET1K_V1.meta["_ops"] is 0.301 (GMACs).
     assert total[0] == "Total: 3,538,984 params" and total[5] == "301M"
     assert total[6:] == ["82.6 MiB", ""]
+
+
+# Heatmaps ---------------------------------------------------------------------------------------
+
+
+def node_classes(svg: str) -> dict[str, str]:
+    """Each node's name (its tooltip's first line) → its class attribute."""
+    found = {}
+    for chunk in svg.split('<g id="node')[1:]:
+        names = re.search(r'class="node ([^"]*)"', chunk)
+        title = re.search(r'xlink:title="([^"]*)"', chunk)
+        if names and title:
+            found[html.unescape(title[1]).split("\n")[0]] = html.unescape(names[1])
+    return found
+
+
+@requires_dot
+def test_color_by_macs_and_memory_colour_the_nodes_on_a_scale_with_a_legend(
+    build_project: BuildProject,
+) -> None:
+    wrn = ".. archviz:: torchvision.models:wide_resnet50_2\n   :input-shape: 1, 3, 224, 224\n"
+    built = build_project(
+        {
+            "index.rst": wrn
+            + "   :color-by: macs\n\n"  # without :view:, the modules view
+            + wrn
+            + "   :view: modules\n   :color-by: memory\n\n"
+            + wrn
+            + "   :view: autograd\n   :color-by: params\n"
+        }
+    )
+    [warning] = built.warnings.splitlines()
+    assert "index.rst:10: WARNING: " in warning and "[archviz.option]" in warning
+    assert ":color-by: params colours the modules view; remove :view: or write" in warning
+    by_macs, by_memory = svgs(built)
+    macs = {name: heat(names) for name, names in node_classes(by_macs).items()}
+    # conv1 118M, fc 2.05M (the smallest), the bottleneck groups 0.76G and more; 0 for the rest
+    assert macs["conv1"] == 3 and macs["fc"] == 1 and macs["layer3.1–5"] == 5
+    assert macs["bn1"] == macs["relu"] == macs["flatten"] == 0
+    assert "node archviz-conv archviz-heat-3" in classes(by_macs)
+    legend = texts(by_macs)[-7:]  # the legend is drawn last
+    assert legend == ["MACs", "0", "≥ 2.05M", "≥ 8.99M", "≥ 39.5M", "≥ 173M", "≥ 761M"]
+    memory = {name: heat(names) for name, names in node_classes(by_memory).items()}
+    assert memory["layer1.1–2"] == 5 and memory["fc"] == 1 and memory["bn1"] > 0
+    assert "Output memory" in texts(by_memory)
+    css = colours_css()
+    assert "svg.archviz-graph g.node.archviz-heat-5 :is(path, polygon, ellipse)" in css
+    dark = r'html\[data-theme="dark"\] div\.archviz[^{]*\{[^}]*--archviz-heat-5: #9c2418'
+    assert re.search(dark, css)
+
+
+def heat(names: str) -> int | None:
+    """The node's step on the heatmap's scale; None for inputs and outputs."""
+    found = re.findall(r"archviz-heat-(\d)", names)
+    return int(found[0]) if found else None
+
+
+# archviz-diff -----------------------------------------------------------------------------------
+
+DIFF = ".. archviz-diff:: torch_models:decoder torch_models:decoder_with_a_wider_layer_7\n"
+
+
+def marked(svg: str) -> dict[str, list[str]]:
+    """The names of the nodes marked added, removed and changed."""
+    found: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
+    for name, names in node_classes(svg).items():
+        for change in found:
+            if f"archviz-{change}" in names.split():
+                found[change].append(name.removeprefix("removed: "))
+    return found
+
+
+@requires_dot
+def test_a_diff_of_two_decoders_marks_exactly_the_wider_layer(
+    build_project: BuildProject,
+) -> None:
+    page = DIFF + "   :input-shape: 1, 64\n   :depth: 1\n\n" + DIFF + "   :input-shape: 1, 64\n"
+    built = build_project({"index.rst": page})
+    assert built.warnings == ""
+    by_layer, inside = svgs(built)
+    assert marked(by_layer) == {"added": [], "removed": [], "changed": ["layers.7"]}
+    assert marked(inside) == {
+        "added": [],
+        "removed": [],
+        "changed": ["layers.7.up", "layers.7.down"],
+    }
+    rows = summary_rows(built.html().replace("archviz-changes", "archviz-summary"))
+    assert rows[0] == ["Change", "Name", "Type", "Output shape", "Δ params", "Δ MACs"]
+    # up: 64 → 512 instead of 256, down: 512 → 64: (256 + 256 + 64 × 256 × 2) more of each
+    assert rows[1:] == [["changed", "layers.7", "DecoderLayer", "1×64", "+33,024", "+32.8K"]]
+
+
+@requires_dot
+def test_a_diff_marks_added_and_removed_modules_in_both_syntaxes(
+    build_project: BuildProject,
+) -> None:
+    rst = ".. archviz-diff:: models:CNNModel models:CNNModelDeeper\n   :input-shape: 1, 1, 64, 64\n"
+    myst = (
+        "---\norphan: true\n---\n\n"
+        "```{archviz-diff} models:CNNModelDeeper models:CNNModel\n:input-shape: 1, 1, 64, 64\n```\n"
+    )
+    built = build_project({"index.rst": rst, "other.md": myst})
+    assert built.warnings == ""
+    [deeper] = svgs(built)
+    [shallower] = svgs(built, "other")
+    added = marked(deeper)
+    assert sorted(added["added"]) == ["conv4", "relu"]
+    assert added["changed"] == added["removed"] == []
+    removed = marked(shallower)
+    assert sorted(removed["removed"]) == ["conv4", "relu"] and removed["added"] == []
+    assert 'class="node archviz-conv archviz-removed"' in html.unescape(shallower)

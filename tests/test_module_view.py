@@ -743,3 +743,21 @@ def test_hand_written_traces_draw_what_pytorch_records() -> None:
 
 def _without_links(dot: str) -> str:
     return re.sub(r', URL="[^"]*"', "", dot)
+
+
+def test_every_framework_in_the_registry_loads_a_backend_and_a_modules_view() -> None:
+    script = """
+    import json
+    from sphinx_archviz.capture import load_backend, load_modules_view
+    from sphinx_archviz.capture.backend import Backend, ModulesView
+    from sphinx_archviz.frameworks import FRAMEWORKS
+
+    print(json.dumps({
+        framework: [
+            isinstance(load_backend(framework), Backend),
+            isinstance(load_modules_view(framework), ModulesView),
+        ]
+        for framework in FRAMEWORKS
+    }))
+    """
+    assert json.loads(_run(script)) == {"torch": [True, True], "keras": [True, True]}

@@ -132,3 +132,12 @@ def test_the_report_of_a_parallel_build_has_every_page(build_project: BuildProje
     assert page.count("<td>torch_models:TinyMLP</td>") == 4
     assert "<td>page2.rst:4</td>" in page
     assert 'href="archviz-report.html"' in built.html()
+
+
+def test_an_epub_rebuild_does_not_pack_the_report(build_project: BuildProject) -> None:
+    page = "Title\n=====\n\n.. archviz:: not-a-reference\n"
+    conf = "archviz_expected_failures = ['index.rst:4']"
+    first = build_project({"index.rst": page}, conf=conf, builder="epub")
+    assert (first.outdir / "archviz-report.json").is_file()
+    again = build_project({"index.rst": page}, conf=conf, builder="epub")
+    assert "archviz-report.json" not in again.warnings

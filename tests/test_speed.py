@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
 
@@ -39,6 +40,31 @@ def test_meta_and_cpu_give_the_same_diagram(directive: str, build_project: Build
     assert built.warnings == ""
     on_meta, on_cpu = dots(built.app)
     assert on_meta == on_cpu
+
+
+@pytest.mark.parametrize(
+    "directive",
+    [
+        '.. archviz:: keras.applications:MobileNetV2\n   :kwargs: {"weights": null}\n',
+        ".. archviz:: models:get_model\n   :input-shape: 1, 110, 110, 3\n",
+        ".. archviz:: models:get_model\n   :input-shape: 1, 110, 110, 3\n   :view: modules\n"
+        "   :summary:\n",
+        ".. archviz:: keras_models:ThreeLayers\n   :input-shape: 1, 32, 32, 3\n",
+    ],
+)
+def test_keras_models_drawn_without_computing_their_weights_look_the_same(
+    directive: str, build_project: BuildProject
+) -> None:
+    """On the meta device (the default) a Keras model's weights get a shape and no value, or
+    zeros if the model is run; on the CPU they are initialised for real."""
+    page = f"{directive}   :device: meta\n\n{directive}   :device: cpu\n"
+    built = build_project({"index.rst": page})
+    assert built.warnings == ""
+    assert "meta device" not in strip_colors(built.app.status.getvalue())
+    on_meta, on_cpu = dots(built.app)
+    assert on_meta == on_cpu
+    tables = [table.astext() for table in built.app.env.get_doctree("index").findall(nodes.table)]
+    assert len(set(tables)) <= 1
 
 
 def test_device_config_sets_the_default(build_project: BuildProject) -> None:

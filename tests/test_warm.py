@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from sphinx.util.console import strip_colors
 
-from sphinx_archviz import warm
+from sphinx_archviz import pool, warm
 from sphinx_archviz.protocol import Ready
 from sphinx_archviz.request import CaptureRequest, ExampleInput
-from tests.conftest import diagram_files, requires_dot, write_site
+from tests.conftest import BuildProject, diagram_files, requires_dot, write_site
 
 pytestmark = [pytest.mark.framework, requires_dot]
 
@@ -135,7 +136,11 @@ def test_a_process_of_another_framework_version_is_replaced(
 
 @pytest.mark.parametrize(
     ("framework", "modules"),
-    [("torch", ("torchvision.models",)), ("keras", ("keras.applications",))],
+    [
+        ("torch", ("torchvision.models",)),
+        ("keras", ("keras.applications",)),
+        ("flax", ("flax.nnx",)),  # JAX starts XLA's threads when it first computes, not before
+    ],
 )
 def test_a_framework_process_forks_with_no_thread_pool_and_no_cuda(
     framework: warm.Framework, modules: tuple[str, ...], tmp_path: Path
@@ -152,3 +157,43 @@ def test_a_framework_process_forks_with_no_thread_pool_and_no_cuda(
         assert threads == 1
     finally:
         process.stop()
+
+
+@pytest.fixture
+def fresh_torch_process(monkeypatch: pytest.MonkeyPatch):
+    """This test's own torch process (and record of frameworks that cannot fork)."""
+    monkeypatch.setattr(pool, "_not_forking", {})
+    pool.pool_for("torch").stop()
+    yield
+    pool.pool_for("torch").stop()
+    for worker_pool in pool._pools.values():
+        worker_pool.stop()
+
+
+def build_two_diagrams(build_project: BuildProject) -> str:
+    """Build a page of two torch diagrams, check both are drawn; the build's log."""
+    page = MLP_PAGE + "\n" + ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
+    built = build_project({"index.rst": page})
+    assert built.warnings == ""
+    assert len(built.images()) == 2
+    return strip_colors(built.app.status.getvalue())
+
+
+def test_where_forking_is_not_safe_the_workers_of_before_draw_and_the_log_says_so_once(
+    build_project: BuildProject, fresh_torch_process: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(warm, "forking_is_possible", lambda: False)
+    status = build_two_diagrams(build_project)
+    assert status.count("cannot fork safely (forking is not safe on linux)") == 1
+    assert "torch" not in [process.framework for process in warm.started_here()]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS starts no pool on one core")
+def test_a_process_with_a_thread_pool_does_not_fork_and_says_why_once(
+    build_project: BuildProject, fresh_torch_process: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """numpy's OpenBLAS starts its thread pool when imported unless told not to: the framework
+    process then refuses to fork, and the build falls back to the workers of before."""
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    status = build_two_diagrams(build_project)
+    assert status.count("the torch process cannot fork safely (2 threads are running)") == 1

@@ -11,9 +11,13 @@ from typing import Any
 
 import keras
 import pydot  # noqa: F401  (model_to_dot needs it; importing it here names it when missing)
+from keras.src.backend.common import global_state
+from keras.src.backend.common.stateless_scope import StatelessScope
+from keras.src.backend.common.variables import initialize_all_variables
 from keras.src.models.functional import Functional  # what plot_model draws layer by layer
 
-from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.capture.backend import model_run_failed
+from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
 
@@ -29,14 +33,45 @@ def reset() -> None:
         keras.utils.clear_session(free_memory=False)
     else:
         reset_uids()
+    global_state.set_global_attribute("uninitialized_variables", [])  # an earlier model's
 
 
 def is_model(obj: Any) -> bool:
     return isinstance(obj, keras.Model)
 
 
-def placement(_device: str) -> contextlib.AbstractContextManager[None]:
-    return contextlib.nullcontext()
+@contextlib.contextmanager
+def placement(device: str) -> Iterator[None]:
+    """On ``"meta"``, build the model without computing its weights: Keras has no meta
+    device, but inside a stateless scope it creates variables with a shape and no value
+    (random initialisation was most of a capture: VGG16's 138 million weights took seconds).
+    The graph depends on shapes only; a model that is run gets zeros first (:func:`running`)."""
+    if device != "meta":
+        yield
+        return
+    with StatelessScope(initialize_variables=False):
+        yield
+
+
+@contextlib.contextmanager
+def running(device: str) -> Iterator[None]:
+    """While the model runs on its example input: weights left without a value by
+    :func:`placement`, and weights its first call creates, are zeros rather than random."""
+    if device != "meta":
+        yield
+        return
+    variable = keras.Variable
+    initialise = variable._initialize_with_initializer
+
+    def with_zeros(self: keras.Variable, _initializer: Any) -> None:
+        initialise(self, keras.initializers.Zeros())
+
+    variable._initialize_with_initializer = with_zeros  # type: ignore[method-assign]
+    try:
+        initialize_all_variables()
+        yield
+    finally:
+        variable._initialize_with_initializer = initialise  # type: ignore[method-assign]
 
 
 def warm_up() -> None:
@@ -44,8 +79,10 @@ def warm_up() -> None:
     forking is not safe; a Keras capture imports little on demand."""
 
 
-def is_device_failure(_exc: BaseException | None) -> bool:
-    return False
+def is_device_failure(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the model needs its weights' values while it is built (it reads
+    or assigns them in its constructor), so it must be built with them."""
+    return "stateless scope" in str(exc)
 
 
 @contextlib.contextmanager
@@ -68,15 +105,11 @@ def one_box_reason(model: keras.Model) -> str | None:
     return "plot_model draws a subclassed model as one box"
 
 
-def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
+def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, None]:
     if request.inputs:
-        _run(model, request)
-    elif not model.built or not model.inputs:
-        raise ArchvizError(
-            "input",
-            "the model has no defined inputs (it is subclassed or not yet built); add "
-            ":input-shape: with the batch size first, for example 1, 110, 110, 3",
-        )
+        _run(model, request, device)
+    else:
+        example_inputs(model, request)  # plot_model draws the model's own inputs without a run
     with _names_escaped_for_html_labels(model):
         graph = keras.utils.model_to_dot(
             model,
@@ -86,7 +119,7 @@ def draw(model: keras.Model, request: CaptureRequest, _device: str) -> str:
             rankdir=request.rankdir,
             expand_nested=request.expand_nested,
         )
-        return graph.to_string()
+        return graph.to_string(), None
 
 
 _RECORD_ENTITIES = str.maketrans({"{": "&#123;", "|": "&#124;", "}": "&#125;"})
@@ -121,20 +154,32 @@ def example_argument(model: keras.Model, tensors: list[Any]) -> Any:
     return tensors[0] if len(tensors) == 1 else tensors
 
 
-def _run(model: keras.Model, request: CaptureRequest) -> None:
-    tensors = [_dummy_tensor(spec) for spec in request.inputs]
+def _run(model: keras.Model, request: CaptureRequest, device: str) -> None:
+    tensors = [dummy_tensor(spec) for spec in request.inputs]
     try:
-        model(example_argument(model, tensors), training=training(request))
+        with running(device):
+            model(example_argument(model, tensors), training=training(request))
     except Exception as exc:
+        raise model_run_failed(request.inputs, exc, request) from exc
+
+
+def example_inputs(model: keras.Model, request: CaptureRequest) -> tuple[ExampleInput, ...]:
+    """:input-shape: and :input-dtype:, or else the inputs the model defines."""
+    if request.inputs:
+        return request.inputs
+    if not model.built or not getattr(model, "inputs", None):
         raise ArchvizError(
-            "forward",
-            f"running the model on input {request.describe_inputs()} raised "
-            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-            "and :input-dtype:",
-        ) from exc
+            "input",
+            "the model has no defined inputs (it is subclassed or not yet built); add "
+            ":input-shape: with the batch size first, for example 1, 110, 110, 3",
+        )
+    return tuple(
+        ExampleInput(tuple(1 if size is None else int(size) for size in tensor.shape), tensor.dtype)
+        for tensor in model.inputs
+    )
 
 
-def _dummy_tensor(spec: ExampleInput) -> Any:
+def dummy_tensor(spec: ExampleInput) -> Any:
     if spec.dtype.startswith(("float", "bfloat")):
         return keras.random.normal(spec.shape, dtype=spec.dtype)
     return keras.ops.zeros(spec.shape, dtype=spec.dtype)

@@ -24,7 +24,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from sphinx_archviz.capture import graph, tensors_in
+from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.backend import model_run_failed, tensors_in
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Shape,
@@ -33,33 +34,39 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.keras import _dummy_tensor, example_argument, training
+from sphinx_archviz.capture.keras import (
+    dummy_tensor,
+    example_argument,
+    example_inputs,
+    running,
+    training,
+)
 from sphinx_archviz.capture.keras_macs import layer_macs
-from sphinx_archviz.errors import ArchvizError, describe_exception
-from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing, Summary
+from sphinx_archviz.errors import describe_exception
+from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
-def draw(model: keras.Model, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
-    trace = trace_model(model, request)
-    return graph.draw(trace, request.depth, request.fold, request.rankdir, model.name)
+def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, Summary]:
+    trace = trace_model(model, request, device)
+    return graph.draw(
+        trace, request.depth, request.fold, request.rankdir, model.name, request.color_by
+    )
 
 
-def draw_partial(
-    model: keras.Model, request: CaptureRequest, _device: str
-) -> PartialDrawing | None:
+def draw_partial(model: keras.Model, request: CaptureRequest, device: str) -> PartialDrawing | None:
     """What ran of a model whose call fails, up to the failing layer."""
-    trace = trace_model(model, request, until_failure=True)
+    trace = trace_model(model, request, device, until_failure=True)
     return graph.draw_partial(trace, request, model.name)
 
 
 def trace_model(
-    model: keras.Model, request: CaptureRequest, *, until_failure: bool = False
+    model: keras.Model, request: CaptureRequest, device: str = "cpu", *, until_failure: bool = False
 ) -> Trace:
     """Call the model once on the example input and record its layer calls. With
     ``until_failure``, a call that raises gives the trace of what ran (``Trace.failed`` says
     where it stopped) instead of an error."""
-    specs = request.inputs or _own_inputs(model)
-    tensors = [_dummy_tensor(spec) for spec in specs]
+    specs = example_inputs(model, request)
+    tensors = [dummy_tensor(spec) for spec in specs]
     argument = example_argument(model, tensors)
     name_of = {
         id(tensor): name
@@ -68,38 +75,21 @@ def trace_model(
     in_call_order = list(_tensors_in(argument))
     recorder = _Recorder(model, [name_of[id(tensor)] for tensor in in_call_order], in_call_order)
     try:
-        if not model.built:  # the first call builds the layers
-            with contextlib.suppress(Exception) if until_failure else contextlib.nullcontext():
-                model(argument, training=training(request))
-        with recorder.recording():
-            output = model(argument, training=training(request))
+        with running(device):
+            if not model.built:  # the first call builds the layers
+                with contextlib.suppress(Exception) if until_failure else contextlib.nullcontext():
+                    model(argument, training=training(request))
+            with recorder.recording():
+                output = model(argument, training=training(request))
     except Exception as exc:
         if until_failure:
             recorder.trace.error = describe_exception(exc, request.search_paths)
             return recorder.trace
-        raise ArchvizError(
-            "forward",
-            f"running the model on input {'; '.join(map(str, specs))} raised "
-            f"{describe_exception(exc, request.search_paths)}; check :input-shape: "
-            "and :input-dtype:",
-        ) from exc
+        raise model_run_failed(specs, exc, request) from exc
     recorder.add_output(list(_tensors_in(output)))
     recorder.trace.trainable = _count(model.trainable_weights)
     recorder.trace.non_trainable = _count(model.non_trainable_weights)
     return recorder.trace
-
-
-def _own_inputs(model: keras.Model) -> tuple[ExampleInput, ...]:
-    if not model.built or not getattr(model, "inputs", None):
-        raise ArchvizError(
-            "input",
-            "the model has no defined inputs (it is subclassed or not yet built); add "
-            ":input-shape: with the batch size first, for example 1, 110, 110, 3",
-        )
-    return tuple(
-        ExampleInput(tuple(1 if size is None else int(size) for size in tensor.shape), tensor.dtype)
-        for tensor in model.inputs
-    )
 
 
 def _input_names(model: keras.Model, count: int) -> list[str]:

@@ -22,8 +22,9 @@ from torch.func import functional_call
 from torch.nn.parameter import is_lazy
 from torchviz import make_dot
 
-from sphinx_archviz.capture import tensors_in
-from sphinx_archviz.errors import ArchvizError, describe_exception
+from sphinx_archviz.capture.backend import model_run_failed, tensors_in
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
+from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
 
@@ -120,9 +121,13 @@ def one_box_reason(_model: nn.Module) -> str | None:
     return None  # torchviz draws every op
 
 
-def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
+def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Hierarchy]:
+    # Imported here: the recorder builds on the modules view's, which builds on this module.
+    from sphinx_archviz.capture.torch_hierarchy import AutogradRecorder, autograd_hierarchy
+
     model, inputs, tensors_by_name = prepare(model, request, device)
-    tensors = run_model(model, tensors_by_name, inputs, request)
+    recorder = AutogradRecorder(model)
+    tensors = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
     parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
     graph = make_dot(
         tensors if len(tensors) > 1 else tensors[0],
@@ -132,7 +137,8 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
     )
     if request.rankdir != "TB":  # Graphviz's default; leaving it out keeps torchviz's DOT as is
         graph.graph_attr["rankdir"] = request.rankdir
-    return graph.source
+    hierarchy = autograd_hierarchy(graph, recorder, parameters, request.explore_depth)
+    return graph.source, hierarchy
 
 
 def run_model(
@@ -147,12 +153,8 @@ def run_model(
         with around or contextlib.nullcontext():
             output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
-        raise ArchvizError(
-            "forward",
-            f"running the model on input {_describe(inputs)} raised "
-            f"{describe_exception(exc, request.search_paths)}; {_advice(exc)}",
-        ) from exc
-    tensors = tuple(_tensors_in(output))
+        raise model_run_failed(map(_as_example_input, inputs), exc, request, _advice(exc)) from exc
+    tensors = tuple(find_tensors(output))
     if not tensors:
         raise ArchvizError(
             "forward",
@@ -248,12 +250,11 @@ def _dummy_tensor(spec: ExampleInput, device: str) -> torch.Tensor:
     return torch.zeros(spec.shape, dtype=dtype, device=device)
 
 
-def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
+def find_tensors(value: Any) -> Iterator[torch.Tensor]:
+    """The tensors in what a model takes or returns, in order."""
     return tensors_in(value, lambda item: isinstance(item, torch.Tensor))
 
 
-def _describe(inputs: tuple[torch.Tensor, ...]) -> str:
-    """The tensors actually fed, written as :input-shape: / :input-dtype: would give them."""
-    return "; ".join(
-        str(ExampleInput(tuple(t.shape), str(t.dtype).removeprefix("torch."))) for t in inputs
-    )
+def _as_example_input(tensor: torch.Tensor) -> ExampleInput:
+    """A tensor fed to the model, as :input-shape: and :input-dtype: would give it."""
+    return ExampleInput(tuple(tensor.shape), str(tensor.dtype).removeprefix("torch."))

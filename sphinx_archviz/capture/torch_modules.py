@@ -7,10 +7,13 @@ connection, ``flatten``, ``view``, ``F.relu``). Tensors are followed by identity
 inputs are joined to the call that produced them. The hooks and the mode are removed when the
 pass ends, however it ends; the model itself is never changed.
 
-The same pass counts each call's multiply-accumulates: PyTorch's ``FlopCounterMode`` applies its
-formulas (convolutions, matrix products, attention) to the shapes of the operators that run, so
-it counts on the meta device too, and a call's count is the difference of the running total
-when it ends and when it began.
+The same pass counts each call's multiply-accumulates with the formulas of PyTorch's
+``FlopCounterMode`` (``torch.utils.flop_counter.flop_registry``: convolutions, matrix products,
+attention), applied to the shapes of the operators that run, so it counts on the meta device
+too; a call's count is the difference of the running total when it ends and when it began.
+The mode itself also decomposes every operator it has no formula for, which made a trace up to
+twice as slow; the counts are the same without (checked on every torchvision classifier by
+``benchmarks/macs.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import flop_registry
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.graph.trace import (
@@ -34,7 +38,7 @@ from sphinx_archviz.capture.graph.trace import (
     default_input_names,
     tensor_shape,
 )
-from sphinx_archviz.capture.torch import _tensors_in, prepare, run_model
+from sphinx_archviz.capture.torch import find_tensors, prepare, run_model
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
@@ -60,7 +64,9 @@ _TRANSPARENT = frozenset(
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Summary]:
     trace = trace_model(model, request, device)
-    return graph.draw(trace, request.depth, request.fold, request.rankdir, type(model).__name__)
+    return graph.draw(
+        trace, request.depth, request.fold, request.rankdir, type(model).__name__, request.color_by
+    )
 
 
 def trace_model(
@@ -126,7 +132,7 @@ class _Recorder(Recorder):
         self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
         self._counts: dict[int, tuple[int, int]] = {}
-        self._flops = FlopCounterMode(display=False)
+        self._flops = _FlopCounter()
 
     # Hooks -----------------------------------------------------------------------------------
 
@@ -156,7 +162,7 @@ class _Recorder(Recorder):
             module,
             self._name_of(module, self.caller),
             _type_path(type(module)),
-            list(_tensors_in(args)),
+            list(find_tensors(args)),
             trainable=trainable,
             non_trainable=non_trainable,
         )
@@ -172,11 +178,11 @@ class _Recorder(Recorder):
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
         # Global pre-hooks do not see keyword arguments; a leaf has not changed their producers.
-        keyword_tensors = list(_tensors_in(kwargs))
+        keyword_tensors = list(find_tensors(kwargs))
         call = self.trace.calls[self.stack[-1].index]
         call.sources += self.sources(keyword_tensors)
         call.input_shapes += [tensor_shape(tensor) for tensor in keyword_tensors]
-        call, closed = self.close_module_call(list(_tensors_in(output)))
+        call, closed = self.close_module_call(list(find_tensors(output)))
         if not closed.called_a_module:  # a leaf: what it returns comes from it, not its insides
             call.children.clear()
 
@@ -196,7 +202,7 @@ class _Recorder(Recorder):
 
     def macs_so_far(self) -> int:
         # PyTorch counts a multiply-accumulate as two floating-point operations.
-        return self._flops.get_total_flops() // 2
+        return self._flops.flops // 2
 
     def tensor_bytes(self, tensor: torch.Tensor) -> int:
         return tensor.numel() * tensor.element_size()
@@ -213,9 +219,9 @@ class _Recorder(Recorder):
     def function(
         self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any, macs: int
     ) -> None:
-        tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
+        tensors = [*find_tensors(args), *find_tensors(kwargs)]
         sources = self.sources(tensors)
-        outputs = list(_tensors_in(result))
+        outputs = list(find_tensors(result))
         if not sources or not outputs:
             return
         name = _function_name(func)
@@ -228,8 +234,24 @@ class _Recorder(Recorder):
     def failed_function(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """A container's own op raised: it is where the forward pass stopped."""
         name = _function_name(func)
-        tensors = [*_tensors_in(args), *_tensors_in(kwargs)]
+        tensors = [*find_tensors(args), *find_tensors(kwargs)]
         self.trace.failed = self.add_function(name, _function_path(func, name), tensors, []).index
+
+
+class _FlopCounter(TorchDispatchMode):
+    """The floating-point operations of the operators run inside it, by PyTorch's formulas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flops = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            self.flops += formula(*args, **kwargs, out_val=result)
+        return result
 
 
 class _FunctionRecorder(TorchFunctionMode):

@@ -177,3 +177,36 @@ class LearnedPositions(nn.Module):
 
     def forward(self, tokens):
         return self.head(self.block(self.embed(tokens) + self.position))
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, width, hidden):
+        super().__init__()
+        self.up = nn.Linear(width, hidden)
+        self.down = nn.Linear(hidden, width)
+
+    def forward(self, x):
+        return x + self.down(torch.relu(self.up(x)))
+
+
+class Decoder(nn.Module):
+    """32 layers; ``wider`` gives one of them a wider hidden layer (for archviz-diff)."""
+
+    def __init__(self, wider=None):
+        super().__init__()
+        self.layers = nn.ModuleList(
+            DecoderLayer(64, 512 if number == wider else 256) for number in range(32)
+        )
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+def decoder():
+    return Decoder()
+
+
+def decoder_with_a_wider_layer_7():
+    return Decoder(wider=7)

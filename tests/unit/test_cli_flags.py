@@ -32,6 +32,7 @@ SAMPLES = {
     "align": "left",
     "width": "50%",
     "class": "wide",
+    "color-by": "macs",
 }
 #: The request field or display attribute each option sets, and the value it gets.
 EXPECTED = {
@@ -51,9 +52,14 @@ EXPECTED = {
     "align": ("align", lambda value: value == "left"),
     "width": ("width", lambda value: value == "50%"),
     "class": ("classes", lambda value: value == ("wide",)),
+    "color-by": ("color_by", lambda value: value == "macs"),
 }
 #: Set along with an option's own field: ``:view:`` also says the view was chosen.
-ALSO = {"view": {"view_chosen"}}
+ALSO = {
+    "view": {"view_chosen"},
+    "color-by": {"view", "view_chosen"},
+    "depth": {"explore_depth"},
+}
 CONFIG = Settings(sys_path=[MODELS], cache_folder=None).config()
 
 

@@ -156,6 +156,37 @@ def test_an_svg_drawn_at_200_dpi_shows_its_whole_graph(tmp_path: Path) -> None:
     assert 'transform="scale(1 1) ' in svg
 
 
+@requires_dot
+def test_a_change_to_the_svg_post_processing_code_redraws_cached_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sphinx_archviz import graphviz, state
+
+    def draw() -> Path:
+        names = graphviz.render(
+            "digraph G { a -> b }", ["svg"], tmp_path, dot="dot", lock_folder=tmp_path / "locks"
+        )
+        return tmp_path / names["svg"]
+
+    first = draw()
+    written = first.stat().st_mtime_ns
+    assert draw() == first and first.stat().st_mtime_ns == written  # reused, not redrawn
+
+    # The image names follow the renderer's code: edit undo_svg_dpi in a copy of the package.
+    package = tmp_path / "package"
+    package.mkdir()
+    source = package / "graphviz.py"
+    source.write_text(Path(graphviz.__file__).read_text().replace("def undo_svg_dpi", "def undo_"))
+    monkeypatch.setattr(state, "_PACKAGE", package)
+    state.code_digest.cache_clear()
+    try:
+        second = draw()
+    finally:
+        state.code_digest.cache_clear()
+    assert second != first and second.is_file()
+    assert second.read_text() == first.read_text()
+
+
 def test_a_class_is_looked_up_under_its_public_names() -> None:
     from sphinx_archviz.html import public_names
 

@@ -20,9 +20,11 @@ from sphinx_archviz.errors import one_plain_line
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
-def draw(trace: Trace, depth: int, fold: bool, rankdir: str, title: str) -> tuple[str, Summary]:
+def draw(
+    trace: Trace, depth: int, fold: bool, rankdir: str, title: str, color_by: str = ""
+) -> tuple[str, Summary]:
     graph = ModuleGraph(trace, depth, fold)
-    return to_dot(graph, rankdir, title), summary(graph)
+    return to_dot(graph, rankdir, title, color_by), summary(graph)
 
 
 #: The most of an error a partial drawing quotes (in a tooltip and over the picture).

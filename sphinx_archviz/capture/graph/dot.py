@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from sphinx_archviz import style
+from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.formatting import format_count, format_shape, format_shapes
 from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, in_drawing_order
+from sphinx_archviz.capture.graph.trace import Shape
 from sphinx_archviz.units import format_bytes, format_macs
 
 
@@ -51,10 +53,8 @@ def _label_text(node: GraphNode, cluster: bool) -> str:
         return f"<B>{name}</B><BR/>{style.muted(format_shapes(node.input_shapes))}"
     if node.kind == "function":
         return _escape(node.type_name)
-    lines = [
-        f"<B>{name}</B>",
-        _escape(node.type_name) + (f" × {node.repeat}" if node.repeat > 1 else ""),
-    ]
+    kind = _escape(node.type_name) + (f" × {node.repeat}" if node.repeat > 1 else "")
+    lines = [f"<B>{name}</B>", *([kind.strip()] if kind.strip() else [])]  # none if untyped
     total = node.trainable + node.non_trainable
     if total:
         lines.append(style.muted(f"{format_count(total)} params"))
@@ -105,24 +105,45 @@ def _cost_text(node: GraphNode) -> str:
     return text
 
 
-def to_dot(graph: ModuleGraph, rankdir: str, title: str) -> str:
+def to_dot(
+    graph: ModuleGraph,
+    rankdir: str,
+    title: str,
+    color_by: str = "",
+    marks: Mapping[int, str] | None = None,
+) -> str:
+    """The graph as DOT; ``color_by`` (``params``, ``macs``, ``memory``) colours the nodes on
+    a scale and adds its legend; ``marks`` gives nodes a diff's ``added`` or ``changed``."""
     nodes = graph.nodes()
     ids = {node.key: f"node{number}" for number, node in enumerate(nodes)}
     lines = [f"digraph {_quote(title)} {{"]
     lines.append(f"  graph [{_attributes(style.graph_attributes(rankdir))}];")
     lines.append(f"  node [{_attributes(style.node_defaults())}];")
     lines.append(f"  edge [{_attributes(style.edge_defaults())}];")
-    lines.extend(_cluster_lines(graph, nodes, ids))
+    scale = heatmap.scale(heatmap.METRICS[color_by], nodes) if color_by else None
+    lines.extend(_cluster_lines(graph, nodes, ids, scale, marks or {}))
+    if scale is not None:
+        legend = {
+            "shape": "plain",
+            "class": "archviz-legend",
+            "label": _Html(scale.legend()),
+            "tooltip": f"Colour: {scale.metric.title} of each node",
+        }
+        lines.append(f"  legend [{_attributes(legend)}];")
     for start, end, shapes in graph.edges():
-        label = "\n".join(format_shape(shape) for shape in shapes)
-        lines.append(f"  {ids[start]} -> {ids[end]} [{_attributes({'label': label})}];")
+        lines.append(edge_line(ids[start], ids[end], shapes))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def _cluster_lines(
-    graph: ModuleGraph, nodes: list[GraphNode], ids: dict[int, str]
+    graph: ModuleGraph,
+    nodes: list[GraphNode],
+    ids: dict[int, str],
+    scale: heatmap.Scale | None,
+    marks: Mapping[int, str],
 ) -> Iterator[str]:
+    coloured = {node.key for node in heatmap.coloured(nodes)} if scale else set()
     for event, node, level in in_drawing_order(graph, nodes):
         indent = "  " * (level + 1)
         if event == "close":
@@ -133,6 +154,8 @@ def _cluster_lines(
             **(
                 style.cluster_attributes()
                 if event == "open"
+                else _fill(node, scale)
+                if scale is not None and node.key in coloured
                 else style.node_attributes(node.family)
             ),
             "tooltip": _tooltip(node),
@@ -141,11 +164,32 @@ def _cluster_lines(
             _mark_failed(attributes, graph.trace.error)
         if node.type_path:
             attributes["URL"] = f"archviz-class:{node.type_path}"
+        if event == "node" and node.key in marks:
+            attributes = style.diff_attributes(marks[node.key], attributes)
         if event == "open":
             yield f"{indent}subgraph {_quote(f'cluster_{node.key}')} {{"
             yield f"{indent}  graph [{_attributes(attributes)}];"
         else:
             yield f"{indent}{ids[node.key]} [{_attributes(attributes)}];"
+
+
+def _fill(node: GraphNode, scale: heatmap.Scale) -> dict[str, str]:
+    return style.heat_attributes(node.family, scale.level(scale.metric.value(node)))
+
+
+def removed_node_line(node: GraphNode, node_id: str) -> str:
+    """A node of the old model that the new one no longer has (a diff draws it dashed)."""
+    attributes = {
+        "label": _label(node),
+        **style.node_attributes(node.family),
+        "tooltip": "removed: " + _tooltip(node),
+    }
+    return f"  {node_id} [{_attributes(style.diff_attributes('removed', attributes))}];"
+
+
+def edge_line(start: str, end: str, shapes: list[Shape]) -> str:
+    label = "\n".join(format_shape(shape) for shape in shapes)
+    return f"  {start} -> {end} [{_attributes({'label': label})}];"
 
 
 def _mark_failed(attributes: dict[str, str], error: str) -> None:
