@@ -55,7 +55,11 @@ EXPECTED = {
     "color-by": ("color_by", lambda value: value == "macs"),
 }
 #: Set along with an option's own field: ``:view:`` also says the view was chosen.
-ALSO = {"view": {"view_chosen"}, "color-by": {"view", "view_chosen"}}
+ALSO = {
+    "view": {"view_chosen"},
+    "color-by": {"view", "view_chosen"},
+    "depth": {"explore_depth"},
+}
 CONFIG = Settings(sys_path=[MODELS], cache_folder=None).config()
 
 
