@@ -3,6 +3,8 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
+  // Built by js/build.mjs from npm packages.
+  { ignores: ["sphinx_archviz/static/archviz-graphviz.js"] },
   js.configs.recommended,
   {
     files: ["sphinx_archviz/static/**/*.js"],
@@ -10,6 +12,14 @@ export default [
       ecmaVersion: 2022,
       sourceType: "script",
       globals: globals.browser,
+    },
+  },
+  {
+    files: ["js/**/*.mjs"],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: "module",
+      globals: { ...globals.node, ...globals.browser },
     },
   },
 ];

@@ -179,7 +179,8 @@ def rtd(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff for Python; Prettier and ESLint (from package-lock.json) for sphinx_archviz/static/."""
+    """ruff for Python; Prettier and ESLint (from package-lock.json) for sphinx_archviz/static/;
+    the committed Graphviz bundle equals a fresh build."""
     session.install("-c", str(CONSTRAINTS), "ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -188,3 +189,8 @@ def lint(session: nox.Session) -> None:
     if not installed.exists() or installed.stat().st_mtime < lockfile.stat().st_mtime:
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
     session.run("npm", "run", "--silent", "lint", external=True)
+    fresh = Path(session.create_tmp()) / "archviz-graphviz.js"
+    session.run("npm", "run", "--silent", "bundle", "--", str(fresh), external=True)
+    committed = ROOT / "sphinx_archviz" / "static" / "archviz-graphviz.js"
+    if fresh.read_bytes() != committed.read_bytes():
+        session.error(f"{committed} differs from a fresh `npm run bundle`: run it and commit")

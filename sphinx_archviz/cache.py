@@ -54,6 +54,8 @@ class DiagramCache:
                 seconds=entry["seconds"],
                 summary=_summary_from_json(entry.get("summary")),
                 changes=tuple(Change(**change) for change in entry.get("changes", ())),
+                hierarchy=entry["hierarchy"],
+                first_sight=entry["first_sight"],
             )
             if entry["checksum"] != _sha256(capture.dot.encode()):
                 return None
@@ -71,6 +73,8 @@ class DiagramCache:
             "seconds": capture.seconds,
             "summary": dataclasses.asdict(capture.summary) if capture.summary else None,
             "changes": [dataclasses.asdict(change) for change in capture.changes],
+            "hierarchy": capture.hierarchy,
+            "first_sight": capture.first_sight,
         }
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)

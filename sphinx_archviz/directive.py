@@ -51,6 +51,8 @@ class ArchvizDirective(SphinxDirective):
         for path in capture.source_files:
             self.env.note_dependency(path)
         diagram["dot"] = capture.dot
+        diagram["hierarchy"] = capture.hierarchy
+        diagram["first_sight"] = capture.first_sight
         return [self.wrap(diagram), *self.tables(capture)]
 
     def tables(self, capture: Capture) -> list[nodes.Node]:

@@ -35,6 +35,8 @@ LABELS = {
         "search": "Find a node",
         "download": "Download",
         "dot": "Graphviz source",
+        "open-level": "Open one more level",
+        "close-level": "Close one level",
         "print": "For print",
         "source": "Source",
         "report": "Diagram report",
@@ -58,6 +60,8 @@ LABELS = {
         "search": "노드 찾기",
         "download": "내려받기",
         "dot": "Graphviz 소스",
+        "open-level": "한 단계 더 펼치기",
+        "close-level": "한 단계 접기",
         "print": "인쇄용",
         "source": "소스 코드",
         "report": "그림 보고서",
@@ -85,6 +89,11 @@ BUTTONS = {
     "zoom-out": _ICON.format("M3 8h10"),
     "reset": _ICON.format("M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4M5 5h6v6H5z"),
     "fullscreen": _ICON.format("M1.5 6V1.5H6M10 1.5h4.5V6M14.5 10v4.5H10M6 14.5H1.5V10"),
+}
+#: Only for diagrams with a hierarchy.
+LEVEL_BUTTONS = {
+    "open-level": _ICON.format("M2 3h12M2 8h12M2 13h12M8 5.5v5M5.5 8h5"),
+    "close-level": _ICON.format("M2 3h12M2 13h12M5.5 8h5"),
 }
 KEYS = {"zoom-in": "+", "zoom-out": "-", "reset": "0", "fullscreen": "F"}
 
@@ -163,14 +172,16 @@ def diagram_html(
     ids: Sequence[str] = (),
     source_uri: Linker = lambda _name: None,
     print_names: dict[str, str] | None = None,
+    explorer: tuple[str, str] | None = None,
 ) -> str:
     """The HTML of one diagram whose files (``names`` by format) lie in ``image_folder``;
-    ``ids`` are its anchors (``:name:`` without a caption)."""
+    ``ids`` are its anchors (``:name:`` without a caption). With ``explorer`` (the SVG of its
+    first sight, its hierarchy as JSON), one the reader opens and closes group by group."""
     words = labels(language)
     key = Path(names[shown]).stem
     style = f' style="width: {html.escape(width)}"' if width else ""
     if shown == "svg":
-        svg = (image_folder / names["svg"]).read_text(encoding="utf-8")
+        svg = explorer[0] if explorer else (image_folder / names["svg"]).read_text("utf-8")
         picture = inline_svg(svg, key, alt, class_uri, style, source_uri)
     else:
         source = html.escape(posixpath.join(image_uri, names[shown]))
@@ -182,8 +193,10 @@ def diagram_html(
         *(f'<span id="{html.escape(other)}"></span>' for other in ids[1:]),
     ]
     if interactive:
-        parts.append(_toolbar(words))
+        parts.append(_toolbar(words, explorable=explorer is not None))
     parts.append(f'<div class="archviz-viewport" tabindex="0">{picture}</div>\n')
+    if explorer:
+        parts.append(hierarchy_script(explorer[1], class_uri))
     if downloads:
         parts.append(_download_links(names, downloads, image_uri, reference, words))
     if print_names:
@@ -192,12 +205,13 @@ def diagram_html(
     return "".join(parts)
 
 
-def _toolbar(words: dict[str, str]) -> str:
+def _toolbar(words: dict[str, str], explorable: bool) -> str:
     # ``hidden`` until the script runs: without JavaScript there are no dead buttons.
+    faces = {**(LEVEL_BUTTONS if explorable else {}), **BUTTONS}
     buttons = "".join(
-        f'<button type="button" data-archviz-action="{action}" '
-        f'aria-label="{words[action]}" title="{words[action]} ({KEYS[action]})">{face}</button>'
-        for action, face in BUTTONS.items()
+        f'<button type="button" data-archviz-action="{action}" aria-label="{words[action]}" '
+        f'title="{words[action]}{f" ({KEYS[action]})" if action in KEYS else ""}">{face}</button>'
+        for action, face in faces.items()
     )
     search = (
         f'<input type="search" class="archviz-search" placeholder="{words["search"]}" '
@@ -264,6 +278,18 @@ def _file_stem(reference: str) -> str:
     """Downloads are saved under the model's name (models:CNNModel → CNNModel.svg), not the
     content hash."""
     return html.escape(re.sub(r"[^\w.-]+", "_", reference.rpartition(":")[2]))
+
+
+_JSON_CLASS_LINK = re.compile(rf'URL=\\"{CLASS_LINK_SCHEME}([^"\\]*)\\"')
+
+
+def hierarchy_script(hierarchy: str, class_uri: Linker) -> str:
+    """The hierarchy for archviz.js, its class links made the site's (or dropped)."""
+    hierarchy = _JSON_CLASS_LINK.sub(
+        lambda match: f'URL=\\"{class_uri(match[1]) or ""}\\"', hierarchy
+    )
+    hierarchy = hierarchy.replace("</", "<\\/")
+    return f'<script type="application/json" class="archviz-hierarchy">{hierarchy}</script>\n'
 
 
 def inline_svg(

@@ -280,6 +280,7 @@ def capture_request(
         color_by=color_by,
         mode=parse_choice("mode", options["mode"], MODES) if "mode" in options else "",
         depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
+        explore_depth=parse_depth(options["depth"]) if "depth" in options else None,
         search_paths=search_paths,
         workdir=workdir,
         **flags,

@@ -69,6 +69,9 @@ class CaptureRequest:
     view_chosen: bool = False
     #: Modules view: how many levels of called modules are drawn; deeper ones are collapsed.
     depth: int = 2
+    #: In HTML, how many levels of groups are open at first sight (``:depth:``); None: as many
+    #: as keep the first sight readable.
+    explore_depth: int | None = None
     #: Modules view: draw a run of identical consecutive blocks once, marked "× N".
     fold: bool = True
     #: Modules view: colour the nodes by "params", "macs" or "memory" (none if "").
@@ -166,6 +169,10 @@ class Capture:
     peak_memory: int = 0
     #: ``archviz-diff``: the modules the new model added, removed or changed.
     changes: tuple[Change, ...] = ()
+    #: The diagram's hierarchy as JSON for the page (see :mod:`.capture.graph.hierarchy`), and
+    #: the DOT of its first sight; empty when the diagram has none.
+    hierarchy: str = ""
+    first_sight: str = ""
 
 
 # The worker protocol ---------------------------------------------------------------------------

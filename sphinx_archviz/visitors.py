@@ -57,13 +57,14 @@ def render_files(
     formats: Sequence[str],
     folder: Path | None = None,
     for_print: bool = False,
+    source: str = "dot",
 ) -> dict[str, str]:
-    """Render the node's diagram in each format; the file name of each, in ``folder`` (the
-    builder's image folder unless given)."""
+    """Render the node's diagram (or its first sight, ``source="first_sight"``) in each format;
+    the file name of each, in ``folder`` (the builder's image folder unless given)."""
     builder = translator.builder
     started = time.perf_counter()
     names = render(
-        node["dot"],
+        node[source],
         formats,
         folder or Path(builder.outdir, builder.imagedir),
         dot=builder.config.archviz_dot,
@@ -83,7 +84,7 @@ def render_files(
         node.line,
         names[formats[0]],
         seconds,
-        node["dot"].count("->"),
+        node[source].count("->"),
     )
     env = builder.env
     note(
@@ -104,11 +105,13 @@ def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz,
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     shown = node["format"]
     interactive, downloads = explorable_and_downloads(self.builder)
+    explorable = interactive and shown == "svg" and bool(node.get("first_sight"))
     with image_folder(self.builder, shown) as folder:
         try:
             names = render_files(self, node, files_to_render(shown, downloads), folder)
             for_print = print_downloads(self.builder)
             print_names = render_files(self, node, for_print, folder, True) if for_print else {}
+            first_sight = first_sight_svg(self, node) if explorable else ""
         except ArchvizError as error:
             show_unavailable(self, error, node)
             raise nodes.SkipNode from None
@@ -129,9 +132,18 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
                 ids=node["ids"],
                 source_uri=SourceLinker(self.builder, self.builder.current_docname),
                 print_names=print_names,
+                explorer=(first_sight, node["hierarchy"]) if explorable else None,
             )
         )
     raise nodes.SkipNode
+
+
+def first_sight_svg(translator: HTML5Translator, node: archviz) -> str:
+    """The SVG of the diagram's first sight, for the page to inline. Kept with the build's
+    other files rather than published: the page has it."""
+    folder = Path(translator.builder.doctreedir, "archviz", "first-sight")
+    name = render_files(translator, node, ["svg"], folder, source="first_sight")["svg"]
+    return (folder / name).read_text(encoding="utf-8")
 
 
 def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:

@@ -7,10 +7,13 @@ own browser download needs the internet; the system Chromium does not.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +93,33 @@ def luminance(css_colour: str) -> float:
     inside = css_colour[css_colour.index("(") + 1 : css_colour.index(")")]
     red, green, blue = (float(part) for part in inside.replace("/", ",").split(",")[:3])
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def serve(site: Path) -> Iterator[str]:
+    """Serve a built site over HTTP while the generator is open; yields its address."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def watched_page(chromium: object, url: str, ready: str, screenshot: str) -> Iterator[object]:
+    """A 1280×900 page at ``url`` once the script ``ready`` is true; on closing, its screenshot
+    is saved and it must have raised no script error."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_function(ready)
+    yield page
+    save_screenshot(page, screenshot)
+    context.close()
+    assert errors == []

@@ -7,19 +7,16 @@ sub-folder, under sphinx-book-theme. Screenshots go to docs/_build/browser-tests
 
 from __future__ import annotations
 
-import functools
-import http.server
 import io
 import re
 import struct
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeXML
 import pytest
 
-from tests.browser import luminance, requires_chromium, save_screenshot
+from tests.browser import luminance, requires_chromium, serve, watched_page
 from tests.conftest import build_in_subprocess, requires_dot, write_site
 
 pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
@@ -33,6 +30,7 @@ PAGES = {
 .. archviz:: torchvision.models:resnet18
    :input-shape: 1, 3, 224, 224
    :alt: ResNet-18's autograd graph
+   :depth: 9
 
 .. archviz:: models:mlp
    :input-shape: 1, 4
@@ -57,31 +55,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
+    yield from serve(site)
 
 
 @pytest.fixture
 def page(chromium, server: str, request: pytest.FixtureRequest):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{server}/guide/diagrams.html")
-    page.wait_for_function("document.querySelectorAll('div.archviz.archviz-js').length === 3")
-    yield page
-    save_screenshot(page, f"interactive-{request.node.name}")
-    context.close()
-    assert errors == []
+    yield from watched_page(
+        chromium,
+        f"{server}/guide/diagrams.html",
+        "document.querySelectorAll('div.archviz.archviz-js').length === 3",
+        f"interactive-{request.node.name}",
+    )
 
 
 def diagram(page, index: int):

@@ -3,7 +3,9 @@ graphs as the seed's own scripts run the plain way."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,3 +104,39 @@ def test_both_myst_fences_render(seed_site: SphinxTestApp) -> None:
         html = (Path(seed_site.outdir) / f"{page}.html").read_text()
         assert '<div class="archviz archviz-svg align-center" data-archviz="archviz-' in html
         assert '<svg class="archviz-graph" role="img"' in html
+
+
+def hierarchy_of(app: SphinxTestApp, docname: str) -> tuple[dict, str, str]:
+    [node] = app.env.get_doctree(docname).findall(archviz)
+    return json.loads(node["hierarchy"]), node["dot"], node["first_sight"]
+
+
+def test_wide_resnet_opens_on_stem_stages_and_blocks(seed_site: SphinxTestApp) -> None:
+    hierarchy, _, first_sight = hierarchy_of(seed_site, "wide_resnet")
+    names = [group[0] for group in hierarchy["groups"]]
+    assert {names[group] for group in hierarchy["open"]} == {"layer1", "layer2", "layer3", "layer4"}
+    shown = re.findall(r"^\t+([ng]\d+) \[id=", first_sight, re.MULTILINE)
+    shown_groups = {names[int(name[1:])] for name in shown if name.startswith("g")}
+    assert {"conv1", "bn1", "maxpool", "layer1.0", "layer2.3", "layer3.5", "fc"} <= shown_groups
+    assert len(shown) <= 40
+
+
+def test_wide_resnets_groups_hold_every_node_of_torchviz(seed_site: SphinxTestApp) -> None:
+    hierarchy, dot, _ = hierarchy_of(seed_site, "wide_resnet")
+    torchviz_nodes = re.findall(r"^\t(n\d+) \[", dot, re.MULTILINE)
+    assert len(hierarchy["leaves"]) == len(torchviz_nodes)
+    assert len(hierarchy["edges"]) == dot.count("->") == 514
+    names = [group[0] for group in hierarchy["groups"]]
+    owner = {leaf[2]: names[leaf[0]] if leaf[0] >= 0 else None for leaf in hierarchy["leaves"]}
+    # A parameter belongs to the module that owns it; the output to no module.
+    assert owner["layer4.2.conv3.weight (2048, 1024, 1, 1)"] == "layer4.2.conv3"
+    assert owner["layer1.0.downsample.1.bias (256)"] == "layer1.0.downsample.1"
+    assert owner["(1, 1000)"] is None
+    in_groups = sum(1 for leaf in hierarchy["leaves"] if leaf[0] >= 0)
+    assert in_groups == len(torchviz_nodes) - 2  # all but the output and flatten's view
+
+
+def test_keras_diagrams_have_no_hierarchy_yet(seed_site: SphinxTestApp) -> None:
+    [node] = seed_site.env.get_doctree("keras_cnn").findall(archviz)
+    assert node["hierarchy"] == "" and node["first_sight"] == ""
+    assert "archviz-hierarchy" not in (Path(seed_site.outdir) / "keras_cnn.html").read_text()

@@ -20,6 +20,7 @@ from typing import Any
 from sphinx_archviz.capture.backend import Backend, ModulesView
 from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.capture.graph.diff import diff as graph_diff
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy, state_dot, to_json
 from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.frameworks import FRAMEWORK_INFO, Framework
@@ -43,14 +44,17 @@ def capture(request: CaptureRequest) -> Capture:
         reference, found = _find(request)
         if request.compare_to:
             dot, changes = _diff(backend, found, reference, request)
+            hierarchy = None
         else:
             try:
-                dot, summary, notes = _build_and_draw(
+                dot, summary, notes, hierarchy = _build_and_draw(
                     backend, found, reference, request, request.device
                 )
             except _TryTheCpu as meta:
                 backend.reset()
-                dot, summary, notes = _build_and_draw(backend, found, reference, request, "cpu")
+                dot, summary, notes, hierarchy = _build_and_draw(
+                    backend, found, reference, request, "cpu"
+                )
                 notes = (
                     f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",
                     *notes,
@@ -63,6 +67,8 @@ def capture(request: CaptureRequest) -> Capture:
         summary,
         peak_memory(),
         changes,
+        hierarchy=to_json(hierarchy) if hierarchy else "",
+        first_sight=state_dot(hierarchy, hierarchy.open) if hierarchy else "",
     )
 
 
@@ -107,8 +113,9 @@ def peak_memory() -> int:
 
 def _build_and_draw(
     backend: Backend, found: object, reference: Reference, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None, tuple[str, ...]]:
-    """The model's DOT, its summary if asked for, and notes for the log, on ``device``. If its
+) -> tuple[str, Summary | None, tuple[str, ...], Hierarchy | None]:
+    """The model's DOT, its summary if asked for, notes for the log and its hierarchy, on
+    ``device``. If its
     forward pass fails, the error says so and carries the picture of what ran
     (``ArchvizError.partial``)."""
     on_meta = device == "meta"
@@ -153,7 +160,7 @@ def _build(
 
 def _draw(
     backend: Backend, model: Any, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None, tuple[str, ...]]:
+) -> tuple[str, Summary | None, tuple[str, ...], Hierarchy | None]:
     view, notes = request.view, ()
     if view == "autograd" and not request.view_chosen:
         reason = backend.one_box_reason(model)
@@ -162,14 +169,15 @@ def _draw(
             notes = (
                 f"{reason}, so it is drawn in the modules view (:view: autograd keeps the box)",
             )
+    hierarchy = None
     if view == "modules":
         dot, summary = load_modules_view(request.framework).draw(model, request, device)
     else:
-        dot = backend.draw(model, request, device)
+        dot, hierarchy = backend.draw(model, request, device)
         summary = None
         if request.summary:
             summary = load_modules_view(request.framework).draw(model, request, device)[1]
-    return dot, summary if request.summary else None, notes
+    return dot, summary if request.summary else None, notes, hierarchy
 
 
 def _partial(model: Any, request: CaptureRequest, device: str) -> PartialDrawing | None:

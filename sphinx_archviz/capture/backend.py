@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing, Summary
@@ -55,8 +56,11 @@ class Backend(Protocol):
         """In a framework process about to fork a child per capture: do now, once, what every
         first capture would do (lazy imports), without starting a thread pool."""
 
-    def draw(self, model: Any, request: CaptureRequest, device: str) -> str:
-        """Run the model on the example input on ``device``; the framework's graph as DOT."""
+    def draw(
+        self, model: Any, request: CaptureRequest, device: str
+    ) -> tuple[str, Hierarchy | None]:
+        """Run the model on the example input on ``device``; the framework's graph as DOT, and
+        the hierarchy the reader explores it by (:mod:`.graph.hierarchy`), if there is one."""
 
 
 @runtime_checkable

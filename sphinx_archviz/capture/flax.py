@@ -137,7 +137,7 @@ def warm_up() -> None:
     scoped_graph(model, CaptureRequest("warm-up:model", "flax", (ExampleInput((1, 2)),)))
 
 
-def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> str:
+def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> tuple[str, None]:
     """The jaxpr view: every equation of the call, in order, with the shapes between them,
     inside the module calls it ran in (each equation is drawn as a call of its own)."""
     traced = scoped_graph(model, request)
@@ -147,7 +147,7 @@ def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> str:
     ]
     depth = max((len(op.scopes) for op in traced.ops), default=1)
     trace = to_trace(traced)
-    return graph.draw(trace, depth, request.fold, request.rankdir, traced.title)[0]
+    return graph.draw(trace, depth, request.fold, request.rankdir, traced.title)[0], None
 
 
 def scoped_graph(model: nnx.Module, request: CaptureRequest) -> ScopedGraph:

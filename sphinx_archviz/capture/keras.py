@@ -109,7 +109,7 @@ def one_box_reason(model: keras.Model) -> str | None:
     return "plot_model draws a subclassed model as one box"
 
 
-def draw(model: keras.Model, request: CaptureRequest, device: str) -> str:
+def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, None]:
     if request.inputs:
         _run(model, request, device)
     else:
@@ -123,7 +123,7 @@ def draw(model: keras.Model, request: CaptureRequest, device: str) -> str:
             rankdir=request.rankdir,
             expand_nested=request.expand_nested,
         )
-        return graph.to_string()
+        return graph.to_string(), None
 
 
 _RECORD_ENTITIES = str.maketrans({"{": "&#123;", "|": "&#124;", "}": "&#125;"})

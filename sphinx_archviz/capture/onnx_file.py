@@ -65,10 +65,10 @@ def construct(found: Any, _request: CaptureRequest, _device: str) -> ScopedGraph
     return read(found)
 
 
-def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> str:
+def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> tuple[str, None]:
     """Every operator, ungrouped."""
     flat = dataclasses.replace(model, ops=[dataclasses.replace(op, scopes=()) for op in model.ops])
-    return graph.draw(to_trace(flat), 1, False, request.rankdir, model.title)[0]
+    return graph.draw(to_trace(flat), 1, False, request.rankdir, model.title)[0], None
 
 
 # Reading -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from torchviz import make_dot
 
 from sphinx_archviz.capture import torch_transformers
 from sphinx_archviz.capture.backend import model_run_failed, tensors_in
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
@@ -129,11 +130,15 @@ def one_box_reason(_model: nn.Module) -> str | None:
     return None  # torchviz draws every op
 
 
-def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
+def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Hierarchy]:
+    # Imported here: the recorder builds on the modules view's, which builds on this module.
+    from sphinx_archviz.capture.torch_hierarchy import AutogradRecorder, autograd_hierarchy
+
     if isinstance(model, torch.export.ExportedProgram):
         model = model.module()
     model, inputs, tensors_by_name = prepare(model, request, device)
-    tensors = run_model(model, tensors_by_name, inputs, request)
+    recorder = AutogradRecorder(model)
+    tensors = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
     parameters = {name: tensors_by_name[name] for name, _ in model.named_parameters()}
     graph = make_dot(
         tensors if len(tensors) > 1 else tensors[0],
@@ -143,7 +148,8 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> str:
     )
     if request.rankdir != "TB":  # Graphviz's default; leaving it out keeps torchviz's DOT as is
         graph.graph_attr["rankdir"] = request.rankdir
-    return graph.source
+    hierarchy = autograd_hierarchy(graph, recorder, parameters, request.explore_depth)
+    return graph.source, hierarchy
 
 
 def run_model(

@@ -10,6 +10,168 @@
   const PAN_STEP = 60;
   const PT_TO_PX = 96 / 72;
 
+  /* The script's own folder: the Graphviz bundle lies beside it. */
+  const SCRIPT_BASE = document.currentScript
+    ? document.currentScript.src.replace(/[^/]*$/, "")
+    : "";
+  let graphvizLoading = null;
+
+  /* Graphviz compiled to WebAssembly (archviz-graphviz.js, built from npm by js/build.mjs),
+     loaded on the first change of a diagram's state. */
+  function graphviz() {
+    if (!graphvizLoading) {
+      graphvizLoading = (
+        window.archvizGraphviz
+          ? Promise.resolve()
+          : new Promise((resolve, reject) => {
+              const script = document.createElement("script");
+              script.src = `${SCRIPT_BASE}archviz-graphviz.js`;
+              script.onload = resolve;
+              script.onerror = reject;
+              document.head.appendChild(script);
+            })
+      ).then(() => window.archvizGraphviz());
+    }
+    return graphvizLoading;
+  }
+
+  /* Graphviz in WebAssembly sizes text by built-in tables of a few fonts; lay out with the one
+     whose widths are nearest above the browser's for the diagram's font, then draw in that
+     font again. */
+  const FONT_SAMPLE = "layer1.0.conv1 BatchNorm2d 1×64×112×112 → 9.41K params";
+  const FONT_CANDIDATES = ["Helvetica", "DejaVu Sans", "Times"];
+  const fontChoices = new Map();
+
+  function layoutFont(layout, font) {
+    if (!fontChoices.has(font)) {
+      const context = document.createElement("canvas").getContext("2d");
+      context.font = `100px ${font}`;
+      const browser = context.measureText(FONT_SAMPLE).width;
+      const widths = FONT_CANDIDATES.map((candidate) => {
+        const dot = `digraph { a [shape=plaintext margin=0 fontsize=100 fontname="${candidate}" label="${FONT_SAMPLE}"] }`;
+        return parseFloat(/<svg width="([\d.]+)pt/.exec(layout.layout(dot, "svg", "dot"))[1]);
+      });
+      const above = FONT_CANDIDATES.filter((_, index) => widths[index] >= browser);
+      const nearest = above.length
+        ? above.reduce((a, b) =>
+            widths[FONT_CANDIDATES.indexOf(a)] <= widths[FONT_CANDIDATES.indexOf(b)] ? a : b,
+          )
+        : FONT_CANDIDATES[widths.indexOf(Math.max(...widths))];
+      fontChoices.set(font, nearest);
+    }
+    return fontChoices.get(font);
+  }
+
+  /* The SVG of a DOT text; a layout that fails is tried once more in a new Graphviz. */
+  async function layOut(dot, font) {
+    try {
+      return layOutWith(await graphviz(), dot, font);
+    } catch {
+      graphvizLoading = window.archvizGraphviz(true);
+      return layOutWith(await graphvizLoading, dot, font);
+    }
+  }
+
+  function layOutWith(layout, dot, font) {
+    const stand = layoutFont(layout, font);
+    const svg = layout.layout(
+      dot.replaceAll(`fontname="${font}"`, `fontname="${stand}"`),
+      "svg",
+      "dot",
+    );
+    return svg.replaceAll(`font-family="${stand}"`, `font-family="${font}"`);
+  }
+
+  /* The diagram's hierarchy (sphinx_archviz/capture/hierarchy.py): groups over leaves, and
+     the DOT of any set of open groups, written as hierarchy.py's state_dot writes it. */
+  class Hierarchy {
+    constructor(data) {
+      this.defaults = data.defaults;
+      this.groups = data.groups.map(([name, parent, node, cluster, text], index) => ({
+        name,
+        parent,
+        node,
+        cluster,
+        text,
+        children: data.children[index],
+      }));
+      this.leaves = data.leaves.map(([parent, attributes, text]) => ({ parent, attributes, text }));
+      this.edges = data.edges;
+      this.top = data.top;
+      this.initial = data.open;
+      this.font = data.font;
+      this.levels = this.groups.map((group) => {
+        let level = 1;
+        for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
+        return level;
+      });
+    }
+
+    /* The groups around an item (leaf i ≥ 0, group -1 - g), outermost first. */
+    ancestors(item) {
+      const chain = [];
+      let parent = item >= 0 ? this.leaves[item].parent : this.groups[-1 - item].parent;
+      for (; parent >= 0; parent = this.groups[parent].parent) chain.unshift(parent);
+      return chain;
+    }
+
+    shownAs(leaf, open) {
+      for (const group of this.ancestors(leaf)) if (!open.has(group)) return -1 - group;
+      return leaf;
+    }
+
+    stateDot(open) {
+      const lines = ["digraph {", this.defaults];
+      this.itemLines(this.top, open, "\t", lines);
+      const seen = new Set();
+      for (const [start, end, attributes] of this.edges) {
+        const from = this.shownAs(start, open);
+        const to = this.shownAs(end, open);
+        const pair = `${from} ${to}`;
+        if (from === to || seen.has(pair)) continue;
+        seen.add(pair);
+        const extra = attributes ? ` [${attributes}]` : "";
+        lines.push(`\t${itemName(from)} -> ${itemName(to)}${extra}`);
+      }
+      lines.push("}");
+      return `${lines.join("\n")}\n`;
+    }
+
+    itemLines(items, open, indent, lines) {
+      for (const item of items) {
+        if (item >= 0) {
+          lines.push(`${indent}n${item} [id="n${item}" ${this.leaves[item].attributes}]`);
+          continue;
+        }
+        const group = -1 - item;
+        if (!open.has(group)) {
+          lines.push(`${indent}g${group} [id="g${group}" ${this.groups[group].node}]`);
+          continue;
+        }
+        lines.push(`${indent}subgraph cluster_g${group} {`);
+        lines.push(`${indent}\tgraph [id="g${group}" ${this.groups[group].cluster}]`);
+        this.itemLines(this.groups[group].children, open, `${indent}\t`, lines);
+        lines.push(`${indent}}`);
+      }
+    }
+
+    /* Leaves and groups whose name or details contain the words. */
+    search(words) {
+      const found = [];
+      this.groups.forEach((group, index) => {
+        if (group.text.toLowerCase().includes(words)) found.push(-1 - index);
+      });
+      this.leaves.forEach((leaf, index) => {
+        if (leaf.text.toLowerCase().includes(words)) found.push(index);
+      });
+      return found;
+    }
+  }
+
+  function itemName(item) {
+    return item >= 0 ? `n${item}` : `g${-1 - item}`;
+  }
+
   class Diagram {
     constructor(root) {
       this.root = root;
@@ -41,6 +203,7 @@
       this.root.appendChild(this.tooltip);
       this.listen();
       this.fit();
+      this.startExploring();
       return true;
     }
 
@@ -193,6 +356,8 @@
       else if (action === "zoom-out") this.zoom(1 / STEP);
       else if (action === "reset") this.fit();
       else if (action === "fullscreen") this.toggleFullscreen();
+      else if (action === "open-level") this.openToLevel(this.currentLevel() + 1);
+      else if (action === "close-level") this.openToLevel(this.currentLevel() - 1);
     }
 
     /* The wheel zooms only while the diagram is active (focused or full screen) or with Ctrl,
@@ -313,33 +478,294 @@
 
     find(query) {
       const words = query.trim().toLowerCase();
-      this.matches = [];
-      for (const node of this.picture.querySelectorAll("g.node")) {
-        const hit = words !== "" && this.nodeDetails(node).toLowerCase().includes(words);
-        node.classList.toggle("archviz-match", hit);
-        if (hit) this.matches.push(node);
-      }
       this.root.classList.toggle("archviz-searching", words !== "");
       this.current = -1;
+      if (this.hierarchy) {
+        this.findInHierarchy(words);
+      } else {
+        this.matches = [];
+        for (const node of this.picture.querySelectorAll("g.node")) {
+          const hit = words !== "" && this.nodeDetails(node).toLowerCase().includes(words);
+          node.classList.toggle("archviz-match", hit);
+          if (hit) this.matches.push(node);
+        }
+      }
       this.matchCount.textContent = words === "" ? "" : `${this.matches.length}`;
-      if (this.matches.length) this.showMatch(0);
+      if (this.matches.length) this.showMatch(0, false);
     }
 
-    showMatch(index) {
+    /* Pan to match ``index``; with ``reveal`` (Enter in the search box), a match inside a
+       closed group is opened up to. */
+    showMatch(index, reveal = true) {
       if (!this.matches.length) return;
       this.current = (index + this.matches.length) % this.matches.length;
-      this.centre(this.matches[this.current]);
       this.matchCount.textContent = `${this.current + 1} / ${this.matches.length}`;
+      if (this.hierarchy) {
+        this.showMatchInHierarchy(this.current, reveal);
+        return;
+      }
+      this.centre(this.matches[this.current]);
+    }
+
+    /* Diagrams with a hierarchy: groups open and close in place (click, Enter or Space), one
+       level more or less for the whole diagram, search reaches into closed groups, and the
+       address's hash keeps the open groups and the selected node. */
+    startExploring() {
+      const data = this.root.querySelector("script.archviz-hierarchy");
+      if (!data || this.picture.tagName.toLowerCase() !== "svg") return;
+      this.hierarchy = new Hierarchy(JSON.parse(data.textContent));
+      this.key = this.root.dataset.archviz;
+      this.open = new Set(this.hierarchy.initial);
+      this.selected = null;
+      this.drawing = 0;
+      this.decorate();
+      this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
+      this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
+      window.addEventListener("hashchange", () => this.restore());
+      this.root.addEventListener("archviz:reveal", (event) => {
+        event.preventDefault();
+        this.reveal(event.detail.path);
+      });
+      for (const link of this.root.querySelectorAll("a.archviz-download")) {
+        if (link.getAttribute("download").endsWith(".svg")) {
+          link.addEventListener("click", (event) => {
+            event.preventDefault();
+            downloadSvg(this.root, link);
+          });
+        }
+      }
+      this.restore();
+    }
+
+    /* The group an element of the picture draws, or null. */
+    groupOf(element) {
+      const match = /^g(\d+)$/.exec(element.id.slice(this.key.length + 1));
+      return match ? Number(match[1]) : null;
+    }
+
+    elementOf(item) {
+      return this.picture.querySelector(`[id="${this.key}-${itemName(item)}"]`);
+    }
+
+    decorate() {
+      for (const element of this.picture.querySelectorAll("g.node, g.cluster")) {
+        const group = this.groupOf(element);
+        if (group === null) continue;
+        const open = this.open.has(group);
+        element.classList.add("archviz-group");
+        element.setAttribute("tabindex", "0");
+        element.setAttribute("role", "button");
+        element.setAttribute("aria-expanded", String(open));
+        element.setAttribute("aria-label", this.hierarchy.groups[group].name);
+      }
+      if (this.selected !== null) {
+        const element = this.elementOf(this.visibleItem(this.selected));
+        if (element) element.classList.add("archviz-selected");
+      }
+    }
+
+    onGroupClick(event) {
+      const element = event.target.closest && event.target.closest("g.archviz-group");
+      if (element) {
+        event.preventDefault();
+        this.toggle(this.groupOf(element), false);
+        return;
+      }
+      const node = event.target.closest && event.target.closest("g.node");
+      if (node && !event.target.closest("a[href]")) {
+        const match = /^n(\d+)$/.exec(node.id.slice(this.key.length + 1));
+        if (match) this.select(Number(match[1]));
+      }
+    }
+
+    onGroupKey(event) {
+      const element = event.target.closest && event.target.closest("g.archviz-group");
+      if (!element || (event.key !== "Enter" && event.key !== " ")) return;
+      event.preventDefault();
+      event.stopPropagation();
+      this.toggle(this.groupOf(element), true);
+    }
+
+    /* Open a closed group (and the groups around it), or close an open one (and the groups
+       inside it). */
+    toggle(group, keyboard) {
+      if (this.open.has(group)) {
+        for (const inner of this.open) {
+          if (inner === group || this.hierarchy.ancestors(-1 - inner).includes(group)) {
+            this.open.delete(inner);
+          }
+        }
+      } else {
+        this.open.add(group);
+        for (const outer of this.hierarchy.ancestors(-1 - group)) this.open.add(outer);
+      }
+      return this.redraw(-1 - group, keyboard);
+    }
+
+    /* What shows an item now: itself, or its outermost closed group. */
+    visibleItem(item) {
+      for (const group of this.hierarchy.ancestors(item)) {
+        if (!this.open.has(group)) return -1 - group;
+      }
+      return item;
+    }
+
+    currentLevel() {
+      let level = 0;
+      for (const group of this.open) level = Math.max(level, this.hierarchy.levels[group]);
+      return level;
+    }
+
+    /* Every group above ``level`` open, the others closed. */
+    openToLevel(level) {
+      this.open = new Set();
+      this.hierarchy.levels.forEach((groupLevel, group) => {
+        if (groupLevel <= level) this.open.add(group);
+      });
+      return this.redraw(null, false);
+    }
+
+    /* Lay out the current state and put it where the old picture was, keeping the item that
+       changed (``anchor``) where the reader's eyes are. */
+    async redraw(anchor, keyboard) {
+      const drawing = ++this.drawing;
+      const before = anchor !== null && this.elementOf(anchor);
+      const from = before && before.getBoundingClientRect();
+      const text = await layOut(this.hierarchy.stateDot(this.open), this.hierarchy.font);
+      if (drawing !== this.drawing) return;
+      const svg = this.svgElement(text);
+      this.picture.replaceWith(svg);
+      this.picture = svg;
+      const { width, height } = svgSize(svg);
+      this.width = width;
+      this.height = height;
+      svg.style.width = `${width}px`;
+      svg.style.height = `${height}px`;
+      this.decorate();
+      this.apply();
+      const after = anchor !== null && this.elementOf(anchor);
+      if (from && after) {
+        const to = after.getBoundingClientRect();
+        this.pan(from.left - to.left, from.top - to.top);
+        if (keyboard) after.focus({ preventScroll: true });
+      }
+      if (this.search && this.search.value.trim()) this.highlight();
+      this.writeHash();
+      this.root.dataset.archvizDrawn = String(drawing);
+    }
+
+    svgElement(text) {
+      const parsed = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+      for (const title of parsed.querySelectorAll("title")) title.remove();
+      for (const element of parsed.querySelectorAll("[id]")) {
+        element.id = `${this.key}-${element.id}`;
+      }
+      parsed.setAttribute("class", "archviz-graph");
+      parsed.setAttribute("role", "img");
+      parsed.setAttribute("aria-label", this.picture.getAttribute("aria-label") || "");
+      return document.importNode(parsed, true);
+    }
+
+    select(item) {
+      for (const element of this.picture.querySelectorAll(".archviz-selected")) {
+        element.classList.remove("archviz-selected");
+      }
+      this.selected = item;
+      const element = this.elementOf(this.visibleItem(item));
+      if (element) element.classList.add("archviz-selected");
+      this.writeHash();
+    }
+
+    /* The address keeps this diagram's state: #<key>:open=1,4;node=n7. */
+    writeHash() {
+      const open = [...this.open].sort((a, b) => a - b).join(",");
+      const node = this.selected === null ? "" : `;node=${itemName(this.selected)}`;
+      const hash = `#${this.key}:open=${open}${node}`;
+      if (location.hash !== hash) history.replaceState(null, "", hash);
+    }
+
+    restore() {
+      const prefix = `#${this.key}:`;
+      if (!location.hash.startsWith(prefix)) return;
+      const state = Object.fromEntries(
+        location.hash
+          .slice(prefix.length)
+          .split(";")
+          .map((part) => part.split("=")),
+      );
+      const groups = this.hierarchy.groups.length;
+      this.open = new Set(
+        (state.open || "")
+          .split(",")
+          .filter(Boolean)
+          .map(Number)
+          .filter((group) => group >= 0 && group < groups),
+      );
+      const node = /^([ng])(\d+)$/.exec(state.node || "");
+      this.selected = node ? (node[1] === "n" ? Number(node[2]) : -1 - Number(node[2])) : null;
+      this.redraw(null, false).then(() => {
+        this.root.scrollIntoView({ block: "start" });
+        if (this.selected !== null) this.centre(this.elementOf(this.visibleItem(this.selected)));
+      });
     }
 
     /* Pan so that an element of the picture is in the middle of the viewport. */
+    /* A node link (:archviz-node:) to a module: open its group and the groups around it, then
+       mark and centre its parameters (the nodes named after it), or else the group. */
+    async reveal(path) {
+      const names = this.hierarchy.groups.map((group) => group.name);
+      let group = names.indexOf(path);
+      if (group < 0) {
+        const around = names.filter((name) => path.startsWith(`${name}.`));
+        group = around.length ? names.indexOf(around.sort((a, b) => b.length - a.length)[0]) : -1;
+      }
+      if (group < 0) return;
+      this.open.add(group);
+      for (const outer of this.hierarchy.ancestors(-1 - group)) this.open.add(outer);
+      await this.redraw(null, false);
+      const own = this.hierarchy.leaves
+        .map((leaf, index) => (leaf.text.startsWith(`${path}.`) ? this.elementOf(index) : null))
+        .filter(Boolean);
+      const targets = own.length ? own : [this.elementOf(-1 - group)].filter(Boolean);
+      for (const element of targets) element.classList.add("archviz-target");
+      if (targets.length) this.centre(targets[0]);
+    }
+
     centre(element) {
+      if (!element) return;
       const box = element.getBoundingClientRect();
       const view = this.viewport.getBoundingClientRect();
       this.pan(
         view.left + view.width / 2 - (box.left + box.width / 2),
         view.top + view.height / 2 - (box.top + box.height / 2),
       );
+    }
+
+    /* Mark what shows each match: the node itself, or the closed group it is in. */
+    highlight() {
+      for (const element of this.picture.querySelectorAll(".archviz-match")) {
+        element.classList.remove("archviz-match");
+      }
+      for (const item of this.matches) {
+        const element = this.elementOf(this.visibleItem(item));
+        if (element) element.classList.add("archviz-match");
+      }
+    }
+
+    findInHierarchy(words) {
+      this.matches = words === "" ? [] : this.hierarchy.search(words);
+      this.highlight();
+    }
+
+    /* Show a match; with ``reveal``, open the groups around it first. */
+    async showMatchInHierarchy(index, reveal) {
+      const item = this.matches[index];
+      if (reveal && this.visibleItem(item) !== item) {
+        for (const group of this.hierarchy.ancestors(item)) this.open.add(group);
+        await this.redraw(null, false);
+      }
+      if (reveal) this.select(item);
+      this.centre(this.elementOf(this.visibleItem(item)));
     }
   }
 
@@ -358,9 +784,13 @@
       : target.querySelector("div.archviz[data-archviz]");
     if (!root) return;
     const path = match[2];
-    root.dispatchEvent(new CustomEvent("archviz:reveal", { detail: { path } }));
     for (const old of document.querySelectorAll(".archviz-target")) {
       old.classList.remove("archviz-target");
+    }
+    const reveal = new CustomEvent("archviz:reveal", { detail: { path }, cancelable: true });
+    if (!root.dispatchEvent(reveal)) {
+      target.scrollIntoView({ block: "center" }); // the explorer shows the node itself
+      return;
     }
     const found = nodesOnPath(root, path);
     for (const node of found) node.classList.add("archviz-target");
@@ -439,14 +869,27 @@
     context.fillRect(0, 0, canvas.width, canvas.height);
     context.drawImage(image, 0, 0, canvas.width, canvas.height);
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    save(blob, link.getAttribute("download"));
+  }
+
+  function save(blob, name) {
     const address = URL.createObjectURL(blob);
-    const save = document.createElement("a");
-    save.href = address;
-    save.download = link.getAttribute("download");
-    document.body.appendChild(save);
-    save.click();
-    save.remove();
+    const link = document.createElement("a");
+    link.href = address;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
     setTimeout(() => URL.revokeObjectURL(address), 10000);
+  }
+
+  /* The SVG download of an explored diagram: the picture as it is shown now. */
+  function downloadSvg(root, link) {
+    const copy = root.querySelector("svg.archviz-graph").cloneNode(true);
+    copy.removeAttribute("style");
+    copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+    const markup = `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}`;
+    save(new Blob([markup], { type: "image/svg+xml" }), link.getAttribute("download"));
   }
 
   function offerPngDownloads(root) {

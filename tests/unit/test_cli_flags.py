@@ -57,7 +57,11 @@ EXPECTED = {
     "config": ("config", lambda value: value == '{"num_hidden_layers": 2}'),
 }
 #: Set along with an option's own field: ``:view:`` also says the view was chosen.
-ALSO = {"view": {"view_chosen"}, "color-by": {"view", "view_chosen"}}
+ALSO = {
+    "view": {"view_chosen"},
+    "color-by": {"view", "view_chosen"},
+    "depth": {"explore_depth"},
+}
 CONFIG = Settings(sys_path=[MODELS], cache_folder=None).config()
 
 

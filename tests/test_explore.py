@@ -1,0 +1,214 @@
+"""Opening and closing a diagram's groups in the page: headless Chromium on a small site.
+
+ResNet-18's autograd graph opens on its stem, stages and blocks; the reader opens a block to
+its layers and a layer to torchviz's nodes. Screenshots go to docs/_build/browser-tests/.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeXML
+import pytest
+
+from tests.browser import luminance, requires_chromium, serve, watched_page
+from tests.conftest import build_in_subprocess, requires_dot, write_site
+
+pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
+
+PAGES = {
+    "index.rst": """ResNet
+======
+
+.. archviz:: torchvision.models:resnet18
+   :input-shape: 1, 3, 224, 224
+   :alt: ResNet-18's autograd graph
+""",
+}
+CONF = 'html_theme = "sphinx_book_theme"\nlanguage = "ko"'
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = write_site(tmp_path_factory.mktemp("explore") / "src", PAGES, CONF)
+    build_in_subprocess(source, source.parent / "html")
+    return source.parent / "html"
+
+
+@pytest.fixture(scope="module")
+def server(site: Path):
+    yield from serve(site)
+
+
+@pytest.fixture
+def page(chromium, server: str, request: pytest.FixtureRequest):
+    yield from watched_page(
+        chromium,
+        f"{server}/index.html",
+        "document.querySelector('div.archviz.archviz-js') !== null",
+        f"explore-{request.node.name}",
+    )
+
+
+def diagram(page):
+    return page.locator("div.archviz").first
+
+
+def group(page, name: str):
+    return diagram(page).locator(f'[aria-expanded][aria-label="{name}"]')
+
+
+def redrawn(page, action) -> None:
+    """Do ``action`` and wait until the diagram is drawn again."""
+    before = int(diagram(page).get_attribute("data-archviz-drawn") or 0)
+    action()
+    page.wait_for_function(
+        f"Number(document.querySelector('div.archviz').dataset.archvizDrawn || 0) > {before}"
+    )
+
+
+def shown_names(page) -> list[str]:
+    """The names of what is drawn, top to bottom: closed groups and nodes."""
+    return diagram(page).evaluate(
+        """root => [...root.querySelectorAll('svg.archviz-graph g.node')]
+          .map(node => [node.getBoundingClientRect().top,
+                        node.getAttribute('aria-label') || node.textContent.trim()])
+          .sort((a, b) => a[0] - b[0]).map(pair => pair[1])"""
+    )
+
+
+def test_the_first_sight_shows_stages_and_blocks_with_readable_labels(page) -> None:
+    names = shown_names(page)
+    assert names[:4] == ["conv1", "bn1", "relu", "maxpool"]
+    assert {"layer1.0", "layer1.1", "layer4.1", "fc"} <= set(names)
+    assert len(names) <= 40
+    assert group(page, "layer2").get_attribute("aria-expanded") == "true"
+    assert group(page, "layer2.0").get_attribute("aria-expanded") == "false"
+    scale = float(diagram(page).get_attribute("data-archviz-scale"))
+    sizes = diagram(page).evaluate(
+        "root => [...root.querySelectorAll('g.node text')].map(t => +t.getAttribute('font-size'))"
+    )
+    assert min(sizes) * 4 / 3 * scale >= 9  # CSS px
+
+
+def test_a_click_opens_a_group_in_place_and_a_second_closes_it(page) -> None:
+    before = shown_names(page)
+    redrawn(page, lambda: group(page, "layer3.1").click())
+    assert group(page, "layer3.1").get_attribute("aria-expanded") == "true"
+    opened = shown_names(page)
+    assert {"layer3.1.conv1", "layer3.1.bn2"} <= set(opened) and "layer3.1" not in opened
+    # What was outside the group keeps its order.
+    assert [name for name in opened if name in before] == [n for n in before if n != "layer3.1"]
+    redrawn(page, lambda: group(page, "layer3.1.conv1").click())
+    assert "ConvolutionBackward0" in shown_names(page)
+    assert "layer3.1.conv1.weight\n (256, 256, 3, 3)" in diagram(page).inner_text() or any(
+        "layer3.1.conv1.weight" in name for name in shown_names(page)
+    )
+    redrawn(page, lambda: group(page, "layer3.1").locator("text").first.click())
+    assert shown_names(page) == before
+
+
+def test_tab_reaches_a_group_and_enter_toggles_it(page) -> None:
+    diagram(page).locator(".archviz-viewport").focus()
+    page.keyboard.press("Tab")  # the open stages (Graphviz draws clusters first), then the rest
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "layer1"
+    redrawn(page, lambda: page.keyboard.press("Enter"))
+    assert group(page, "layer1").get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "layer1"
+    redrawn(page, lambda: page.keyboard.press("Enter"))
+    assert group(page, "layer1").get_attribute("aria-expanded") == "true"
+    reached = []
+    while "conv1" not in reached and len(reached) < 40:  # every group is on the way
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.getAttribute('aria-label')"))
+    assert reached[-1] == "conv1"
+    redrawn(page, lambda: page.keyboard.press("Enter"))
+    assert group(page, "conv1").get_attribute("aria-expanded") == "true"
+
+
+def test_level_buttons_open_and_close_every_group_of_a_level(page) -> None:
+    redrawn(page, lambda: diagram(page).get_by_role("button", name="한 단계 더 펼치기").click())
+    assert diagram(page).locator('g.node[aria-expanded="false"]').count() > 20
+    assert group(page, "layer4.1").get_attribute("aria-expanded") == "true"
+    redrawn(page, lambda: diagram(page).get_by_role("button", name="한 단계 접기").click())
+    redrawn(page, lambda: diagram(page).get_by_role("button", name="한 단계 접기").click())
+    assert diagram(page).locator('[aria-expanded="true"]').count() == 0
+
+
+def test_search_finds_a_node_in_a_closed_group_and_opens_the_way(page) -> None:
+    search = diagram(page).get_by_role("searchbox")
+    search.fill("layer4.0.downsample.0.weight")
+    assert diagram(page).locator(".archviz-matches").inner_text() == "1 / 1"
+    assert group(page, "layer4.0").get_attribute("class").count("archviz-match")
+    redrawn(page, lambda: search.press("Enter"))
+    selected = diagram(page).locator("g.node.archviz-selected")
+    assert "layer4.0.downsample.0.weight" in selected.text_content()
+    assert group(page, "layer4.0.downsample.0").get_attribute("aria-expanded") == "true"
+    box = selected.bounding_box()
+    view = diagram(page).locator(".archviz-viewport").bounding_box()
+    assert view["y"] <= box["y"] <= view["y"] + view["height"]
+
+
+def test_the_address_keeps_the_state_and_restores_it(page, chromium, server: str) -> None:
+    redrawn(page, lambda: group(page, "layer2.1").click())
+    redrawn(page, lambda: group(page, "layer2.1.bn1").click())
+    address = page.url
+    assert "open=" in address
+    shown = shown_names(page)
+    other = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    other.goto(address)
+    other.wait_for_function(
+        'document.querySelector(\'[aria-label="layer2.1.bn1"][aria-expanded="true"]\') !== null'
+    )
+    assert shown_names(other) == shown
+    other.context.close()
+
+
+def test_dark_mode_recolours_an_opened_diagram(page) -> None:
+    redrawn(page, lambda: group(page, "layer1.0").click())
+    page.locator("button.theme-switch-button").click()
+    page.locator('button.theme-change-button[data-mode="dark"]').click()
+    colours = diagram(page).evaluate(
+        """root => {
+          const node = root.querySelector('g.node[aria-label="layer1.0.conv1"] path, '
+            + 'g.node[aria-label="layer1.0.conv1"] polygon');
+          const text = root.querySelector('g.node[aria-label="layer1.0.conv1"] text');
+          return [getComputedStyle(node).fill, getComputedStyle(text).fill];
+        }"""
+    )
+    assert luminance(colours[1]) > 0.6 and luminance(colours[0]) < 0.3
+
+
+def test_downloads_give_what_is_shown(page, server: str) -> None:
+    redrawn(page, lambda: group(page, "layer1.1").click())
+    links = diagram(page).locator("a.archviz-download")
+    with page.expect_download() as download:
+        links.filter(has_text="SVG").click()
+    assert download.value.suggested_filename == "resnet18.svg"
+    svg = SafeXML.fromstring(Path(download.value.path()).read_bytes())
+    ids = {element.get("id") for element in svg.iter() if element.get("id")}
+    key = diagram(page).get_attribute("data-archviz")
+    assert f"{key}-g0" in ids  # conv1, closed
+    assert any(name.endswith("layer1.1.conv1") for name in _texts(svg))
+    with page.expect_download() as download:
+        links.filter(has_text="PNG").click()
+    png = Path(download.value.path()).read_bytes()
+    width = struct.unpack(">I", png[16:20])[0]
+    shown = diagram(page).locator("svg.archviz-graph").evaluate("svg => svg.viewBox.baseVal.width")
+    assert abs(width - shown * 4 / 3 * 2) <= 2
+    dot = page.request.get(f"{server}/{links.filter(has_text='DOT').get_attribute('href')}")
+    assert dot.body().count(b"->") > 100  # the full graph, whatever is shown
+
+
+def _texts(svg) -> list[str]:
+    return [element.text or "" for element in svg.iter() if element.tag.endswith("text")]
+
+
+def test_without_javascript_the_first_sight_is_a_plain_picture(chromium, server: str) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/index.html")
+    assert diagram(page).locator("g.node").count() <= 40
+    assert diagram(page).locator("[aria-expanded]").count() == 0
+    context.close()
