@@ -162,6 +162,13 @@ def zoo(session: nox.Session) -> None:
     session.run(str(bin_dir / "python"), "benchmarks/zoo.py", *session.posargs, external=True)
 
 
+@nox.session(name="hf-zoo", venv_backend="none", default=False)
+def hf_zoo(session: nox.Session) -> None:
+    """Draw every transformers architecture from its default config (results/hf-zoo.md)."""
+    bin_dir = framework_env(session)
+    session.run(str(bin_dir / "python"), "benchmarks/hf_zoo.py", *session.posargs, external=True)
+
+
 @nox.session(python=PYTHON, default=False)
 def rtd(session: nox.Session) -> None:
     """Replay Read the Docs' build (.readthedocs.yaml) in a fresh virtualenv, against its limits."""

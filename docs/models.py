@@ -105,6 +105,36 @@ def mlp(width=8):
 # [small-end]
 
 
+# [encoder-start]
+class EncoderBlock(nn.Module):
+    """잔차 연결이 있는 MLP 블록."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.norm = nn.LayerNorm(width)
+        self.up = nn.Linear(width, 4 * width)
+        self.down = nn.Linear(4 * width, width)
+
+    def forward(self, x):
+        return x + self.down(F.gelu(self.up(self.norm(x))))
+
+
+class SmallEncoder(nn.Module):
+    """토큰 ID를 받아 블록 두 개를 거쳐 분류하는 작은 인코더 (ONNX·torch.export 예제)."""
+
+    def __init__(self, vocabulary=1000, width=32, blocks=2, classes=4):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.blocks = nn.Sequential(*[EncoderBlock(width) for _ in range(blocks)])
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, tokens):
+        return self.head(self.blocks(self.embedding(tokens)).mean(dim=1))
+
+
+# [encoder-end]
+
+
 # [broken-start]
 class BrokenCNN(nn.Module):
     """세 번째 블록의 입력 채널 수가 틀린 CNN: 문제 해결 페이지의 부분 그림 예제."""

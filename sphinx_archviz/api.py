@@ -72,6 +72,7 @@ class Settings:
             dot=self.dot,
             dot_args=self.dot_args,
             lock_folder=folder / "locks",
+            layout_timeout=self.config()["archviz_layout_timeout"],
             for_print=for_print,
         )
 
@@ -150,13 +151,11 @@ def _option_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, Sequence):
-        if all(isinstance(item, Sequence) and not isinstance(item, str) for item in value):
-            return "; ".join(", ".join(map(str, shape)) for shape in value)
-        return (
-            " ".join(value)
-            if all(isinstance(item, str) for item in value)
-            else (", ".join(map(str, value)))
-        )
+        if all(isinstance(item, str) for item in value):
+            return " ".join(value)  # classes
+        if all(isinstance(item, Sequence) for item in value):
+            return "; ".join(", ".join(map(str, shape)) for shape in value)  # several inputs
+        return ", ".join(map(str, value))  # one input's shape
     return str(value)
 
 

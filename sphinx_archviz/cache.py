@@ -39,9 +39,7 @@ class DiagramCache:
         payload = {
             "format": _FORMAT,
             "request": dataclasses.asdict(request),
-            "versions": _versions(
-                request.reference.partition(":")[0].partition(".")[0], request.search_paths
-            ),
+            "versions": _versions(_package_of(request), request.search_paths),
             "archviz": code_digest(),  # the capture code is spread over the package,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -109,6 +107,13 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _package_of(request: CaptureRequest) -> str:
+    """The top-level package the model comes from; "" for a model file."""
+    if FRAMEWORK_INFO[request.framework].file_suffix:
+        return ""
+    return request.reference.partition(":")[0].partition(".")[0]
+
+
 @functools.cache
 def _versions(package: str, search_paths: tuple[str, ...]) -> dict[str, str]:
     return _installed({*_TRACKED_DISTRIBUTIONS, *_distributions_of(package, search_paths)})
@@ -118,6 +123,8 @@ def _distributions_of(package: str, search_paths: tuple[str, ...]) -> list[str]:
     """The installed distributions that provide ``package``: none for the docs' own code
     (found in ``search_paths``), else the one named like it, else those whose files hold it
     (reading every distribution's file list takes seconds, so that comes last)."""
+    if not package:
+        return []
     for folder in map(Path, search_paths):
         if (folder / package).is_dir() or (folder / f"{package}.py").is_file():
             return []

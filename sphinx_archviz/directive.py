@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from docutils import nodes
@@ -12,6 +13,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.failures import report_failure
+from sphinx_archviz.frameworks import framework_of_file
 from sphinx_archviz.nodes import archviz, partial_node, unavailable_node
 from sphinx_archviz.options import DIAGRAM_OPTIONS, capture_request, capture_timeout, display
 from sphinx_archviz.pipeline import capture_diagram
@@ -92,7 +94,16 @@ class ArchvizDirective(SphinxDirective):
         return node
 
     def capture_request(self) -> CaptureRequest:
-        return capture_request(self.arguments[0], self.options, self.config, str(self.env.srcdir))
+        return capture_request(self.reference(), self.options, self.config, str(self.env.srcdir))
+
+    def reference(self) -> str:
+        """The argument; a model file's path made relative to the folder of conf.py when it
+        is found beside the page."""
+        argument = self.arguments[0]
+        if framework_of_file(argument) is None:
+            return argument
+        beside_page = Path(self.env.doc2path(self.env.docname)).parent / argument
+        return str(beside_page) if beside_page.is_file() else argument
 
     def timeout(self) -> float:
         return capture_timeout(self.options, self.config)

@@ -25,6 +25,9 @@ Subtype = Literal[
     "not-a-model",  # the object is not a PyTorch or Keras model
     "input",  # the example input is missing or cannot be built
     "forward",  # running the model on the example input raised
+    "config",  # a transformers model's :config: cannot be used
+    "export",  # torch.export could not export the model (:export:)
+    "file",  # a model file (ONNX) is missing or cannot be read
     "worker",  # the framework worker process died or timed out
     "graphviz",  # the ``dot`` program is missing or failed
     "cache",  # a captured diagram could not be stored for later builds

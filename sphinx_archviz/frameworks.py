@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Framework = Literal["torch", "keras", "flax"]
+Framework = Literal["torch", "keras", "onnx", "flax"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class FrameworkInfo:
     backend: str
     #: The worker module that traces the modules view (:class:`~.capture.backend.ModulesView`).
     modules_view: str
+    #: A reference ending in this suffix is a file of this framework's models (``model.onnx``),
+    #: read rather than imported; "" for frameworks whose models come from Python code.
+    file_suffix: str = ""
 
 
 _TORCH_EXTRA = "pip install 'sphinx-archviz[torch]'"
@@ -86,6 +89,17 @@ FRAMEWORK_INFO: dict[Framework, FrameworkInfo] = {
         backend="sphinx_archviz.capture.keras",
         modules_view="sphinx_archviz.capture.keras_modules",
     ),
+    "onnx": FrameworkInfo(
+        name="onnx",
+        packages=("onnx",),
+        libraries=(),
+        distributions=("onnx",),
+        drawing_distributions=("onnx",),
+        install_hints={"onnx": "pip install 'sphinx-archviz[onnx]'"},
+        backend="sphinx_archviz.capture.onnx_file",
+        modules_view="sphinx_archviz.capture.onnx_modules",
+        file_suffix=".onnx",
+    ),
     # Flax NNX, in a process of its own: JAX never shares one with torch or TensorFlow.
     "flax": FrameworkInfo(
         name="flax",
@@ -99,3 +113,11 @@ FRAMEWORK_INFO: dict[Framework, FrameworkInfo] = {
     ),
 }
 FRAMEWORKS: tuple[Framework, ...] = tuple(FRAMEWORK_INFO)
+
+
+def framework_of_file(reference: str) -> Framework | None:
+    """The framework whose model files ``reference`` names by its suffix, if any."""
+    for info in FRAMEWORK_INFO.values():
+        if info.file_suffix and reference.strip().lower().endswith(info.file_suffix):
+            return info.name
+    return None

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from sphinx_archviz.config import DEVICES, OUTPUT_FORMATS, RANKDIRS, view_for
 from sphinx_archviz.detect import detect_framework
 from sphinx_archviz.errors import ArchvizError
-from sphinx_archviz.frameworks import FRAMEWORKS
+from sphinx_archviz.frameworks import FRAMEWORKS, framework_of_file
 from sphinx_archviz.reference import parse_reference
 from sphinx_archviz.request import (
     COLOR_BY,
@@ -70,6 +71,12 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
         "JSON",
     ),
     DiagramOption(
+        "config",
+        "transformers models: the configuration, a JSON object, a module:attribute naming a "
+        "PretrainedConfig, or the path of a config.json (the class's default configuration)",
+        "CONFIG",
+    ),
+    DiagramOption(
         "framework",
         "the model's framework (auto: read from the source)",
         "NAME",
@@ -88,6 +95,7 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
         "device", "PyTorch: device the model is built and run on (meta)", "DEVICE", choices=DEVICES
     ),
     DiagramOption("timeout", "seconds the capture may take (120)", "SECONDS"),
+    _flag("export", "PyTorch: draw the torch.export program of the model (off)"),
     _flag("fold", "modules view: draw repeated blocks once, marked × N (on)"),
     DiagramOption(
         "color-by",
@@ -230,11 +238,16 @@ def capture_request(
 ) -> CaptureRequest:
     """The request for the diagram of ``reference`` with these option texts; ``config`` gives
     the defaults (``archviz_view`` …, ``archviz_sys_path`` already absolute)."""
-    parsed = parse_reference(reference)
     search_paths = tuple(config["archviz_sys_path"])
     framework = parse_choice("framework", options.get("framework", "auto"), ("auto", *FRAMEWORKS))
-    if framework == "auto":
-        framework = detect_framework(parsed, search_paths)
+    file_framework = framework_of_file(reference)
+    if file_framework is not None:
+        reference, framework = model_file(reference, workdir), file_framework
+    else:
+        parsed = parse_reference(reference)
+        reference = str(parsed)
+        if framework == "auto":
+            framework = detect_framework(parsed, search_paths)
     view, view_chosen = view_for(config["archviz_view"], framework)  # type: ignore[arg-type]
     if "view" in options:
         view, view_chosen = parse_choice("view", options["view"], VIEWS), True
@@ -255,10 +268,11 @@ def capture_request(
         if option.flag and option.name in options
     }
     return CaptureRequest(
-        reference=str(parsed),
+        reference=reference,
         framework=framework,  # type: ignore[arg-type]
         inputs=parse_inputs(options.get("input-shape"), options.get("input-dtype")),
         kwargs=parse_kwargs(options["kwargs"]) if "kwargs" in options else {},
+        config=_config(options["config"], workdir) if "config" in options else None,
         rankdir=_choice(options, config, "rankdir", RANKDIRS),
         device=_choice(options, config, "device", DEVICES),
         view=view,
@@ -271,6 +285,24 @@ def capture_request(
         workdir=workdir,
         **flags,
     )
+
+
+def model_file(reference: str, workdir: str) -> str:
+    """A model file's absolute path (relative paths are from ``workdir``); it must exist."""
+    path = Path(workdir, reference.strip())
+    if not path.is_file():
+        raise ArchvizError(
+            "file",
+            f"no model file {reference.strip()}: paths are relative to the page, then to the "
+            "folder of conf.py",
+        )
+    return str(path.resolve())
+
+
+def _config(text: str, workdir: str) -> str:
+    """A transformers configuration; a ``config.json`` path made absolute (from ``conf.py``)."""
+    text = text.strip()
+    return str(Path(workdir, text)) if text.endswith(".json") else text
 
 
 def _choice(

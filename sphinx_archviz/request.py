@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sphinx_archviz.frameworks import Framework
+from sphinx_archviz.frameworks import FRAMEWORK_INFO, Framework
 
 #: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
 VIEWS = ("autograd", "modules")
@@ -80,10 +80,25 @@ class CaptureRequest:
     compare_to: str = ""
     #: Also return a table of the modules (in either view).
     summary: bool = False
+    #: transformers models: the configuration (a JSON object, ``module:attribute`` or the
+    #: path of a ``config.json`` relative to the working directory); None for the class's own.
+    config: str | None = None
+    #: PyTorch: draw the program ``torch.export`` makes of the model, grouped by module.
+    export: bool = False
     #: Absolute folders put in front of ``sys.path`` while the model is imported.
     search_paths: tuple[str, ...] = ()
     #: The working directory while the user's code runs (the Sphinx configuration directory).
     workdir: str = "."
+
+    def files_read(self) -> tuple[str, ...]:
+        """Files other than Python modules that decide the diagram: a model file (ONNX), a
+        transformers ``config.json``."""
+        files = []
+        if FRAMEWORK_INFO[self.framework].file_suffix:
+            files.append(self.reference)
+        if self.config is not None and self.config.endswith(".json"):
+            files.append(self.config)
+        return tuple(files)
 
 
 @dataclass(frozen=True)

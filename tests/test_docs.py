@@ -28,6 +28,8 @@ def test_every_snippet_builds_without_warnings(
     srcdir = tmp_path / "src"
     srcdir.mkdir()
     shutil.copy(DOCS / "models.py", srcdir)
+    shutil.copy(DOCS / "small-encoder.onnx", srcdir)  # the ONNX snippet's file
+    shutil.copy(DOCS / "flax_models.py", srcdir)
     pages = {f"{name}{suffix}": _titled(name, suffix) for name in SNIPPETS}
     toctree = "".join(f"   {name}\n" for name in SNIPPETS)
     pages["index.rst"] = f"Snippets\n========\n\n.. toctree::\n\n{toctree}"
@@ -35,7 +37,7 @@ def test_every_snippet_builds_without_warnings(
     assert built.warnings == ""
     images = built.images(".svg") + built.images(".png")
     diagrams = {image.stem for image in images}  # a diagram's SVG and PNG share a name
-    assert len(diagrams) == 9  # inputs draws two; basic and figure draw the same one
+    assert len(diagrams) == 14  # inputs draws two; basic and figure draw the same one
 
 
 def _titled(name: str, suffix: str) -> str:

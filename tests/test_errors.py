@@ -138,7 +138,7 @@ CASES = {
         ":width: 'wide' is not a length",
     ),
     "framework cannot be told": Case(
-        ".. archviz:: neither:make", "framework", "add :framework: torch or :framework: keras"
+        ".. archviz:: neither:make", "framework", "(its source names none); add :framework: torch"
     ),
     "factory calls sys.exit": Case(
         ".. archviz:: broken_models:exits\n   :input-shape: 2, 4",

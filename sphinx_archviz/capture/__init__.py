@@ -13,6 +13,7 @@ import dataclasses
 import importlib
 import resource
 import time
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -35,13 +36,12 @@ def capture(request: CaptureRequest) -> Capture:
     """
     started = time.perf_counter()
     backend = load_backend(request.framework)
-    reference = parse_reference(request.reference)
     notes: tuple[str, ...] = ()
     summary: Summary | None = None
     changes: tuple[Change, ...] = ()
     with user_code_context(request.search_paths, request.workdir) as source_files:
         backend.reset()
-        found = resolve(reference, request.search_paths)
+        reference, found = _find(request)
         if request.compare_to:
             dot, changes = _diff(backend, found, reference, request)
             hierarchy = None
@@ -61,7 +61,7 @@ def capture(request: CaptureRequest) -> Capture:
                 )
     return Capture(
         canonical_node_ids(dot),
-        tuple(source_files),
+        (*source_files, *request.files_read()),
         time.perf_counter() - started,
         notes,
         summary,
@@ -70,6 +70,14 @@ def capture(request: CaptureRequest) -> Capture:
         hierarchy=to_json(hierarchy) if hierarchy else "",
         first_sight=state_dot(hierarchy, hierarchy.open) if hierarchy else "",
     )
+
+
+def _find(request: CaptureRequest) -> tuple[Reference, Any]:
+    """What the request's reference names: a model file's path, or the docs' object."""
+    if FRAMEWORK_INFO[request.framework].file_suffix:
+        return Reference(request.reference, ""), Path(request.reference)
+    reference = parse_reference(request.reference)
+    return reference, resolve(reference, request.search_paths)
 
 
 def _diff(
@@ -113,9 +121,7 @@ def _build_and_draw(
     on_meta = device == "meta"
     try:
         with backend.placement(device):
-            model = materialize(
-                found, request.kwargs, backend.is_model, reference, request.search_paths
-            )
+            model = _build(backend, found, reference, request, device)
     except ArchvizError as error:
         if on_meta and backend.is_device_failure(error.__cause__):
             raise _TryTheCpu(error) from None
@@ -133,6 +139,23 @@ def _build_and_draw(
         with backend.in_mode(model, request.mode):
             error.partial = _partial(model, request, device)
         raise
+
+
+def _build(
+    backend: ModuleType, found: object, reference: Reference, request: CaptureRequest, device: str
+) -> Any:
+    """The model: one the backend builds itself (a transformers class from ``:config:``), or
+    the docs' own instance, class or factory's."""
+    model = backend.construct(found, request, device)
+    if model is not None:
+        return model
+    if request.config is not None:
+        raise ArchvizError(
+            "option",
+            ":config: applies to Hugging Face transformers model classes (PreTrainedModel "
+            "subclasses and AutoModel classes); give a class or factory's arguments with :kwargs:",
+        )
+    return materialize(found, request.kwargs, backend.is_model, reference, request.search_paths)
 
 
 def _draw(

@@ -30,6 +30,11 @@ class Backend(Protocol):
     def is_model(self, obj: Any) -> bool:
         """Whether ``obj`` is a model of this framework."""
 
+    def construct(self, found: Any, request: CaptureRequest, device: str) -> Any | None:
+        """A model the backend builds itself from what the reference names (a transformers
+        class from ``:config:``, an ONNX file); None for the docs' own classes, factories and
+        instances."""
+
     def placement(self, device: str) -> AbstractContextManager[None]:
         """While a model is built inside it, put its weights on ``device`` ("meta" or "cpu")."""
 

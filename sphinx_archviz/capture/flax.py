@@ -99,6 +99,10 @@ def _eval_shape(make: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     return nnx.eval_shape(construct, nodes)
 
 
+def construct(_found: Any, _request: CaptureRequest, _device: str) -> None:
+    return None  # Flax models come from the docs' own factories
+
+
 def is_device_failure(exc: BaseException | None) -> bool:
     """Whether the model could not be built from shapes alone: a module's constructor failed
     under ``nnx.eval_shape``, or the factory used a weight's value, which it only had as a

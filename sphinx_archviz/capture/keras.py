@@ -74,6 +74,10 @@ def running(device: str) -> Iterator[None]:
         variable._initialize_with_initializer = initialise  # type: ignore[method-assign]
 
 
+def construct(_found: Any, _request: CaptureRequest, _device: str) -> None:
+    return None  # Keras models come from the docs' own classes and factories
+
+
 def warm_up() -> None:
     """Nothing: building even a small model starts TensorFlow's thread pools, after which
     forking is not safe; a Keras capture imports little on demand."""

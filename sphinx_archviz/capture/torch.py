@@ -22,6 +22,7 @@ from torch.func import functional_call
 from torch.nn.parameter import is_lazy
 from torchviz import make_dot
 
+from sphinx_archviz.capture import torch_transformers
 from sphinx_archviz.capture.backend import model_run_failed, tensors_in
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.errors import ArchvizError
@@ -33,7 +34,15 @@ def reset() -> None:
 
 
 def is_model(obj: Any) -> bool:
-    return isinstance(obj, nn.Module)
+    return isinstance(obj, nn.Module | torch.export.ExportedProgram)
+
+
+def construct(found: Any, request: CaptureRequest, device: str) -> nn.Module | None:
+    """A Hugging Face transformers class, built from its configuration (``:config:``); None
+    for the classes and factories the docs' own code calls."""
+    if torch_transformers.is_transformers_class(found):
+        return torch_transformers.build(found, request.config, device, request.reference)
+    return None
 
 
 @contextlib.contextmanager
@@ -125,6 +134,8 @@ def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, H
     # Imported here: the recorder builds on the modules view's, which builds on this module.
     from sphinx_archviz.capture.torch_hierarchy import AutogradRecorder, autograd_hierarchy
 
+    if isinstance(model, torch.export.ExportedProgram):
+        model = model.module()
     model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = AutogradRecorder(model)
     tensors = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())
@@ -153,7 +164,8 @@ def run_model(
         with around or contextlib.nullcontext():
             output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
-        raise model_run_failed(map(_as_example_input, inputs), exc, request, _advice(exc)) from exc
+        fed = [_as_example_input(tensor) for tensor in inputs if tensor is not None]
+        raise model_run_failed(fed, exc, request, _advice(exc)) from exc
     tensors = tuple(find_tensors(output))
     if not tensors:
         raise ArchvizError(
@@ -225,6 +237,8 @@ def example_inputs(
         own = (own,)
     if isinstance(own, tuple | list) and all(isinstance(t, torch.Tensor) for t in own):
         return tuple(t.to(device) for t in own)
+    if torch_transformers.is_transformers_model(model):
+        return torch_transformers.example_inputs(model, device)
     raise ArchvizError(
         "input",
         "PyTorch models need :input-shape: (for example :input-shape: 1, 3, 224, 224) "

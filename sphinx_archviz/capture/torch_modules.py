@@ -30,7 +30,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
-from sphinx_archviz.capture import graph
+from sphinx_archviz.capture import graph, torch_export
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Trace,
@@ -63,7 +63,10 @@ _TRANSPARENT = frozenset(
 
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Summary]:
-    trace = trace_model(model, request, device)
+    if request.export or isinstance(model, torch.export.ExportedProgram):
+        trace = torch_export.trace_program(model, request, device)
+    else:
+        trace = trace_model(model, request, device)
     return graph.draw(
         trace, request.depth, request.fold, request.rankdir, type(model).__name__, request.color_by
     )
@@ -78,6 +81,8 @@ def trace_model(
     model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
+        if tensor is None:  # a parameter of forward left to its default
+            continue
         recorder.add_input(name, tensor)
     try:
         outputs = run_model(model, tensors_by_name, inputs, request, around=recorder.recording())

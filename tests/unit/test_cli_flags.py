@@ -33,6 +33,7 @@ SAMPLES = {
     "width": "50%",
     "class": "wide",
     "color-by": "macs",
+    "config": '{"num_hidden_layers": 2}',
 }
 #: The request field or display attribute each option sets, and the value it gets.
 EXPECTED = {
@@ -53,6 +54,7 @@ EXPECTED = {
     "width": ("width", lambda value: value == "50%"),
     "class": ("classes", lambda value: value == ("wide",)),
     "color-by": ("color_by", lambda value: value == "macs"),
+    "config": ("config", lambda value: value == '{"num_hidden_layers": 2}'),
 }
 #: Set along with an option's own field: ``:view:`` also says the view was chosen.
 ALSO = {

@@ -1,0 +1,26 @@
+"""The modules view of an ONNX file: its operators grouped by the module scopes in their names
+(see :mod:`.onnx_file`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.graph.scoped import ScopedGraph, to_trace
+from sphinx_archviz.capture.graph.trace import Trace
+from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
+
+
+def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
+    trace = trace_model(model, request)
+    return graph.draw(
+        trace, request.depth, request.fold, request.rankdir, model.title, request.color_by
+    )
+
+
+def trace_model(model: ScopedGraph, _request: CaptureRequest, _device: str = "") -> Trace:
+    return to_trace(model)
+
+
+def draw_partial(_model: Any, _request: CaptureRequest, _device: str) -> PartialDrawing | None:
+    return None  # a file is read whole or not at all

@@ -1,0 +1,207 @@
+"""Model sources beyond the docs' own classes: Hugging Face transformers models built from a
+configuration, torch.export programs and ONNX files — real packages, nothing downloaded."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sphinx_archviz.nodes import archviz
+from tests.conftest import DOCS, BuildProject, Built, requires_dot
+
+pytestmark = [pytest.mark.framework, requires_dot]
+
+pytest.importorskip("transformers")
+
+LLAMA = {
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 4,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "vocab_size": 1000,
+}
+
+
+def dots(built: Built, docname: str = "index") -> list[str]:
+    return [node["dot"] for node in built.app.env.get_doctree(docname).findall(archviz)]
+
+
+def groups(dot: str) -> set[str]:
+    """The bold names of a modules-view diagram: its module nodes and clusters."""
+    return set(re.findall(r"label=<<B>([^<]+)</B>", dot))
+
+
+def test_a_transformers_class_draws_from_a_json_config_with_its_own_input(
+    build_project: BuildProject,
+) -> None:
+    built = build_project(
+        {
+            "index.rst": f"""
+            Llama
+            =====
+
+            .. archviz:: transformers:LlamaModel
+               :config: {json.dumps(LLAMA)}
+               :view: modules
+               :summary:
+            """
+        }
+    )
+    assert built.archviz_warnings() == []
+    (dot,) = dots(built)
+    assert "layers.0–3" in dot and "LlamaDecoderLayer × 4" in dot
+    assert {"embed_tokens", "norm", "input_ids"} <= groups(dot)
+    assert "1×16×64" in dot  # the hidden states of the 16 example tokens
+    html = built.html()
+    embedding, layer = 1000 * 64, 2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 128 + 2 * 64
+    assert f"{embedding + 4 * layer + 64:,}" in html  # the summary's total
+
+
+def test_automodel_takes_model_type_and_a_config_file(build_project: BuildProject) -> None:
+    built = build_project(
+        {
+            "config.json": json.dumps({"model_type": "vit", "num_hidden_layers": 2}),
+            "index.rst": """
+            ViT
+            ===
+
+            .. archviz:: transformers:AutoModel
+               :config: config.json
+               :view: modules
+            """,
+        }
+    )
+    assert built.archviz_warnings() == []
+    (dot,) = dots(built)
+    assert "pixel_values" in dot and "1×3×224×224" in dot
+    assert "ViTLayer × 2" in dot
+
+
+def test_mixture_of_experts_draws_on_the_meta_device(build_project: BuildProject) -> None:
+    config = {
+        "model_type": "mixtral",
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "num_local_experts": 4,
+        "vocab_size": 1000,
+    }
+    built = build_project(
+        {
+            "index.rst": f"""
+            Mixtral
+            =======
+
+            .. archviz:: transformers:AutoModel
+               :config: {json.dumps(config)}
+               :view: modules
+            """
+        }
+    )
+    assert built.archviz_warnings() == []
+    assert "MixtralDecoderLayer × 2" in dots(built)[0]
+    assert "drawn on the CPU" not in built.warnings
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (":config: {not json", ":config: JSON is not valid JSON"),
+        (":config: missing.json", "the :config: file missing.json does not exist"),
+        (':config: {"model_type": "no-such-model"}', "unknown model_type 'no-such-model'"),
+        (":view: modules", "transformers:AutoModel needs a configuration: add :config:"),
+    ],
+)
+def test_a_bad_config_is_one_located_warning(
+    options: str, expected: str, build_project: BuildProject
+) -> None:
+    built = build_project(
+        {"index.rst": f"Bad\n===\n\n.. archviz:: transformers:AutoModel\n   {options}\n"}
+    )
+    (warning,) = built.archviz_warnings()
+    assert warning["line"] == "4"
+    assert expected in warning["text"]
+
+
+def test_config_on_a_plain_class_says_what_to_use(build_project: BuildProject) -> None:
+    built = build_project(
+        {
+            "index.rst": """
+            CNN
+            ===
+
+            .. archviz:: models:CNNModel
+               :input-shape: 1, 1, 64, 64
+               :config: {"width": 2}
+            """
+        }
+    )
+    (warning,) = built.archviz_warnings()
+    assert ":config: applies to Hugging Face transformers model classes" in warning["text"]
+
+
+ENCODER = """
+.. archviz:: models:SmallEncoder
+   :input-shape: 1, 16
+   :input-dtype: int64
+   :view: modules
+   :depth: 3
+   :fold: false
+"""
+
+
+def test_export_draws_the_same_modules_as_the_live_trace(build_project: BuildProject) -> None:
+    built = build_project({"index.rst": f"Encoder\n=======\n{ENCODER}\n{ENCODER}   :export:\n"})
+    assert built.archviz_warnings() == []
+    live, exported = dots(built)
+    assert groups(live) == groups(exported)
+    assert {"blocks.0.up", "blocks.1.down", "embedding", "head"} <= groups(exported)
+
+
+def test_an_onnx_file_draws_the_same_modules_as_torch_export(
+    build_project: BuildProject, tmp_path: Path
+) -> None:
+    (tmp_path / "src").mkdir()
+    shutil.copy(DOCS / "small-encoder.onnx", tmp_path / "src" / "encoder.onnx")
+    built = build_project(
+        {
+            "index.rst": f"""
+            Encoder
+            =======
+
+            .. archviz:: encoder.onnx
+               :view: modules
+               :depth: 3
+               :fold: false
+            {ENCODER}   :export:
+            """
+        }
+    )
+    assert built.archviz_warnings() == []
+    from_file, exported = dots(built)
+    assert groups(from_file) - {"tokens"} == groups(exported) - {"tokens"}
+    assert "1×16×32" in from_file  # shapes from ONNX shape inference
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({}, "no model file missing.onnx: paths are relative to the page"),
+        ({"missing.onnx": "not an onnx model"}, "cannot read missing.onnx as an ONNX model"),
+    ],
+)
+def test_a_bad_model_file_is_one_located_warning(
+    files: dict[str, str], expected: str, build_project: BuildProject
+) -> None:
+    built = build_project({**files, "index.rst": "File\n====\n\n.. archviz:: missing.onnx\n"})
+    (warning,) = built.archviz_warnings()
+    assert warning["line"] == "4"
+    assert expected in warning["text"]
+    assert "[archviz.file]" in warning["text"]
