@@ -28,6 +28,9 @@ class CNNModel(nn.Module):
         return x
 
 
+# [cnn-end]
+
+
 class CNNModelDeeper(CNNModel):
     """CNNModel에 합성곱 블록을 하나 더 넣은 변형 (archviz-diff 예제)."""
 
@@ -46,9 +49,6 @@ class CNNModelDeeper(CNNModel):
         x = F.dropout(F.relu(self.fc1(x)), p=0.5, training=self.training)
         x = self.fc2(x)
         return x
-
-
-# [cnn-end]
 
 
 # [keras-start]

@@ -4,6 +4,7 @@ put the image (or, if that fails, the placeholder) in the page."""
 from __future__ import annotations
 
 import posixpath
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,9 +72,7 @@ def render_files(
         dot_args=builder.config.archviz_dot_args,
         lock_folder=lock_folder(builder.env),
         layout_timeout=builder.config.archviz_layout_timeout,
-        on_fallback=lambda message: logger.info(
-            "archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message
-        ),
+        on_fallback=lambda message: _say_fallback(node, message),
         for_print=for_print,
     )
     seconds = time.perf_counter() - started
@@ -95,6 +94,15 @@ def render_files(
         layout_seconds=round(seconds, 3),
     )
     return names
+
+
+def _say_fallback(node: archviz, message: str) -> None:
+    """Log a layout fallback once per diagram, though its first sight and its whole graph are
+    each laid out."""
+    said = node.setdefault("fallbacks_said", [])
+    if message not in said:
+        said.append(message)
+        logger.info("archviz: %s (%s:%s): %s", node["reference"], node.source, node.line, message)
 
 
 def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz, fmt: str) -> str:
@@ -139,11 +147,13 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
 
 
 def first_sight_svg(translator: HTML5Translator, node: archviz) -> str:
-    """The SVG of the diagram's first sight, for the page to inline. Kept with the build's
-    other files rather than published: the page has it."""
-    folder = Path(translator.builder.doctreedir, "archviz", "first-sight")
-    name = render_files(translator, node, ["svg"], folder, source="first_sight")["svg"]
-    return (folder / name).read_text(encoding="utf-8")
+    """The SVG of the diagram's first sight, for the page to inline: drawn in a temporary
+    folder, not published (the page has it) and not kept where an unwritable build folder
+    could stop the page."""
+    with tempfile.TemporaryDirectory(prefix="archviz-first-sight-") as temporary:
+        folder = Path(temporary)
+        name = render_files(translator, node, ["svg"], folder, source="first_sight")["svg"]
+        return (folder / name).read_text(encoding="utf-8")
 
 
 def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:

@@ -137,6 +137,7 @@ def test_each_example_page_draws_one_diagram_and_shows_its_code(
     linked = ["reference", "troubleshooting"]  # pages the examples link to
     toctree = "\n".join([*(f"examples/{page}" for page in EXAMPLES), *linked])
     pages = {f"{name}.md": f"# {name}\n" for name in linked}
+    pages["reference.md"] += "\n(explore-groups)=\n## Exploring\n"  # a section they link to
     pages["index.md"] = f"# Examples\n\n```{{toctree}}\n{toctree}\n```\n"
     built = build_project(pages, conf="numfig = True\nexclude_patterns = ['snippets']")
     assert built.warnings == ""

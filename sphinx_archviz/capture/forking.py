@@ -73,6 +73,7 @@ class ForkingServer:
     def run(self) -> None:
         self.preload(self.options.modules)
         self.listen()
+        self.last_activity = time.monotonic()  # idle from now: importing is not idleness
         try:
             while not self.finished():
                 for key, _events in self.selector.select(_TICK):
