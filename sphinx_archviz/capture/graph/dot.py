@@ -18,13 +18,13 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-class _Html(str):
+class HtmlLabel(str):
     """A Graphviz HTML label, written between ``<`` and ``>`` rather than quoted."""
 
 
-def _attributes(values: dict[str, str]) -> str:
+def dot_attributes(values: dict[str, str]) -> str:
     return ", ".join(
-        f"{name}={value if isinstance(value, _Html) else _quote(value)}"
+        f"{name}={value if isinstance(value, HtmlLabel) else _quote(value)}"
         for name, value in values.items()
     )
 
@@ -37,8 +37,8 @@ def _params_text(trainable: int, non_trainable: int) -> str:
     return text
 
 
-def _label(node: GraphNode, cluster: bool = False) -> _Html:
-    return _Html(f"<{_label_text(node, cluster)}>")
+def _label(node: GraphNode, cluster: bool = False) -> HtmlLabel:
+    return HtmlLabel(f"<{_label_text(node, cluster)}>")
 
 
 def _label_text(node: GraphNode, cluster: bool) -> str:
@@ -117,19 +117,19 @@ def to_dot(
     nodes = graph.nodes()
     ids = {node.key: f"node{number}" for number, node in enumerate(nodes)}
     lines = [f"digraph {_quote(title)} {{"]
-    lines.append(f"  graph [{_attributes(style.graph_attributes(rankdir))}];")
-    lines.append(f"  node [{_attributes(style.node_defaults())}];")
-    lines.append(f"  edge [{_attributes(style.edge_defaults())}];")
+    lines.append(f"  graph [{dot_attributes(style.graph_attributes(rankdir))}];")
+    lines.append(f"  node [{dot_attributes(style.node_defaults())}];")
+    lines.append(f"  edge [{dot_attributes(style.edge_defaults())}];")
     scale = heatmap.scale(heatmap.METRICS[color_by], nodes) if color_by else None
     lines.extend(_cluster_lines(graph, nodes, ids, scale, marks or {}))
     if scale is not None:
         legend = {
             "shape": "plain",
             "class": "archviz-legend",
-            "label": _Html(scale.legend()),
+            "label": HtmlLabel(scale.legend()),
             "tooltip": f"Colour: {scale.metric.title} of each node",
         }
-        lines.append(f"  legend [{_attributes(legend)}];")
+        lines.append(f"  legend [{dot_attributes(legend)}];")
     for start, end, shapes in graph.edges():
         lines.append(edge_line(ids[start], ids[end], shapes))
     lines.append("}")
@@ -168,9 +168,9 @@ def _cluster_lines(
             attributes = style.diff_attributes(marks[node.key], attributes)
         if event == "open":
             yield f"{indent}subgraph {_quote(f'cluster_{node.key}')} {{"
-            yield f"{indent}  graph [{_attributes(attributes)}];"
+            yield f"{indent}  graph [{dot_attributes(attributes)}];"
         else:
-            yield f"{indent}{ids[node.key]} [{_attributes(attributes)}];"
+            yield f"{indent}{ids[node.key]} [{dot_attributes(attributes)}];"
 
 
 def _fill(node: GraphNode, scale: heatmap.Scale) -> dict[str, str]:
@@ -184,18 +184,18 @@ def removed_node_line(node: GraphNode, node_id: str) -> str:
         **style.node_attributes(node.family),
         "tooltip": "removed: " + _tooltip(node),
     }
-    return f"  {node_id} [{_attributes(style.diff_attributes('removed', attributes))}];"
+    return f"  {node_id} [{dot_attributes(style.diff_attributes('removed', attributes))}];"
 
 
 def edge_line(start: str, end: str, shapes: list[Shape]) -> str:
     label = "\n".join(format_shape(shape) for shape in shapes)
-    return f"  {start} -> {end} [{_attributes({'label': label})}];"
+    return f"  {start} -> {end} [{dot_attributes({'label': label})}];"
 
 
 def _mark_failed(attributes: dict[str, str], error: str) -> None:
     """Mark the node or cluster the forward pass stopped in: red, and the error on hover."""
     attributes.update(style.failed_attributes(attributes["class"]))
-    attributes["label"] = _Html(
+    attributes["label"] = HtmlLabel(
         f"{attributes['label'][:-1]}<BR/>{style.failed_text('stopped here')}>"
     )
     attributes["tooltip"] += f"\nstopped here: {error}"

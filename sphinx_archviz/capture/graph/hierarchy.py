@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sphinx_archviz import style
-from sphinx_archviz.capture.graph.dot import _attributes, _Html
+from sphinx_archviz.capture.graph.dot import HtmlLabel, dot_attributes
 
 #: About as many nodes as a reader takes in at first sight.
 FIRST_SIGHT_NODES = 40
@@ -166,18 +166,18 @@ def group_attributes(
     # No class link: a click opens or closes the group.
     common = {"tooltip": "\n".join([name, type_name, *details])}
     node = {
-        "label": _Html(f"<{'<BR/>'.join(lines)}>"),
+        "label": HtmlLabel(f"<{'<BR/>'.join(lines)}>"),
         **style.node_attributes(family),
         "fontname": style.FONT,
         "fontsize": str(style.FONT_SIZE),
         **common,
     }
     cluster = {
-        "label": _Html(f"<<B>{shown_name}</B>&#160;{shown_type}>"),
+        "label": HtmlLabel(f"<<B>{shown_name}</B>&#160;{shown_type}>"),
         **style.cluster_attributes(),
         **common,
     }
-    return {"node": _attributes(node), "cluster": _attributes(cluster)}
+    return {"node": dot_attributes(node), "cluster": dot_attributes(cluster)}
 
 
 # States -----------------------------------------------------------------------------------------
