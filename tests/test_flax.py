@@ -113,7 +113,10 @@ def test_the_framework_is_detected_and_can_be_named(build_project: BuildProject)
     assert detected == named
     assert "StackedMLP" in detected
     assert built_for_real == detected  # the same model, built with real weights
-    assert "drawn on the CPU instead" in built.app.status.getvalue()
+    status = built.app.status.getvalue()
+    assert "cannot run from shapes alone (nnx.eval_shape)" in status
+    assert "drawn on the CPU instead" in status
+    assert "meta device" not in status  # PyTorch's words, not Flax's
 
 
 def test_a_factory_that_raises_and_a_call_that_fails_warn_once_each(

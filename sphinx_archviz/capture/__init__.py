@@ -149,8 +149,7 @@ def _too_large_for_the_cpu(error: ArchvizError, request: CaptureRequest) -> Arch
     return ArchvizError(
         "device",
         f"the model cannot run {shapes_only} ({reason}) and is too large to be built on the "
-        "CPU instead; the picture shows what ran before it stopped. Give a smaller "
-        "configuration (fewer layers or experts) to draw all of it",
+        "CPU instead; give a smaller configuration (fewer layers or experts) to draw all of it",
     )
 
 

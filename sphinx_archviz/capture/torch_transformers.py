@@ -52,11 +52,11 @@ def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
                 return found.from_config(settings, **options)
             return found._from_config(settings, **options)
     except ImportError as exc:
-        raise _missing_package(exc, name) from exc
+        raise _missing_package(exc) from exc
     except Exception as exc:
         raise ArchvizError(
             "config",
-            f"building {name} from its configuration ({type(settings).__name__}) raised "
+            f"building the model from its configuration ({type(settings).__name__}) raised "
             f"{describe_exception(exc, ())}; give a complete configuration with :config:",
         ) from exc
 
@@ -72,18 +72,19 @@ def _without_cache(config: Any) -> None:
 
 #: transformers' message when a model needs a package that is missing: "DinatModel requires
 #: the natten library but it was not found in your environment".
-_REQUIRES = re.compile(r"requires the (\S+) library")
+_REQUIRES = re.compile(r"(\w+) requires the (\S+) library")
 
 
-def _missing_package(exc: ImportError, name: str) -> ArchvizError:
+def _missing_package(exc: ImportError) -> ArchvizError:
     """The error for a model whose code needs a package that is not installed."""
     found = _REQUIRES.search(str(exc))
-    package = found.group(1) if found else (exc.name or "").partition(".")[0]
+    model, package = found.groups() if found else ("the model", exc.name or "")
+    package = package.partition(".")[0]
     if not package:
-        return ArchvizError("import", f"building {name} raised {describe_exception(exc, ())}")
+        return ArchvizError("import", f"building the model raised {describe_exception(exc, ())}")
     return ArchvizError(
         "dependency",
-        f"{name} needs the {package} package, which is not installed, so this diagram cannot "
+        f"{model} needs the {package} package, which is not installed, so this diagram cannot "
         f"be drawn: pip install {package} in the environment that builds the docs",
     )
 
