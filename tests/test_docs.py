@@ -37,7 +37,7 @@ def test_every_snippet_builds_without_warnings(
     assert built.warnings == ""
     images = built.images(".svg") + built.images(".png")
     diagrams = {image.stem for image in images}  # a diagram's SVG and PNG share a name
-    assert len(diagrams) == 14  # inputs draws two; basic and figure draw the same one
+    assert len(diagrams) == 15  # inputs draws two; basic and figure draw the same one
 
 
 def _titled(name: str, suffix: str) -> str:
@@ -72,6 +72,7 @@ def test_troubleshooting_lists_every_bad_input_with_its_test() -> None:
         test_builds,
         test_errors,
         test_hardening,
+        test_overlay,
         test_partial,
         test_report,
         test_speed,
@@ -84,7 +85,15 @@ def test_troubleshooting_lists_every_bad_input_with_its_test() -> None:
         _, result, test = (cell.strip() for cell in row.rstrip().rstrip("|").rsplit("|", 2))
         tests[test.strip("`")] = result
     assert len(tests) >= 25
-    modules = (test_builds, test_errors, test_hardening, test_partial, test_report, test_speed)
+    modules = (
+        test_builds,
+        test_errors,
+        test_hardening,
+        test_overlay,
+        test_partial,
+        test_report,
+        test_speed,
+    )
     for name, result in tests.items():
         if name in test_errors.CASES:
             assert result == f"`archviz.{test_errors.CASES[name].subtype}`", name
