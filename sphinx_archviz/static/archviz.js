@@ -9,6 +9,8 @@
   const STEP = 1.25;
   const PAN_STEP = 60;
   const PT_TO_PX = 96 / 72;
+  /* Pictures of states a diagram keeps, to show again without laying them out. */
+  const KEPT_LAYOUTS = 24;
 
   /* The script's own folder: the Graphviz bundle lies beside it. */
   const SCRIPT_BASE = document.currentScript
@@ -62,6 +64,13 @@
     return fontChoices.get(font);
   }
 
+  /* Graphviz 16.1 in WebAssembly corrupts its memory on a label whose first line is empty (the
+     output tensor's, "\n (1, 1000)"), and that layout or a later one stops with "table index is
+     out of bounds"; a no-break space on that line keeps it and its height. */
+  function withoutEmptyFirstLines(dot) {
+    return dot.replaceAll('label="\n', 'label="\u00a0\n');
+  }
+
   /* The SVG of a DOT text; a layout that fails is tried once more in a new Graphviz. */
   async function layOut(dot, font) {
     try {
@@ -75,7 +84,7 @@
   function layOutWith(layout, dot, font) {
     const stand = layoutFont(layout, font);
     const svg = layout.layout(
-      dot.replaceAll(`fontname="${font}"`, `fontname="${stand}"`),
+      withoutEmptyFirstLines(dot).replaceAll(`fontname="${font}"`, `fontname="${stand}"`),
       "svg",
       "dot",
     );
@@ -518,6 +527,7 @@
       this.open = new Set(this.hierarchy.initial);
       this.selected = null;
       this.drawing = 0;
+      this.layouts = new Map([[this.hierarchy.stateDot(this.open), this.picture]]);
       this.decorate();
       this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
       this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
@@ -548,6 +558,9 @@
     }
 
     decorate() {
+      // Its groups are buttons: a picture with controls in it, not an image.
+      this.picture.setAttribute("role", "group");
+      this.putInReadingOrder();
       for (const element of this.picture.querySelectorAll("g.node, g.cluster")) {
         const group = this.groupOf(element);
         if (group === null) continue;
@@ -562,6 +575,38 @@
         const element = this.elementOf(this.visibleItem(this.selected));
         if (element) element.classList.add("archviz-selected");
       }
+    }
+
+    /* Tab and screen readers follow the document's order, and Graphviz writes every cluster
+       before every node: put groups and nodes in reading order instead (top to bottom, then left
+       to right; an open group before what is in it, which it is drawn under) and the edges
+       after them. */
+    putInReadingOrder() {
+      const graph = this.picture.querySelector("g.graph");
+      if (!graph || graph.dataset.archvizOrdered) return;
+      graph.dataset.archvizOrdered = "true";
+      const inside = new Map();
+      for (const element of graph.querySelectorAll(":scope > :is(g.node, g.cluster)")) {
+        const match = /^([ng])(\d+)$/.exec(element.id.slice(this.key.length + 1));
+        if (!match) continue;
+        const index = Number(match[2]);
+        const item = match[1] === "n" ? index : -1 - index;
+        const parent =
+          item >= 0 ? this.hierarchy.leaves[index].parent : this.hierarchy.groups[index].parent;
+        const box = element.getBBox();
+        if (!inside.has(parent)) inside.set(parent, []);
+        inside.get(parent).push({ element, group: item >= 0 ? null : index, box });
+      }
+      const place = (parent) => {
+        const items = inside.get(parent) || [];
+        items.sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+        for (const { element, group } of items) {
+          graph.appendChild(element);
+          if (group !== null && element.classList.contains("cluster")) place(group);
+        }
+      };
+      place(-1);
+      for (const edge of graph.querySelectorAll(":scope > g.edge")) graph.appendChild(edge);
     }
 
     onGroupClick(event) {
@@ -626,14 +671,14 @@
     }
 
     /* Lay out the current state and put it where the old picture was, keeping the item that
-       changed (``anchor``) where the reader's eyes are. */
+       changed (``anchor``) where the reader's eyes are, and the keyboard focus on it. */
     async redraw(anchor, keyboard) {
       const drawing = ++this.drawing;
       const before = anchor !== null && this.elementOf(anchor);
       const from = before && before.getBoundingClientRect();
-      const text = await layOut(this.hierarchy.stateDot(this.open), this.hierarchy.font);
+      const focused = keyboard || this.picture.contains(document.activeElement);
+      const svg = await this.stateSvg();
       if (drawing !== this.drawing) return;
-      const svg = this.svgElement(text);
       this.picture.replaceWith(svg);
       this.picture = svg;
       const { width, height } = svgSize(svg);
@@ -647,23 +692,45 @@
       if (from && after) {
         const to = after.getBoundingClientRect();
         this.pan(from.left - to.left, from.top - to.top);
-        if (keyboard) after.focus({ preventScroll: true });
       }
+      if (focused) (after || this.viewport).focus({ preventScroll: true });
       if (this.search && this.search.value.trim()) this.highlight();
       this.writeHash();
       this.root.dataset.archvizDrawn = String(drawing);
     }
 
+    /* The picture of the open groups: laid out once per state (Graphviz lays out the same DOT
+       the same way), so that closing a group shows the picture from before it was opened. */
+    async stateSvg() {
+      const dot = this.hierarchy.stateDot(this.open);
+      let svg = this.layouts.get(dot);
+      if (svg) {
+        for (const marked of svg.querySelectorAll(
+          ".archviz-selected, .archviz-match, .archviz-target",
+        )) {
+          marked.classList.remove("archviz-selected", "archviz-match", "archviz-target");
+        }
+      } else {
+        svg = this.svgElement(await layOut(dot, this.hierarchy.font));
+      }
+      this.layouts.delete(dot); // the most recent last; the oldest is forgotten first
+      this.layouts.set(dot, svg);
+      if (this.layouts.size > KEPT_LAYOUTS) this.layouts.delete(this.layouts.keys().next().value);
+      return svg;
+    }
+
     svgElement(text) {
-      const parsed = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
-      for (const title of parsed.querySelectorAll("title")) title.remove();
+      // Titles and comments, a tenth of Graphviz's SVG, are dropped before parsing.
+      const parsed = new DOMParser().parseFromString(
+        text.replace(/<title>[^<]*<\/title>\n?|<!--[^]*?-->\n?/g, ""),
+        "image/svg+xml",
+      ).documentElement;
       for (const element of parsed.querySelectorAll("[id]")) {
         element.id = `${this.key}-${element.id}`;
       }
       parsed.setAttribute("class", "archviz-graph");
-      parsed.setAttribute("role", "img");
       parsed.setAttribute("aria-label", this.picture.getAttribute("aria-label") || "");
-      return document.importNode(parsed, true);
+      return document.adoptNode(parsed);
     }
 
     select(item) {
