@@ -165,6 +165,26 @@ def test_a_clicked_group_keeps_the_focus(page) -> None:
     assert focused(page) == "layer3.0.conv1"
 
 
+def test_text_laid_out_in_the_browser_stays_inside_its_boxes(page) -> None:
+    redrawn(page, lambda: group(page, "layer2.0").click())
+    redrawn(page, lambda: group(page, "layer2.0.conv1").click())
+    overflows = diagram(page).evaluate(
+        """root => [...root.querySelectorAll('svg.archviz-graph g.node')].flatMap(node => {
+          const shape = node.querySelector('polygon, path');
+          const box = shape.getBBox();
+          return [...node.querySelectorAll('text')]
+            .filter(text => text.getBBox().width > box.width)
+            .map(text => [text.textContent, getComputedStyle(text).fontFamily]);
+        })"""
+    )
+    assert overflows == []
+    fonts = diagram(page).evaluate(
+        """root => [...root.querySelectorAll('svg.archviz-graph g.node text')]
+          .map(text => text.getAttribute('font-family'))"""
+    )
+    assert {"monospace", "Helvetica,Arial,sans-serif"} <= set(fonts)
+
+
 def test_level_buttons_open_and_close_every_group_of_a_level(page) -> None:
     redrawn(page, lambda: diagram(page).get_by_role("button", name="한 단계 더 펼치기").click())
     assert diagram(page).locator('g.node[aria-expanded="false"]').count() > 20

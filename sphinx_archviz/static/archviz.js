@@ -37,29 +37,48 @@
     return graphvizLoading;
   }
 
-  /* Graphviz in WebAssembly sizes text by built-in tables of a few fonts; lay out with the one
-     whose widths are nearest above the browser's for the diagram's font, then draw in that
-     font again. */
+  /* Graphviz in WebAssembly sizes text by built-in tables of a few fonts (other names get
+     Times's widths). Each font of a diagram (its groups' sans-serif, torchviz's monospace) is
+     laid out with the table whose widths are nearest above the browser's for it, among tables
+     of the same kind (monospace or not), under a name of that table no other font uses, so that
+     the font can be put back in the SVG Graphviz writes. */
   const FONT_SAMPLE = "layer1.0.conv1 BatchNorm2d 1×64×112×112 → 9.41K params";
-  const FONT_CANDIDATES = ["Helvetica", "DejaVu Sans", "Times"];
+  const FONT_TABLES = [
+    { monospace: false, names: ["Helvetica", "Arial", "Liberation Sans", "Nimbus Sans"] },
+    { monospace: false, names: ["DejaVu Sans"] },
+    { monospace: false, names: ["Times", "Times New Roman"] },
+    { monospace: true, names: ["Courier", "Courier New", "Liberation Mono"] },
+  ];
+  const FONT_NAME = /fontname=(?:"([^"]*)"|([^\s,\]"]+))/g;
   const fontChoices = new Map();
 
+  /* What Graphviz makes of a font name: the width of the sample and the font-family written. */
+  function probeFont(layout, name) {
+    const dot = `digraph { a [shape=plaintext margin=0 fontsize=100 fontname="${name}" label="${FONT_SAMPLE}"] }`;
+    const svg = layout.layout(dot, "svg", "dot");
+    return {
+      name,
+      width: parseFloat(/<svg width="([\d.]+)pt/.exec(svg)[1]),
+      written: /font-family="([^"]*)"/.exec(svg)[1],
+    };
+  }
+
+  /* The font to lay ``font`` out with, and the font-family Graphviz writes for it. */
   function layoutFont(layout, font) {
     if (!fontChoices.has(font)) {
       const context = document.createElement("canvas").getContext("2d");
       context.font = `100px ${font}`;
       const browser = context.measureText(FONT_SAMPLE).width;
-      const widths = FONT_CANDIDATES.map((candidate) => {
-        const dot = `digraph { a [shape=plaintext margin=0 fontsize=100 fontname="${candidate}" label="${FONT_SAMPLE}"] }`;
-        return parseFloat(/<svg width="([\d.]+)pt/.exec(layout.layout(dot, "svg", "dot"))[1]);
-      });
-      const above = FONT_CANDIDATES.filter((_, index) => widths[index] >= browser);
-      const nearest = above.length
-        ? above.reduce((a, b) =>
-            widths[FONT_CANDIDATES.indexOf(a)] <= widths[FONT_CANDIDATES.indexOf(b)] ? a : b,
-          )
-        : FONT_CANDIDATES[widths.indexOf(Math.max(...widths))];
-      fontChoices.set(font, nearest);
+      const monospace = context.measureText("iiii").width === context.measureText("MMMM").width;
+      const tables = FONT_TABLES.filter((table) => table.monospace === monospace).map((table) =>
+        table.names.map((name) => probeFont(layout, name)),
+      );
+      const above = tables.filter(([first]) => first.width >= browser);
+      const table = above.length
+        ? above.reduce((a, b) => (a[0].width <= b[0].width ? a : b))
+        : tables.reduce((a, b) => (a[0].width >= b[0].width ? a : b));
+      const taken = new Set([...fontChoices.values()].map((choice) => choice.written));
+      fontChoices.set(font, table.find((probe) => !taken.has(probe.written)) || table[0]);
     }
     return fontChoices.get(font);
   }
@@ -72,23 +91,28 @@
   }
 
   /* The SVG of a DOT text; a layout that fails is tried once more in a new Graphviz. */
-  async function layOut(dot, font) {
+  async function layOut(dot) {
     try {
-      return layOutWith(await graphviz(), dot, font);
+      return layOutWith(await graphviz(), dot);
     } catch {
       graphvizLoading = window.archvizGraphviz(true);
-      return layOutWith(await graphvizLoading, dot, font);
+      return layOutWith(await graphvizLoading, dot);
     }
   }
 
-  function layOutWith(layout, dot, font) {
-    const stand = layoutFont(layout, font);
-    const svg = layout.layout(
-      withoutEmptyFirstLines(dot).replaceAll(`fontname="${font}"`, `fontname="${stand}"`),
-      "svg",
-      "dot",
-    );
-    return svg.replaceAll(`font-family="${stand}"`, `font-family="${font}"`);
+  function layOutWith(layout, dot) {
+    const drawnAs = new Map();
+    const text = withoutEmptyFirstLines(dot).replace(FONT_NAME, (_, quoted, bare) => {
+      const font = quoted ?? bare;
+      const { name, written } = layoutFont(layout, font);
+      drawnAs.set(written, font);
+      return `fontname="${name}"`;
+    });
+    return layout
+      .layout(text, "svg", "dot")
+      .replace(/font-family="([^"]*)"/g, (attribute, written) =>
+        drawnAs.has(written) ? `font-family="${drawnAs.get(written)}"` : attribute,
+      );
   }
 
   /* The diagram's hierarchy (sphinx_archviz/capture/hierarchy.py): groups over leaves, and
@@ -108,7 +132,6 @@
       this.edges = data.edges;
       this.top = data.top;
       this.initial = data.open;
-      this.font = data.font;
       this.levels = this.groups.map((group) => {
         let level = 1;
         for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
@@ -692,6 +715,7 @@
       if (from && after) {
         const to = after.getBoundingClientRect();
         this.pan(from.left - to.left, from.top - to.top);
+        this.bringIntoView(after);
       }
       if (focused) (after || this.viewport).focus({ preventScroll: true });
       if (this.search && this.search.value.trim()) this.highlight();
@@ -711,7 +735,7 @@
           marked.classList.remove("archviz-selected", "archviz-match", "archviz-target");
         }
       } else {
-        svg = this.svgElement(await layOut(dot, this.hierarchy.font));
+        svg = this.svgElement(await layOut(dot));
       }
       this.layouts.delete(dot); // the most recent last; the oldest is forgotten first
       this.layouts.set(dot, svg);
@@ -796,6 +820,19 @@
       const targets = own.length ? own : [this.elementOf(-1 - group)].filter(Boolean);
       for (const element of targets) element.classList.add("archviz-target");
       if (targets.length) this.centre(targets[0]);
+    }
+
+    /* Pan the least that shows all of an element, or its top left part if it is bigger than
+       the viewport. */
+    bringIntoView(element) {
+      const box = element.getBoundingClientRect();
+      const view = this.viewport.getBoundingClientRect();
+      const shift = (low, high, min, max) =>
+        high - low > max - min ? min - low : Math.max(min - low, Math.min(0, max - high));
+      this.pan(
+        shift(box.left, box.right, view.left, view.right),
+        shift(box.top, box.bottom, view.top, view.bottom),
+      );
     }
 
     centre(element) {
