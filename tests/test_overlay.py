@@ -13,7 +13,7 @@ import pytest
 
 from sphinx_archviz.style import HEAT
 from tests.conftest import BuildProject, Built, requires_dot
-from tests.test_metrics import heat, node_classes
+from tests.test_metrics import heat, node_classes, per_node
 from tests.test_module_view import summary_rows, svgs, texts, tooltip_of
 
 pytestmark = [pytest.mark.framework, requires_dot]
@@ -23,14 +23,8 @@ TINY = ".. archviz:: torch_models:TinyMLP\n   :input-shape: 2, 4\n"
 
 
 def fills(svg: str) -> dict[str, str]:
-    """Each node's name (its tooltip's first line) → the fill of its shape."""
-    found = {}
-    for chunk in svg.split('<g id="node')[1:]:
-        title = re.search(r'xlink:title="([^"&]*)', chunk)
-        fill = re.search(r'<(?:polygon|path|ellipse) fill="([^"]*)"', chunk)
-        if title and fill:
-            found[title[1]] = fill[1]
-    return found
+    """Each node's name → the fill of its shape."""
+    return per_node(svg, r'<(?:polygon|path|ellipse) fill="([^"]*)"')
 
 
 def test_an_overlay_colours_the_nodes_with_a_legend_tooltips_and_a_summary_column(
@@ -44,11 +38,11 @@ def test_an_overlay_colours_the_nodes_with_a_legend_tooltips_and_a_summary_colum
     levels = {name: heat(names) for name, names in node_classes(svg).items()}
     # 0.25 ms (head) to 7 ms (the three blocks, folded): five log-spaced steps between them
     assert levels["head"] == 1 and levels["stem"] == 2 and levels["blocks.0–2"] == 5
-    assert levels["mean"] is None  # an op: no module path, so no number and no colour
+    assert levels["mean"] == 0  # an op: no module path, so no number: the first step
     colour = fills(svg)
     assert colour["head"] == HEAT[1][0] and colour["blocks.0–2"] == HEAT[5][0]
     legend = texts(svg)[-7:]
-    assert legend == ["latency_ms", "0", "≥ 0.25", "≥ 0.487", "≥ 0.948", "≥ 1.85", "≥ 3.59"]
+    assert legend == ["latency_ms", "0 or none", "≥ 0.25", "≥ 0.487", "≥ 0.948", "≥ 1.85", "≥ 3.59"]
     assert tooltip_of(svg, "blocks.0–2").endswith("\nlatency_ms: 7 (the sum of 3 modules)")
     assert tooltip_of(svg, "stem").endswith("\nlatency_ms: 0.5")
     rows = summary_rows(built.html())
@@ -179,7 +173,7 @@ def test_an_overlay_module_that_appears_or_changes_redraws_the_diagram(
     assert second.archviz_warnings() == []
     [svg] = svgs(second)
     levels = {name: heat(names) for name, names in node_classes(svg).items()}
-    assert (levels["x"], levels["hidden"], levels["relu"], levels["out"]) == (None, 1, None, 5)
+    assert (levels["x"], levels["hidden"], levels["relu"], levels["out"]) == (None, 1, 0, 5)
     later.write_text('def numbers(model):\n    return {"hidden": 10, "out": 1}\n')
     later_still = time.time() + 5
     os.utime(later, (later_still, later_still))

@@ -161,7 +161,7 @@ def _cluster_lines(
     told: Mapping[int, str],
 ) -> Iterator[str]:
     """Nodes and clusters; ``told`` gives some of them a last line of tooltip."""
-    coloured = {node.key for node in heatmap.coloured(nodes, scale.metric)} if scale else set()
+    coloured = {node.key for node in heatmap.coloured(nodes)} if scale else set()
     for event, node, level in in_drawing_order(graph, nodes):
         indent = "  " * (level + 1)
         if event == "close":

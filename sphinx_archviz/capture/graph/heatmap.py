@@ -53,7 +53,8 @@ class Scale:
     metric: Metric
     #: The smallest value of each step, 1 to 5.
     bounds: tuple[float, ...]
-    #: The first step's text: "0", or "≤ 0" when some values are below zero.
+    #: The first step's text: "0", "≤ 0" when some values are below zero, "… or none" when
+    #: some nodes have no value (an overlay's numbers for some modules only).
     zero: str = "0"
 
     def level(self, value: float) -> int:
@@ -75,21 +76,20 @@ class Scale:
         )
 
 
-def coloured(nodes: list[GraphNode], metric: Metric) -> list[GraphNode]:
-    """The nodes a heatmap colours: modules and functional ops that have a value, not inputs
-    and outputs."""
-    return [
-        node
-        for node in nodes
-        if node.kind in ("module", "function") and metric.value(node) is not None
-    ]
+def coloured(nodes: list[GraphNode]) -> list[GraphNode]:
+    """The nodes a heatmap colours: modules and functional ops, not inputs and outputs."""
+    return [node for node in nodes if node.kind in ("module", "function")]
 
 
 def scale(metric: Metric, nodes: list[GraphNode]) -> Scale:
-    """Five log-spaced steps from the smallest positive value to the largest."""
-    values = [metric.value(node) or 0.0 for node in coloured(nodes, metric)]
+    """Five log-spaced steps from the smallest positive value to the largest; nodes without a
+    value share the first step with zero."""
+    found = [metric.value(node) for node in coloured(nodes)]
+    values = [value for value in found if value is not None]
     positive = [value for value in values if value > 0] or [1.0]
     low, high = math.log10(min(positive)), math.log10(max(positive))
     bounds = tuple(10 ** (low + (high - low) * step / STEPS) for step in range(STEPS))
     zero = "≤ 0" if any(value < 0 for value in values) else "0"
+    if len(values) < len(found):
+        zero += " or none"
     return Scale(metric, (min(positive), *bounds[1:]), zero)
