@@ -7,15 +7,20 @@ from flax import nnx
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.flax import scoped_graph
+from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.scoped import to_trace
 from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
-def draw(model: nnx.Module, request: CaptureRequest, device: str) -> tuple[str, Summary]:
+def draw(
+    model: nnx.Module, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
+) -> tuple[str, Summary]:
     trace = trace_model(model, request, device)
     title = type(model).__name__
-    return graph.draw(trace, request.depth, request.fold, request.rankdir, title, request.color_by)
+    return graph.draw(
+        trace, request.depth, request.fold, request.rankdir, title, request.color_by, overlay_of
+    )
 
 
 def trace_model(model: nnx.Module, request: CaptureRequest, _device: str) -> Trace:

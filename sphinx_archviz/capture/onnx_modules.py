@@ -6,15 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.scoped import ScopedGraph, to_trace
 from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
-def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
+def draw(
+    model: ScopedGraph, request: CaptureRequest, _device: str, overlay_of: OverlayOf | None = None
+) -> tuple[str, Summary]:
     trace = trace_model(model, request)
     return graph.draw(
-        trace, request.depth, request.fold, request.rankdir, model.title, request.color_by
+        trace,
+        request.depth,
+        request.fold,
+        request.rankdir,
+        model.title,
+        request.color_by,
+        overlay_of,
     )
 
 

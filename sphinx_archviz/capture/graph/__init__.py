@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from sphinx_archviz.capture.graph.dot import to_dot
 from sphinx_archviz.capture.graph.grouping import ModuleGraph
+from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.summary import summary
 from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.errors import one_plain_line
@@ -21,10 +22,19 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
 def draw(
-    trace: Trace, depth: int, fold: bool, rankdir: str, title: str, color_by: str = ""
+    trace: Trace,
+    depth: int,
+    fold: bool,
+    rankdir: str,
+    title: str,
+    color_by: str = "",
+    overlay_of: OverlayOf | None = None,
 ) -> tuple[str, Summary]:
+    """The trace's DOT and summary; ``overlay_of`` is asked for an overlay now that the model
+    has run."""
     graph = ModuleGraph(trace, depth, fold)
-    return to_dot(graph, rankdir, title, color_by), summary(graph)
+    overlay = overlay_of() if overlay_of else None
+    return to_dot(graph, rankdir, title, color_by, overlay=overlay), summary(graph, overlay)
 
 
 #: The most of an error a partial drawing quotes (in a tooltip and over the picture).

@@ -10,8 +10,9 @@ from sphinx_archviz import style
 from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.formatting import format_count, format_shape, format_shapes
 from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, in_drawing_order
+from sphinx_archviz.capture.graph.overlay import Overlay, Value, node_values
 from sphinx_archviz.capture.graph.trace import Shape
-from sphinx_archviz.units import format_bytes, format_macs
+from sphinx_archviz.units import format_bytes, format_macs, format_number
 
 
 def _quote(value: str) -> str:
@@ -111,17 +112,32 @@ def to_dot(
     title: str,
     color_by: str = "",
     marks: Mapping[int, str] | None = None,
+    overlay: Overlay | None = None,
 ) -> str:
-    """The graph as DOT; ``color_by`` (``params``, ``macs``, ``memory``) colours the nodes on
-    a scale and adds its legend; ``marks`` gives nodes a diff's ``added`` or ``changed``."""
+    """The graph as DOT; ``color_by`` (``params``, ``macs``, ``memory``) or an ``overlay``
+    colours the nodes on a scale and adds its legend; ``marks`` gives nodes a diff's ``added``
+    or ``changed``."""
     nodes = graph.nodes()
     ids = {node.key: f"node{number}" for number, node in enumerate(nodes)}
     lines = [f"digraph {_quote(title)} {{"]
     lines.append(f"  graph [{dot_attributes(style.graph_attributes(rankdir))}];")
     lines.append(f"  node [{dot_attributes(style.node_defaults())}];")
     lines.append(f"  edge [{dot_attributes(style.edge_defaults())}];")
-    scale = heatmap.scale(heatmap.METRICS[color_by], nodes) if color_by else None
-    lines.extend(_cluster_lines(graph, nodes, ids, scale, marks or {}))
+    values = node_values(graph, overlay) if overlay else {}
+    metric = (
+        heatmap.overlay_metric(overlay.title, values)
+        if overlay
+        else heatmap.METRICS[color_by]
+        if color_by
+        else None
+    )
+    scale = heatmap.scale(metric, nodes) if metric else None
+    told = (
+        {key: _overlay_text(overlay.title, value) for key, value in values.items()}
+        if overlay
+        else {}
+    )
+    lines.extend(_cluster_lines(graph, nodes, ids, scale, marks or {}, told))
     if scale is not None:
         legend = {
             "shape": "plain",
@@ -142,7 +158,9 @@ def _cluster_lines(
     ids: dict[int, str],
     scale: heatmap.Scale | None,
     marks: Mapping[int, str],
+    told: Mapping[int, str],
 ) -> Iterator[str]:
+    """Nodes and clusters; ``told`` gives some of them a last line of tooltip."""
     coloured = {node.key for node in heatmap.coloured(nodes)} if scale else set()
     for event, node, level in in_drawing_order(graph, nodes):
         indent = "  " * (level + 1)
@@ -158,7 +176,7 @@ def _cluster_lines(
                 if scale is not None and node.key in coloured
                 else style.node_attributes(node.family)
             ),
-            "tooltip": _tooltip(node),
+            "tooltip": "\n".join([_tooltip(node), *([told[node.key]] if node.key in told else [])]),
         }
         if node.key == graph.failed_key:
             _mark_failed(attributes, graph.trace.error)
@@ -174,7 +192,13 @@ def _cluster_lines(
 
 
 def _fill(node: GraphNode, scale: heatmap.Scale) -> dict[str, str]:
-    return style.heat_attributes(node.family, scale.level(scale.metric.value(node)))
+    return style.heat_attributes(node.family, scale.level(scale.metric.value(node) or 0.0))
+
+
+def _overlay_text(title: str, value: Value) -> str:
+    """``weight_sparsity: 0.5``, and how many modules' numbers it adds up."""
+    text = f"{title}: {format_number(value.number)}"
+    return text + (f" (the sum of {value.modules} modules)" if value.modules > 1 else "")
 
 
 def removed_node_line(node: GraphNode, node_id: str) -> str:
