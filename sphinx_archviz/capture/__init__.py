@@ -171,7 +171,7 @@ def _draw(
             )
     hierarchy = None
     if view == "modules":
-        dot, summary = load_modules_view(request.framework).draw(model, request, device)
+        dot, summary, hierarchy = load_modules_view(request.framework).draw(model, request, device)
     else:
         dot, hierarchy = backend.draw(model, request, device)
         summary = None

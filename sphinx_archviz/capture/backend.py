@@ -67,8 +67,11 @@ class Backend(Protocol):
 class ModulesView(Protocol):
     """The modules view of a framework's models (see :mod:`sphinx_archviz.capture.graph`)."""
 
-    def draw(self, model: Any, request: CaptureRequest, device: str) -> tuple[str, Summary]:
-        """Trace one forward pass; the modules view as DOT and the summary table's rows."""
+    def draw(
+        self, model: Any, request: CaptureRequest, device: str
+    ) -> tuple[str, Summary, Hierarchy]:
+        """Trace one forward pass; the modules view as DOT, the summary table's rows and the
+        hierarchy the reader explores it by."""
 
     def draw_partial(
         self, model: Any, request: CaptureRequest, device: str

@@ -7,15 +7,16 @@ from flax import nnx
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.flax import scoped_graph
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.scoped import to_trace
 from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
-def draw(model: nnx.Module, request: CaptureRequest, device: str) -> tuple[str, Summary]:
+def draw(model: nnx.Module, request: CaptureRequest, device: str) -> tuple[str, Summary, Hierarchy]:
     trace = trace_model(model, request, device)
     title = type(model).__name__
-    return graph.draw(trace, request.depth, request.fold, request.rankdir, title, request.color_by)
+    return graph.draw_request(trace, request, title)
 
 
 def trace_model(model: nnx.Module, request: CaptureRequest, _device: str) -> Trace:

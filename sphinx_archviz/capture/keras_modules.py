@@ -26,6 +26,7 @@ import numpy as np
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.backend import model_run_failed, tensors_in
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Shape,
@@ -46,11 +47,11 @@ from sphinx_archviz.errors import describe_exception
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
-def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, Summary]:
+def draw(
+    model: keras.Model, request: CaptureRequest, device: str
+) -> tuple[str, Summary, Hierarchy]:
     trace = trace_model(model, request, device)
-    return graph.draw(
-        trace, request.depth, request.fold, request.rankdir, model.name, request.color_by
-    )
+    return graph.draw_request(trace, request, model.name)
 
 
 def draw_partial(model: keras.Model, request: CaptureRequest, device: str) -> PartialDrawing | None:

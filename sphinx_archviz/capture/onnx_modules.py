@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.scoped import ScopedGraph, to_trace
 from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
-def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> tuple[str, Summary]:
+def draw(
+    model: ScopedGraph, request: CaptureRequest, _device: str
+) -> tuple[str, Summary, Hierarchy]:
     trace = trace_model(model, request)
-    return graph.draw(
-        trace, request.depth, request.fold, request.rankdir, model.title, request.color_by
-    )
+    return graph.draw_request(trace, request, model.title)
 
 
 def trace_model(model: ScopedGraph, _request: CaptureRequest, _device: str = "") -> Trace:

@@ -100,6 +100,7 @@
       this.top = data.top;
       this.initial = data.open;
       this.font = data.font;
+      this.revealsInsides = data.revealsInsides;
       this.levels = this.groups.map((group) => {
         let level = 1;
         for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
@@ -713,6 +714,10 @@
     /* A node link (:archviz-node:) to a module: open its group and the groups around it, then
        mark and centre its parameters (the nodes named after it), or else the group. */
     async reveal(path) {
+      if (!this.hierarchy.revealsInsides) {
+        await this.revealItem(path);
+        return;
+      }
       const names = this.hierarchy.groups.map((group) => group.name);
       let group = names.indexOf(path);
       if (group < 0) {
@@ -729,6 +734,28 @@
       const targets = own.length ? own : [this.elementOf(-1 - group)].filter(Boolean);
       for (const element of targets) element.classList.add("archviz-target");
       if (targets.length) this.centre(targets[0]);
+    }
+
+    /* Show the node or group drawing the module ``path`` (else the deepest group holding it),
+       with the groups around it open and it closed, as the modules view draws a module. */
+    async revealItem(path) {
+      const { groups, leaves } = this.hierarchy;
+      let item = leaves.findIndex((leaf) => leaf.text.split(" ")[0] === path);
+      if (item < 0) {
+        const around = groups
+          .map((group, index) => ({ name: group.name, item: -1 - index }))
+          .filter(({ name }) => name === path || path.startsWith(`${name}.`))
+          .sort((a, b) => b.name.length - a.name.length);
+        if (!around.length) return;
+        item = around[0].item;
+        this.open.delete(-1 - item);
+      }
+      for (const outer of this.hierarchy.ancestors(item)) this.open.add(outer);
+      await this.redraw(null, false);
+      const target = this.elementOf(item);
+      if (!target) return;
+      target.classList.add("archviz-target");
+      this.centre(target);
     }
 
     centre(element) {

@@ -12,8 +12,11 @@ The package imports no framework, so its parts are tested on traces built by han
 
 from __future__ import annotations
 
+from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.dot import to_dot
+from sphinx_archviz.capture.graph.explorable import modules_hierarchy
 from sphinx_archviz.capture.graph.grouping import ModuleGraph
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.summary import summary
 from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.errors import one_plain_line
@@ -21,10 +24,37 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
 def draw(
-    trace: Trace, depth: int, fold: bool, rankdir: str, title: str, color_by: str = ""
-) -> tuple[str, Summary]:
+    trace: Trace,
+    depth: int,
+    fold: bool,
+    rankdir: str,
+    title: str,
+    color_by: str = "",
+    *,
+    explore_depth: int | None = None,
+) -> tuple[str, Summary, Hierarchy]:
+    """The modules view at ``depth`` as DOT, its summary rows, and the hierarchy the reader
+    explores it by, open at first sight to ``explore_depth`` levels (else as far as reads
+    well)."""
     graph = ModuleGraph(trace, depth, fold)
-    return to_dot(graph, rankdir, title, color_by), summary(graph)
+    scale = heatmap.scale(heatmap.METRICS[color_by], graph.nodes()) if color_by else None
+    hierarchy = modules_hierarchy(trace, rankdir, fold=fold, scale=scale, depth=explore_depth)
+    return to_dot(graph, rankdir, title, color_by), summary(graph), hierarchy
+
+
+def draw_request(
+    trace: Trace, request: CaptureRequest, title: str
+) -> tuple[str, Summary, Hierarchy]:
+    """:func:`draw` as the request asks."""
+    return draw(
+        trace,
+        request.depth,
+        request.fold,
+        request.rankdir,
+        title,
+        request.color_by,
+        explore_depth=request.explore_depth,
+    )
 
 
 #: The most of an error a partial drawing quotes (in a tooltip and over the picture).

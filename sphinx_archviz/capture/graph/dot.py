@@ -116,20 +116,11 @@ def to_dot(
     a scale and adds its legend; ``marks`` gives nodes a diff's ``added`` or ``changed``."""
     nodes = graph.nodes()
     ids = {node.key: f"node{number}" for number, node in enumerate(nodes)}
-    lines = [f"digraph {_quote(title)} {{"]
-    lines.append(f"  graph [{dot_attributes(style.graph_attributes(rankdir))}];")
-    lines.append(f"  node [{dot_attributes(style.node_defaults())}];")
-    lines.append(f"  edge [{dot_attributes(style.edge_defaults())}];")
+    lines = [f"digraph {_quote(title)} {{", *defaults(rankdir)]
     scale = heatmap.scale(heatmap.METRICS[color_by], nodes) if color_by else None
     lines.extend(_cluster_lines(graph, nodes, ids, scale, marks or {}))
     if scale is not None:
-        legend = {
-            "shape": "plain",
-            "class": "archviz-legend",
-            "label": HtmlLabel(scale.legend()),
-            "tooltip": f"Colour: {scale.metric.title} of each node",
-        }
-        lines.append(f"  legend [{dot_attributes(legend)}];")
+        lines.append(f"  legend [{dot_attributes(legend_attributes(scale))}];")
     for start, end, shapes in graph.edges():
         lines.append(edge_line(ids[start], ids[end], shapes))
     lines.append("}")
@@ -143,23 +134,12 @@ def _cluster_lines(
     scale: heatmap.Scale | None,
     marks: Mapping[int, str],
 ) -> Iterator[str]:
-    coloured = {node.key for node in heatmap.coloured(nodes)} if scale else set()
     for event, node, level in in_drawing_order(graph, nodes):
         indent = "  " * (level + 1)
         if event == "close":
             yield f"{indent}}}"
             continue
-        attributes = {
-            "label": _label(node, cluster=event == "open"),
-            **(
-                style.cluster_attributes()
-                if event == "open"
-                else _fill(node, scale)
-                if scale is not None and node.key in coloured
-                else style.node_attributes(node.family)
-            ),
-            "tooltip": _tooltip(node),
-        }
+        attributes = cluster_attributes(node) if event == "open" else node_attributes(node, scale)
         if node.key == graph.failed_key:
             _mark_failed(attributes, graph.trace.error)
         if node.type_path:
@@ -173,8 +153,38 @@ def _cluster_lines(
             yield f"{indent}{ids[node.key]} [{dot_attributes(attributes)}];"
 
 
-def _fill(node: GraphNode, scale: heatmap.Scale) -> dict[str, str]:
-    return style.heat_attributes(node.family, scale.level(scale.metric.value(node)))
+def defaults(rankdir: str) -> list[str]:
+    """The statements every picture starts with: graph, node and edge defaults."""
+    return [
+        f"  graph [{dot_attributes(style.graph_attributes(rankdir))}];",
+        f"  node [{dot_attributes(style.node_defaults())}];",
+        f"  edge [{dot_attributes(style.edge_defaults())}];",
+    ]
+
+
+def node_attributes(node: GraphNode, scale: heatmap.Scale | None = None) -> dict[str, str]:
+    """A node's label, colours (on ``scale``'s heatmap if given) and tooltip; no class link."""
+    fill = (
+        style.heat_attributes(node.family, scale.level(scale.metric.value(node)))
+        if scale is not None and heatmap.is_coloured(node)
+        else style.node_attributes(node.family)
+    )
+    return {"label": _label(node), **fill, "tooltip": _tooltip(node)}
+
+
+def cluster_attributes(node: GraphNode, note: str = "") -> dict[str, str]:
+    """A module drawn open, as a cluster around its insides; ``note`` ends its tooltip."""
+    tooltip = _tooltip(node) + (f"\n{note}" if note else "")
+    return {"label": _label(node, cluster=True), **style.cluster_attributes(), "tooltip": tooltip}
+
+
+def legend_attributes(scale: heatmap.Scale) -> dict[str, str]:
+    return {
+        "shape": "plain",
+        "class": "archviz-legend",
+        "label": HtmlLabel(scale.legend()),
+        "tooltip": f"Colour: {scale.metric.title} of each node",
+    }
 
 
 def removed_node_line(node: GraphNode, node_id: str) -> str:
@@ -187,9 +197,13 @@ def removed_node_line(node: GraphNode, node_id: str) -> str:
     return f"  {node_id} [{dot_attributes(style.diff_attributes('removed', attributes))}];"
 
 
+def edge_attributes(shapes: list[Shape]) -> str:
+    """An edge's attributes: the shapes of the tensors it carries, one a line."""
+    return dot_attributes({"label": "\n".join(format_shape(shape) for shape in shapes)})
+
+
 def edge_line(start: str, end: str, shapes: list[Shape]) -> str:
-    label = "\n".join(format_shape(shape) for shape in shapes)
-    return f"  {start} -> {end} [{dot_attributes({'label': label})}];"
+    return f"  {start} -> {end} [{edge_attributes(shapes)}];"
 
 
 def _mark_failed(attributes: dict[str, str], error: str) -> None:

@@ -1,0 +1,249 @@
+"""The modules view as a hierarchy the reader opens and closes (:mod:`.hierarchy`), whatever
+the framework.
+
+Its leaves are the trace's atoms drawn at full depth (leaf modules, functional ops, inputs,
+outputs), its groups the module calls around them, and two kinds the trace does not name:
+
+- a **folded repeat** (``layers.0–31 × 32``), around the structurally identical calls the
+  modules view draws once; closed, it is the modules view's "× N" node;
+- a **scope**, for a flat model (``keras.applications`` models are lists of hundreds of
+  layers): consecutive layers whose names share a scope (``conv2_block1_1_conv``,
+  ``conv2_block1_1_bn``, … share ``conv2_block1_1``, ``conv2_block1`` and ``conv2``).
+
+Everything is drawn as the modules view draws it (:mod:`.dot`), on its heatmap's scale.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sphinx_archviz.capture.graph import heatmap
+from sphinx_archviz.capture.graph.dot import (
+    cluster_attributes,
+    defaults,
+    dot_attributes,
+    edge_attributes,
+    legend_attributes,
+    node_attributes,
+)
+from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph
+from sphinx_archviz.capture.graph.hierarchy import Group, Hierarchy, Leaf, first_sight, prune
+from sphinx_archviz.capture.graph.metrics import Measure
+from sphinx_archviz.capture.graph.trace import Trace
+
+#: Deeper than any model: every module is opened down to its atoms.
+EVERY_LEVEL = 10_000
+
+#: A container calling more than this many modules directly gets groups from their names.
+FLAT = 12
+
+_SCOPE_SEPARATOR = re.compile(r"[_./]")
+
+
+def modules_hierarchy(
+    trace: Trace,
+    rankdir: str,
+    *,
+    fold: bool = True,
+    scale: heatmap.Scale | None = None,
+    depth: int | None = None,
+) -> Hierarchy:
+    """The trace's hierarchy, open at first sight to ``depth`` levels (else as far as reads
+    well); ``scale`` colours it as the modules view's heatmap does."""
+    builder = _Builder(trace, rankdir, fold, scale)
+    ends = [call.index for call in trace.calls if call.kind in ("input", "output")]
+    for call in ends:
+        if trace.calls[call].kind == "input":
+            builder.add_call(call, None)
+    builder.add_children(trace.root, None)
+    for call in ends:
+        if trace.calls[call].kind == "output":
+            builder.add_call(call, None)
+    hierarchy = builder.finish()
+    hierarchy.open = first_sight(hierarchy, depth, open_layers=True)
+    return hierarchy
+
+
+@dataclass
+class _Unit:
+    """Sibling calls the hierarchy places together: one call, or a folded repeat's calls."""
+
+    calls: list[int]
+    #: For a folded repeat: what its closed node stands for.
+    folded: GraphNode | None = None
+
+
+@dataclass
+class _Scope:
+    name: str
+    items: list[_Unit | _Scope] = field(default_factory=list)
+
+    def units(self) -> Iterator[_Unit]:
+        for item in self.items:
+            yield from item.units() if isinstance(item, _Scope) else [item]
+
+
+class _Builder:
+    def __init__(self, trace: Trace, rankdir: str, fold: bool, scale: heatmap.Scale | None) -> None:
+        self.trace = trace
+        self.whole = ModuleGraph(trace, EVERY_LEVEL, fold=False)
+        self.folded = ModuleGraph(trace, EVERY_LEVEL, fold=True) if fold else self.whole
+        self.scale = scale
+        self.drawn = {node.key: node for node in self.whole.nodes()}
+        self.hierarchy = Hierarchy("\n".join(defaults(rankdir)))
+        self.leaf_of: dict[int, int] = {}
+
+    def finish(self) -> Hierarchy:
+        self.hierarchy.edges = [
+            (self.leaf_of[start], self.leaf_of[end], edge_attributes(shapes))
+            for start, end, shapes in self.whole.edges()
+        ]
+        if self.scale is not None:
+            legend = dot_attributes(legend_attributes(self.scale))
+            self.hierarchy.add_leaf(Leaf(None, legend))
+        return prune(self.hierarchy)
+
+    def add_children(self, call: int, parent: int | None) -> None:
+        units = list(self._units(self.trace.calls[call].children))
+        if len(units) > FLAT:
+            self._add_scoped(_scopes(units, self._unit_name), parent)
+        else:
+            for unit in units:
+                self._add_unit(unit, parent)
+
+    def _units(self, children: list[int]) -> Iterator[_Unit]:
+        position = 0
+        while position < len(children):
+            child = children[position]
+            run = self.folded.runs.get(child)
+            pattern = self.folded.patterns.get(-1 - child)
+            if run is not None:
+                calls = run.members
+                folded = self.folded.node(child, folded=True)
+            elif pattern is not None:
+                calls = [call for segment in pattern.segments for call in segment]
+                folded = self.folded.pattern_node(-1 - child)
+            else:
+                calls, folded = [child], None
+            position += len(calls)
+            yield _Unit(calls, folded)
+
+    def _unit_name(self, unit: _Unit) -> str:
+        return self.trace.calls[unit.calls[0]].name
+
+    def _add_scoped(self, items: list[_Unit | _Scope], parent: int | None) -> None:
+        for item in items:
+            if isinstance(item, _Unit):
+                self._add_unit(item, parent)
+                continue
+            group = self._add_group(self._scope_node(item), parent)
+            self._add_scoped(item.items, group)
+
+    def _add_unit(self, unit: _Unit, parent: int | None) -> None:
+        if unit.folded is not None:
+            note = f"{unit.folded.repeat} structurally identical repeats; open one to see it"
+            parent = self._add_group(unit.folded, parent, note=note, folded=True)
+        for call in unit.calls:
+            self.add_call(call, parent)
+
+    def add_call(self, call: int, parent: int | None) -> None:
+        if self.whole.is_atom(call):
+            if call in self.drawn:
+                self.leaf_of[call] = self.hierarchy.add_leaf(self._leaf(self.drawn[call], parent))
+            return
+        group = self._add_group(self.whole.node(call, folded=True), parent)
+        self.add_children(call, group)
+
+    def _leaf(self, node: GraphNode, parent: int | None) -> Leaf:
+        attributes = node_attributes(node, self.scale)
+        if node.type_path:
+            attributes["URL"] = f"archviz-class:{node.type_path}"
+        return Leaf(parent, dot_attributes(attributes), _search_text(node))
+
+    def _add_group(
+        self, node: GraphNode, parent: int | None, *, note: str = "", folded: bool = False
+    ) -> int:
+        # No class link on a group: a click opens or closes it.
+        return self.hierarchy.add_group(
+            Group(
+                node.name,
+                parent,
+                dot_attributes(node_attributes(node, self.scale)),
+                dot_attributes(cluster_attributes(node, note)),
+                _search_text(node),
+                folded=folded,
+            )
+        )
+
+    def _scope_node(self, scope: _Scope) -> GraphNode:
+        """A scope's closed node: its name, the parameters and costs of what it holds."""
+        calls = [self.trace.calls[call] for unit in scope.units() for call in unit.calls]
+        measure = Measure()
+        for call in calls:
+            found = self.whole.measures.get(call.index, Measure())
+            measure.macs += found.macs
+            measure.memory += found.memory
+            measure.calls += found.calls
+        return GraphNode(
+            key=calls[0].index,
+            name=scope.name,
+            type_name="",
+            type_path="",
+            family="container",
+            input_shapes=calls[0].input_shapes,
+            output_shapes=calls[-1].output_shapes,
+            trainable=sum(call.trainable for call in calls),
+            non_trainable=sum(call.non_trainable for call in calls),
+            kind="module",
+            measure=measure,
+            dtype=calls[-1].dtype,
+        )
+
+
+def _search_text(node: GraphNode) -> str:
+    return f"{node.name} {node.type_name}".strip()
+
+
+def _scopes(
+    units: list[_Unit], name_of: Callable[[_Unit], str], depth: int = 0
+) -> list[_Unit | _Scope]:
+    """``units`` with each run of consecutive ones whose names share a scope ``depth`` parts
+    deep (``conv2``, then ``conv2_block1``) gathered into a :class:`_Scope`, recursively. A name's
+    last part is never a scope, nor a prefix followed only by digits (``dense`` of ``dense_1``
+    is Keras numbering the second ``dense``)."""
+    found: list[_Unit | _Scope] = []
+    for key, members in _runs_by_scope(units, name_of, depth):
+        if key is None or len(members) < 2:
+            found.extend(members)
+            continue
+        found.append(_Scope(key, _scopes(members, name_of, depth + 1)))
+    if len(found) == 1 and isinstance(found[0], _Scope):
+        return found[0].items
+    return found
+
+
+def _runs_by_scope(
+    units: list[_Unit], name_of: Callable[[_Unit], str], depth: int
+) -> Iterator[tuple[str | None, list[_Unit]]]:
+    key: str | None = None
+    run: list[_Unit] = []
+    for unit in units:
+        unit_key = _scope_of(name_of(unit), depth)
+        if run and (unit_key != key or key is None):
+            yield key, run
+            run = []
+        key = unit_key
+        run.append(unit)
+    if run:
+        yield key, run
+
+
+def _scope_of(name: str, depth: int) -> str | None:
+    """The scope ``depth + 1`` parts long of a layer name, if it has one."""
+    parts = _SCOPE_SEPARATOR.split(name)
+    if len(parts) <= depth + 1 or all(part.isdigit() for part in parts[depth + 1 :]):
+        return None
+    length = sum(len(part) + 1 for part in parts[: depth + 1]) - 1
+    return name[:length]
