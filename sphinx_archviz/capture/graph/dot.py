@@ -142,8 +142,7 @@ def _cluster_lines(
         attributes = cluster_attributes(node) if event == "open" else node_attributes(node, scale)
         if node.key == graph.failed_key:
             _mark_failed(attributes, graph.trace.error)
-        if node.type_path:
-            attributes["URL"] = f"archviz-class:{node.type_path}"
+        with_class_link(node, attributes)
         if event == "node" and node.key in marks:
             attributes = style.diff_attributes(marks[node.key], attributes)
         if event == "open":
@@ -176,6 +175,13 @@ def cluster_attributes(node: GraphNode, note: str = "") -> dict[str, str]:
     """A module drawn open, as a cluster around its insides; ``note`` ends its tooltip."""
     tooltip = _tooltip(node) + (f"\n{note}" if note else "")
     return {"label": _label(node, cluster=True), **style.cluster_attributes(), "tooltip": tooltip}
+
+
+def with_class_link(node: GraphNode, attributes: dict[str, str]) -> dict[str, str]:
+    """``attributes`` with a link to the documentation of the node's class, if it has one."""
+    if node.type_path:
+        attributes["URL"] = f"archviz-class:{node.type_path}"
+    return attributes
 
 
 def legend_attributes(scale: heatmap.Scale) -> dict[str, str]:

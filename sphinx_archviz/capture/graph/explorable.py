@@ -18,18 +18,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.dot import (
     cluster_attributes,
     defaults,
+    with_class_link,
     dot_attributes,
     edge_attributes,
     legend_attributes,
     node_attributes,
 )
-from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph
-from sphinx_archviz.capture.graph.hierarchy import Group, Hierarchy, Leaf, first_sight, prune
+from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, run_name
+from sphinx_archviz.capture.graph.hierarchy import (
+    FIRST_SIGHT_NODES,
+    Group,
+    Hierarchy,
+    Leaf,
+    first_sight,
+    prune,
+)
 from sphinx_archviz.capture.graph.metrics import Measure
 from sphinx_archviz.capture.graph.trace import Trace
 
@@ -40,6 +49,8 @@ EVERY_LEVEL = 10_000
 FLAT = 12
 
 _SCOPE_SEPARATOR = re.compile(r"[_./]")
+
+T = TypeVar("T")
 
 
 def modules_hierarchy(
@@ -106,12 +117,54 @@ class _Builder:
         return prune(self.hierarchy)
 
     def add_children(self, call: int, parent: int | None) -> None:
-        units = list(self._units(self.trace.calls[call].children))
-        if len(units) > FLAT:
-            self._add_scoped(_scopes(units, self._unit_name), parent)
-        else:
-            for unit in units:
-                self._add_unit(unit, parent)
+        items: list[_Unit | _Scope] = list(self._units(self.trace.calls[call].children))
+        if len(items) > FLAT:
+            items = _scopes(items, self._scope_name)
+        if len(items) > FIRST_SIGHT_NODES:
+            items = self._segments(items)
+        self._add_scoped(items, parent)
+
+    def _segments(self, items: list[_Unit | _Scope]) -> list[_Unit | _Scope]:
+        """Too many siblings (a flat model whose names share no scope, such as Inception's
+        ``conv2d_12``): those between two places where all data passes through one of them
+        (the ``mixed0`` joining a block's branches) make a group; if still too many, runs of
+        them are gathered into :data:`FIRST_SIGHT_NODES` ``// 2`` groups."""
+        position = {
+            atom: number
+            for number, item in enumerate(items)
+            for unit in _units_of(item)
+            for call in unit.calls
+            for atom in self.whole.atoms_under(call)
+        }
+        reach = list(range(len(items)))
+        for start, end, _ in self.whole.edges():
+            if start in position and end in position:
+                reach[position[start]] = max(reach[position[start]], position[end])
+        segments: list[list[_Unit | _Scope]] = []
+        furthest = -1  # how far the items before the previous one reach
+        for number, item in enumerate(items):
+            if furthest <= number - 1:
+                segments.append([])
+            segments[-1].append(item)
+            if number:
+                furthest = max(furthest, reach[number - 1])
+        if len(segments) > FIRST_SIGHT_NODES:
+            segments = [
+                [item for segment in chunk for item in segment] for chunk in _chunks(segments)
+            ]
+        return [self._span(segment) for segment in segments]
+
+    def _span(self, items: list[_Unit | _Scope]) -> _Unit | _Scope:
+        """One item for ``items``: a group of them, itself in groups if they are too many."""
+        if len(items) == 1:
+            return items[0]
+        if len(items) > FIRST_SIGHT_NODES:
+            items = [self._span(chunk) for chunk in _chunks(items)]
+        return _Scope(self._span_name(items), items)
+
+    def _span_name(self, items: list[_Unit | _Scope]) -> str:
+        first, last = next(_units_of(items[0])), list(_units_of(items[-1]))[-1]
+        return run_name(self._unit_name(first), self.trace.calls[last.calls[-1]].name)
 
     def _units(self, children: list[int]) -> Iterator[_Unit]:
         position = 0
@@ -132,6 +185,13 @@ class _Builder:
 
     def _unit_name(self, unit: _Unit) -> str:
         return self.trace.calls[unit.calls[0]].name
+
+    def _scope_name(self, unit: _Unit) -> str:
+        """The unit's name, or "" where it was made from its type (Keras names a
+        ``BatchNormalization`` layer ``batch_normalization_11``), which says nothing of scope."""
+        call = self.trace.calls[unit.calls[0]]
+        made = _snake_case(call.type_name)
+        return "" if re.fullmatch(rf"{re.escape(made)}(_\d+)?", call.name) else call.name
 
     def _add_scoped(self, items: list[_Unit | _Scope], parent: int | None) -> None:
         for item in items:
@@ -157,21 +217,19 @@ class _Builder:
         self.add_children(call, group)
 
     def _leaf(self, node: GraphNode, parent: int | None) -> Leaf:
-        attributes = node_attributes(node, self.scale)
-        if node.type_path:
-            attributes["URL"] = f"archviz-class:{node.type_path}"
+        attributes = with_class_link(node, node_attributes(node, self.scale))
         return Leaf(parent, dot_attributes(attributes), _search_text(node))
 
     def _add_group(
         self, node: GraphNode, parent: int | None, *, note: str = "", folded: bool = False
     ) -> int:
-        # No class link on a group: a click opens or closes it.
+        # A click on a group opens or closes it; its class link is offered in its tooltip.
         return self.hierarchy.add_group(
             Group(
                 node.name,
                 parent,
-                dot_attributes(node_attributes(node, self.scale)),
-                dot_attributes(cluster_attributes(node, note)),
+                dot_attributes(with_class_link(node, node_attributes(node, self.scale))),
+                dot_attributes(with_class_link(node, cluster_attributes(node, note))),
                 _search_text(node),
                 folded=folded,
             )
@@ -200,6 +258,22 @@ class _Builder:
             measure=measure,
             dtype=calls[-1].dtype,
         )
+
+
+def _chunks(items: list[T]) -> list[list[T]]:
+    """``items`` in :data:`FIRST_SIGHT_NODES` ``// 2`` runs of about the same length."""
+    size = -(-len(items) // (FIRST_SIGHT_NODES // 2))
+    return [items[at : at + size] for at in range(0, len(items), size)]
+
+
+def _snake_case(name: str) -> str:
+    """``batch_normalization`` for ``BatchNormalization``, ``conv2d`` for ``Conv2D``."""
+    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
+def _units_of(item: _Unit | _Scope) -> Iterator[_Unit]:
+    return item.units() if isinstance(item, _Scope) else iter([item])
 
 
 def _search_text(node: GraphNode) -> str:
