@@ -24,11 +24,11 @@ from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.dot import (
     cluster_attributes,
     defaults,
-    with_class_link,
     dot_attributes,
     edge_attributes,
     legend_attributes,
     node_attributes,
+    with_class_link,
 )
 from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, run_name
 from sphinx_archviz.capture.graph.hierarchy import (
