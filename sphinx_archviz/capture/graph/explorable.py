@@ -68,7 +68,10 @@ def modules_hierarchy(
     for call in ends:
         if trace.calls[call].kind == "input":
             builder.add_call(call, None)
-    builder.add_children(trace.root, None)
+    if builder.whole.is_atom(trace.root):  # a model that calls no module: one node
+        builder.add_call(trace.root, None)
+    else:
+        builder.add_children(trace.root, None)
     for call in ends:
         if trace.calls[call].kind == "output":
             builder.add_call(call, None)
@@ -137,13 +140,18 @@ class _Builder:
             for atom in self.whole.atoms_under(call)
         }
         reach = list(range(len(items)))
+        from_outside = -1  # how far what comes from outside (the inputs) reaches
         for start, end, _ in self.whole.edges():
-            if start in position and end in position:
+            if end not in position:
+                continue
+            if start in position:
                 reach[position[start]] = max(reach[position[start]], position[end])
+            else:
+                from_outside = max(from_outside, position[end])
         segments: list[list[_Unit | _Scope]] = []
-        furthest = -1  # how far the items before the previous one reach
+        furthest = from_outside  # how far the items before the previous one reach
         for number, item in enumerate(items):
-            if furthest <= number - 1:
+            if not segments or furthest <= number - 1:
                 segments.append([])
             segments[-1].append(item)
             if number:
