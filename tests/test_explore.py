@@ -109,22 +109,80 @@ def test_a_click_opens_a_group_in_place_and_a_second_closes_it(page) -> None:
     assert shown_names(page) == before
 
 
-def test_tab_reaches_a_group_and_enter_toggles_it(page) -> None:
+def focused(page) -> str | None:
+    return page.evaluate("document.activeElement.getAttribute('aria-label')")
+
+
+def tab_through(page) -> list[str]:
+    """The groups Tab reaches from the diagram's viewport, until it leaves the picture."""
     diagram(page).locator(".archviz-viewport").focus()
-    page.keyboard.press("Tab")  # the open stages (Graphviz draws clusters first), then the rest
-    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "layer1"
+    reached = []
+    while len(reached) < 80:
+        page.keyboard.press("Tab")
+        if not page.evaluate("!!document.activeElement.closest('svg.archviz-graph')"):
+            return reached
+        reached.append(focused(page))
+    return reached
+
+
+def groups_top_to_bottom(page) -> list[str]:
+    return diagram(page).evaluate(
+        """root => [...root.querySelectorAll('svg.archviz-graph [aria-expanded]')]
+          .map(group => [group.getBoundingClientRect(), group.getAttribute('aria-label')])
+          .sort((a, b) => a[0].top - b[0].top || a[0].left - b[0].left).map(pair => pair[1])"""
+    )
+
+
+def test_tab_reaches_the_groups_in_reading_order(page) -> None:
+    reached = tab_through(page)
+    assert reached[:5] == ["conv1", "bn1", "relu", "maxpool", "layer1"]
+    assert reached == groups_top_to_bottom(page)
+    redrawn(page, lambda: group(page, "layer2.1").click())
+    reached = tab_through(page)
+    assert reached == groups_top_to_bottom(page)
+    assert reached.index("layer2.0") < reached.index("layer2.1") < reached.index("layer2.1.conv1")
+
+
+def test_enter_and_space_toggle_a_group_and_keep_the_focus_on_it(page) -> None:
+    group(page, "layer1").focus()
     redrawn(page, lambda: page.keyboard.press("Enter"))
     assert group(page, "layer1").get_attribute("aria-expanded") == "false"
-    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "layer1"
-    redrawn(page, lambda: page.keyboard.press("Enter"))
+    assert focused(page) == "layer1"
+    redrawn(page, lambda: page.keyboard.press(" "))
     assert group(page, "layer1").get_attribute("aria-expanded") == "true"
-    reached = []
-    while "conv1" not in reached and len(reached) < 40:  # every group is on the way
-        page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.getAttribute('aria-label')"))
-    assert reached[-1] == "conv1"
+    assert focused(page) == "layer1"
+    page.keyboard.press("Tab")
+    assert focused(page) == "layer1.0"
     redrawn(page, lambda: page.keyboard.press("Enter"))
-    assert group(page, "conv1").get_attribute("aria-expanded") == "true"
+    assert group(page, "layer1.0").get_attribute("aria-expanded") == "true"
+    assert focused(page) == "layer1.0"
+
+
+def test_a_clicked_group_keeps_the_focus(page) -> None:
+    redrawn(page, lambda: group(page, "layer3.0").click())
+    assert focused(page) == "layer3.0"
+    page.keyboard.press("Tab")
+    assert focused(page) == "layer3.0.conv1"
+
+
+def test_text_laid_out_in_the_browser_stays_inside_its_boxes(page) -> None:
+    redrawn(page, lambda: group(page, "layer2.0").click())
+    redrawn(page, lambda: group(page, "layer2.0.conv1").click())
+    overflows = diagram(page).evaluate(
+        """root => [...root.querySelectorAll('svg.archviz-graph g.node')].flatMap(node => {
+          const shape = node.querySelector('polygon, path');
+          const box = shape.getBBox();
+          return [...node.querySelectorAll('text')]
+            .filter(text => text.getBBox().width > box.width)
+            .map(text => [text.textContent, getComputedStyle(text).fontFamily]);
+        })"""
+    )
+    assert overflows == []
+    fonts = diagram(page).evaluate(
+        """root => [...root.querySelectorAll('svg.archviz-graph g.node text')]
+          .map(text => text.getAttribute('font-family'))"""
+    )
+    assert {"monospace", "Helvetica,Arial,sans-serif"} <= set(fonts)
 
 
 def test_level_buttons_open_and_close_every_group_of_a_level(page) -> None:

@@ -161,9 +161,11 @@ def test_full_screen_opens_and_closes(page) -> None:
     assert big.bounding_box()["width"] < 1000
 
 
+# The output box (torchviz's first node), its text, an edge.
 NODE_COLOURS = """root => {
-  const node = root.querySelector('g.node polygon');
-  const text = root.querySelector('g.node text');
+  const output = [...root.querySelectorAll('g.node')].find(n => n.textContent.includes('(1, 1000)'));
+  const node = output.querySelector('polygon');
+  const text = output.querySelector('text');
   const edge = root.querySelector('g.edge path');
   return [getComputedStyle(node).fill, getComputedStyle(text).fill, getComputedStyle(edge).stroke];
 }"""
@@ -308,11 +310,17 @@ def test_without_javascript_the_diagram_is_a_plain_image(chromium, server: str) 
 
 
 def test_every_diagram_has_an_accessible_name(page) -> None:
+    """A picture is an image; one with groups to open is a group of buttons (an image's
+    content is hidden from screen readers)."""
     labels = page.locator("svg.archviz-graph").evaluate_all(
-        "svgs => svgs.map(svg => [svg.getAttribute('role'), svg.getAttribute('aria-label')])"
+        """svgs => svgs.map(svg => [svg.getAttribute('role'), svg.getAttribute('aria-label'),
+                                   svg.querySelector('[aria-expanded]') !== null])"""
     )
-    assert labels[BIG] == ["img", "ResNet-18's autograd graph"]
-    assert all(role == "img" and label for role, label in labels)
+    assert labels[BIG] == ["group", "ResNet-18's autograd graph", True]
+    assert any(not explorable for _, _, explorable in labels)
+    assert all(
+        role == ("group" if explorable else "img") and label for role, label, explorable in labels
+    )
 
 
 def test_scripts_and_styles_only_on_pages_with_diagrams(site: Path) -> None:

@@ -9,6 +9,8 @@
   const STEP = 1.25;
   const PAN_STEP = 60;
   const PT_TO_PX = 96 / 72;
+  /* Pictures of states a diagram keeps, to show again without laying them out. */
+  const KEPT_LAYOUTS = 24;
 
   /* The script's own folder: the Graphviz bundle lies beside it. */
   const SCRIPT_BASE = document.currentScript
@@ -35,51 +37,82 @@
     return graphvizLoading;
   }
 
-  /* Graphviz in WebAssembly sizes text by built-in tables of a few fonts; lay out with the one
-     whose widths are nearest above the browser's for the diagram's font, then draw in that
-     font again. */
+  /* Graphviz in WebAssembly sizes text by built-in tables of a few fonts (other names get
+     Times's widths). Each font of a diagram (its groups' sans-serif, torchviz's monospace) is
+     laid out with the table whose widths are nearest above the browser's for it, among tables
+     of the same kind (monospace or not), under a name of that table no other font uses, so that
+     the font can be put back in the SVG Graphviz writes. */
   const FONT_SAMPLE = "layer1.0.conv1 BatchNorm2d 1×64×112×112 → 9.41K params";
-  const FONT_CANDIDATES = ["Helvetica", "DejaVu Sans", "Times"];
+  const FONT_TABLES = [
+    { monospace: false, names: ["Helvetica", "Arial", "Liberation Sans", "Nimbus Sans"] },
+    { monospace: false, names: ["DejaVu Sans"] },
+    { monospace: false, names: ["Times", "Times New Roman"] },
+    { monospace: true, names: ["Courier", "Courier New", "Liberation Mono"] },
+  ];
+  const FONT_NAME = /fontname=(?:"([^"]*)"|([^\s,\]"]+))/g;
   const fontChoices = new Map();
 
+  /* What Graphviz makes of a font name: the width of the sample and the font-family written. */
+  function probeFont(layout, name) {
+    const dot = `digraph { a [shape=plaintext margin=0 fontsize=100 fontname="${name}" label="${FONT_SAMPLE}"] }`;
+    const svg = layout.layout(dot, "svg", "dot");
+    return {
+      name,
+      width: parseFloat(/<svg width="([\d.]+)pt/.exec(svg)[1]),
+      written: /font-family="([^"]*)"/.exec(svg)[1],
+    };
+  }
+
+  /* The font to lay ``font`` out with, and the font-family Graphviz writes for it. */
   function layoutFont(layout, font) {
     if (!fontChoices.has(font)) {
       const context = document.createElement("canvas").getContext("2d");
       context.font = `100px ${font}`;
       const browser = context.measureText(FONT_SAMPLE).width;
-      const widths = FONT_CANDIDATES.map((candidate) => {
-        const dot = `digraph { a [shape=plaintext margin=0 fontsize=100 fontname="${candidate}" label="${FONT_SAMPLE}"] }`;
-        return parseFloat(/<svg width="([\d.]+)pt/.exec(layout.layout(dot, "svg", "dot"))[1]);
-      });
-      const above = FONT_CANDIDATES.filter((_, index) => widths[index] >= browser);
-      const nearest = above.length
-        ? above.reduce((a, b) =>
-            widths[FONT_CANDIDATES.indexOf(a)] <= widths[FONT_CANDIDATES.indexOf(b)] ? a : b,
-          )
-        : FONT_CANDIDATES[widths.indexOf(Math.max(...widths))];
-      fontChoices.set(font, nearest);
+      const monospace = context.measureText("iiii").width === context.measureText("MMMM").width;
+      const tables = FONT_TABLES.filter((table) => table.monospace === monospace).map((table) =>
+        table.names.map((name) => probeFont(layout, name)),
+      );
+      const above = tables.filter(([first]) => first.width >= browser);
+      const table = above.length
+        ? above.reduce((a, b) => (a[0].width <= b[0].width ? a : b))
+        : tables.reduce((a, b) => (a[0].width >= b[0].width ? a : b));
+      const taken = new Set([...fontChoices.values()].map((choice) => choice.written));
+      fontChoices.set(font, table.find((probe) => !taken.has(probe.written)) || table[0]);
     }
     return fontChoices.get(font);
   }
 
+  /* Graphviz 16.1 in WebAssembly corrupts its memory on a label whose first line is empty (the
+     output tensor's, "\n (1, 1000)"), and that layout or a later one stops with "table index is
+     out of bounds"; a no-break space on that line keeps it and its height. */
+  function withoutEmptyFirstLines(dot) {
+    return dot.replaceAll('label="\n', 'label="\u00a0\n');
+  }
+
   /* The SVG of a DOT text; a layout that fails is tried once more in a new Graphviz. */
-  async function layOut(dot, font) {
+  async function layOut(dot) {
     try {
-      return layOutWith(await graphviz(), dot, font);
+      return layOutWith(await graphviz(), dot);
     } catch {
       graphvizLoading = window.archvizGraphviz(true);
-      return layOutWith(await graphvizLoading, dot, font);
+      return layOutWith(await graphvizLoading, dot);
     }
   }
 
-  function layOutWith(layout, dot, font) {
-    const stand = layoutFont(layout, font);
-    const svg = layout.layout(
-      dot.replaceAll(`fontname="${font}"`, `fontname="${stand}"`),
-      "svg",
-      "dot",
-    );
-    return svg.replaceAll(`font-family="${stand}"`, `font-family="${font}"`);
+  function layOutWith(layout, dot) {
+    const drawnAs = new Map();
+    const text = withoutEmptyFirstLines(dot).replace(FONT_NAME, (_, quoted, bare) => {
+      const font = quoted ?? bare;
+      const { name, written } = layoutFont(layout, font);
+      drawnAs.set(written, font);
+      return `fontname="${name}"`;
+    });
+    return layout
+      .layout(text, "svg", "dot")
+      .replace(/font-family="([^"]*)"/g, (attribute, written) =>
+        drawnAs.has(written) ? `font-family="${drawnAs.get(written)}"` : attribute,
+      );
   }
 
   /* The diagram's hierarchy (sphinx_archviz/capture/hierarchy.py): groups over leaves, and
@@ -99,7 +132,6 @@
       this.edges = data.edges;
       this.top = data.top;
       this.initial = data.open;
-      this.font = data.font;
       this.revealsInsides = data.revealsInsides;
       this.levels = this.groups.map((group) => {
         let level = 1;
@@ -519,6 +551,7 @@
       this.open = new Set(this.hierarchy.initial);
       this.selected = null;
       this.drawing = 0;
+      this.layouts = new Map([[this.hierarchy.stateDot(this.open), this.picture]]);
       this.decorate();
       this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
       this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
@@ -549,6 +582,9 @@
     }
 
     decorate() {
+      // Its groups are buttons: a picture with controls in it, not an image.
+      this.picture.setAttribute("role", "group");
+      this.putInReadingOrder();
       for (const element of this.picture.querySelectorAll("g.node, g.cluster")) {
         const group = this.groupOf(element);
         if (group === null) continue;
@@ -563,6 +599,38 @@
         const element = this.elementOf(this.visibleItem(this.selected));
         if (element) element.classList.add("archviz-selected");
       }
+    }
+
+    /* Tab and screen readers follow the document's order, and Graphviz writes every cluster
+       before every node: put groups and nodes in reading order instead (top to bottom, then left
+       to right; an open group before what is in it, which it is drawn under) and the edges
+       after them. */
+    putInReadingOrder() {
+      const graph = this.picture.querySelector("g.graph");
+      if (!graph || graph.dataset.archvizOrdered) return;
+      graph.dataset.archvizOrdered = "true";
+      const inside = new Map();
+      for (const element of graph.querySelectorAll(":scope > :is(g.node, g.cluster)")) {
+        const match = /^([ng])(\d+)$/.exec(element.id.slice(this.key.length + 1));
+        if (!match) continue;
+        const index = Number(match[2]);
+        const item = match[1] === "n" ? index : -1 - index;
+        const parent =
+          item >= 0 ? this.hierarchy.leaves[index].parent : this.hierarchy.groups[index].parent;
+        const box = element.getBBox();
+        if (!inside.has(parent)) inside.set(parent, []);
+        inside.get(parent).push({ element, group: item >= 0 ? null : index, box });
+      }
+      const place = (parent) => {
+        const items = inside.get(parent) || [];
+        items.sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+        for (const { element, group } of items) {
+          graph.appendChild(element);
+          if (group !== null && element.classList.contains("cluster")) place(group);
+        }
+      };
+      place(-1);
+      for (const edge of graph.querySelectorAll(":scope > g.edge")) graph.appendChild(edge);
     }
 
     onGroupClick(event) {
@@ -627,14 +695,14 @@
     }
 
     /* Lay out the current state and put it where the old picture was, keeping the item that
-       changed (``anchor``) where the reader's eyes are. */
+       changed (``anchor``) where the reader's eyes are, and the keyboard focus on it. */
     async redraw(anchor, keyboard) {
       const drawing = ++this.drawing;
       const before = anchor !== null && this.elementOf(anchor);
       const from = before && before.getBoundingClientRect();
-      const text = await layOut(this.hierarchy.stateDot(this.open), this.hierarchy.font);
+      const focused = keyboard || this.picture.contains(document.activeElement);
+      const svg = await this.stateSvg();
       if (drawing !== this.drawing) return;
-      const svg = this.svgElement(text);
       this.picture.replaceWith(svg);
       this.picture = svg;
       const { width, height } = svgSize(svg);
@@ -648,23 +716,46 @@
       if (from && after) {
         const to = after.getBoundingClientRect();
         this.pan(from.left - to.left, from.top - to.top);
-        if (keyboard) after.focus({ preventScroll: true });
+        this.bringIntoView(after);
       }
+      if (focused) (after || this.viewport).focus({ preventScroll: true });
       if (this.search && this.search.value.trim()) this.highlight();
       this.writeHash();
       this.root.dataset.archvizDrawn = String(drawing);
     }
 
+    /* The picture of the open groups: laid out once per state (Graphviz lays out the same DOT
+       the same way), so that closing a group shows the picture from before it was opened. */
+    async stateSvg() {
+      const dot = this.hierarchy.stateDot(this.open);
+      let svg = this.layouts.get(dot);
+      if (svg) {
+        for (const marked of svg.querySelectorAll(
+          ".archviz-selected, .archviz-match, .archviz-target",
+        )) {
+          marked.classList.remove("archviz-selected", "archviz-match", "archviz-target");
+        }
+      } else {
+        svg = this.svgElement(await layOut(dot));
+      }
+      this.layouts.delete(dot); // the most recent last; the oldest is forgotten first
+      this.layouts.set(dot, svg);
+      if (this.layouts.size > KEPT_LAYOUTS) this.layouts.delete(this.layouts.keys().next().value);
+      return svg;
+    }
+
     svgElement(text) {
-      const parsed = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
-      for (const title of parsed.querySelectorAll("title")) title.remove();
+      // Titles and comments, a tenth of Graphviz's SVG, are dropped before parsing.
+      const parsed = new DOMParser().parseFromString(
+        text.replace(/<title>[^<]*<\/title>\n?|<!--[^]*?-->\n?/g, ""),
+        "image/svg+xml",
+      ).documentElement;
       for (const element of parsed.querySelectorAll("[id]")) {
         element.id = `${this.key}-${element.id}`;
       }
       parsed.setAttribute("class", "archviz-graph");
-      parsed.setAttribute("role", "img");
       parsed.setAttribute("aria-label", this.picture.getAttribute("aria-label") || "");
-      return document.importNode(parsed, true);
+      return document.adoptNode(parsed);
     }
 
     select(item) {
@@ -756,6 +847,19 @@
       if (!target) return;
       target.classList.add("archviz-target");
       this.centre(target);
+    }
+
+    /* Pan the least that shows all of an element, or its top left part if it is bigger than
+       the viewport. */
+    bringIntoView(element) {
+      const box = element.getBoundingClientRect();
+      const view = this.viewport.getBoundingClientRect();
+      const shift = (low, high, min, max) =>
+        high - low > max - min ? min - low : Math.max(min - low, Math.min(0, max - high));
+      this.pan(
+        shift(box.left, box.right, view.left, view.right),
+        shift(box.top, box.bottom, view.top, view.bottom),
+      );
     }
 
     centre(element) {
