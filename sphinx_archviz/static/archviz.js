@@ -773,12 +773,15 @@
       const open = [...this.open].sort((a, b) => a - b).join(",");
       const node = this.selected === null ? "" : `;node=${itemName(this.selected)}`;
       const hash = `#${this.key}:open=${open}${node}`;
+      this.written = hash;
       if (location.hash !== hash) history.replaceState(null, "", hash);
     }
 
+    /* Show the state the address names, unless it is the one this diagram wrote (a node link's
+       hashchange can reach here after the link was followed and the address rewritten). */
     restore() {
       const prefix = `#${this.key}:`;
-      if (!location.hash.startsWith(prefix)) return;
+      if (!location.hash.startsWith(prefix) || location.hash === this.written) return;
       const state = Object.fromEntries(
         location.hash
           .slice(prefix.length)
