@@ -99,6 +99,7 @@ EXAMPLES = {
     "wide-resnet50-2": (None, "model = wide_resnet50_2(weights=None)"),
     "custom-cnn": ("cnn", "class CNNModel(nn.Module):"),
     "keras-plot-model": ("keras", "def get_model():"),
+    "decoder-7b": (None, "LlamaForCausalLM"),
 }
 MODEL_CODE = ("class CNNModel", "def get_model", "nn.Conv2d", "keras.layers", "make_dot(")
 

@@ -488,19 +488,29 @@
       }
       clearTimeout(this.hiding);
       this.tooltip.textContent = this.nodeDetails(node);
+      const anchor = node.querySelector("a[href]");
+      if (anchor && node.classList.contains("archviz-group")) {
+        // A click on a group opens it, so its class's page is offered here.
+        this.offerLink("archviz-class", anchor.getAttribute("href"), "Class");
+      }
       const source = node.querySelector("a[data-archviz-source]");
       if (source) {
-        const link = document.createElement("a");
-        link.className = "archviz-source";
-        link.href = source.getAttribute("data-archviz-source");
-        link.textContent = this.root.dataset.archvizSourceLabel || "Source";
-        this.tooltip.append("\n", link);
+        this.offerLink("archviz-source", source.getAttribute("data-archviz-source"), "Source");
       }
       this.tooltip.hidden = !this.tooltip.textContent;
       const box = node.getBoundingClientRect();
       const root = this.root.getBoundingClientRect();
       this.tooltip.style.left = `${Math.max(0, box.left - root.left)}px`;
       this.tooltip.style.top = `${box.bottom - root.top + 4}px`;
+    }
+
+    /* A link at the end of the tooltip; its text is the page's word for ``fallback``. */
+    offerLink(className, href, fallback) {
+      const link = document.createElement("a");
+      link.className = className;
+      link.href = href;
+      link.textContent = this.root.dataset[`archviz${fallback}Label`] || fallback;
+      this.tooltip.append("\n", link);
     }
 
     /* Hide the tooltip unless the pointer reaches it (or another node) first. */

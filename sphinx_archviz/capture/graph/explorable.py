@@ -285,7 +285,8 @@ def _units_of(item: _Unit | _Scope) -> Iterator[_Unit]:
 
 
 def _search_text(node: GraphNode) -> str:
-    return f"{node.name} {node.type_name}".strip()
+    """Its name, then its type if that says more (a functional op is named by its type)."""
+    return node.name if node.type_name in ("", node.name) else f"{node.name} {node.type_name}"
 
 
 def _scopes(
