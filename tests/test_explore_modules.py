@@ -33,6 +33,10 @@ PAGES = {
    :kwargs: {"weights": null}
    :view: modules
    :name: fig-keras
+
+.. archviz:: keras.applications:ResNet50
+   :kwargs: {"weights": null}
+   :name: fig-plot-model
 """,
 }
 
@@ -56,7 +60,7 @@ def page(chromium, server: str, request: pytest.FixtureRequest):
     yield from watched_page(
         chromium,
         f"{server}/index.html",
-        "document.querySelectorAll('div.archviz.archviz-js').length === 3",
+        "document.querySelectorAll('div.archviz.archviz-js').length === 4",
         f"explore-modules-{request.node.name}",
     )
 
@@ -105,7 +109,7 @@ def hierarchy(site: Path, figure: str) -> dict:
     return json.loads(html[script : html.index("</script>", script)].replace("<\\/", "</"))
 
 
-@pytest.mark.parametrize("figure", ["fig-decoder", "fig-resnet", "fig-keras"])
+@pytest.mark.parametrize("figure", ["fig-decoder", "fig-resnet", "fig-keras", "fig-plot-model"])
 def test_every_modules_view_opens_readable(page, figure: str) -> None:
     names = shown_names(page, figure)
     assert 3 <= len(names) <= 40
@@ -128,6 +132,13 @@ def test_the_hierarchy_holds_every_layer_once(site: Path) -> None:
     assert sum(name.endswith(("conv1", "conv2", "conv3")) for name in modules) == 1 + 16 * 3
     keras = [group[0] for group in hierarchy(site, "fig-keras")["groups"]]
     assert {"conv2", "conv2_block1", "conv2_block1_1", "conv5_block3"} <= set(keras)
+    # plot_model's picture, gathered the same way; opened fully, it is plot_model's own.
+    plot_model = hierarchy(site, "fig-plot-model")
+    assert {"conv2", "conv2_block1", "conv5_block3"} <= {group[0] for group in plot_model["groups"]}
+    drawn = [path.read_text() for path in (site / "_images").glob("archviz-*.dot")]
+    [plot_model_dot] = [text for text in drawn if "(InputLayer)" in text]
+    assert len(plot_model["leaves"]) == plot_model_dot.count("[label=<<table")
+    assert len(plot_model["edges"]) == plot_model_dot.count(" -> ")
 
 
 def test_a_folded_repeat_opens_to_its_members_and_a_member_to_its_layers(page) -> None:

@@ -15,10 +15,8 @@ Everything is drawn as the modules view draws it (:mod:`.dot`), on its heatmap's
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.dot import (
@@ -30,27 +28,21 @@ from sphinx_archviz.capture.graph.dot import (
     node_attributes,
     with_class_link,
 )
-from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, run_name
+from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph
 from sphinx_archviz.capture.graph.hierarchy import (
-    FIRST_SIGHT_NODES,
     Group,
     Hierarchy,
     Leaf,
     first_sight,
+    group_attributes,
     prune,
 )
 from sphinx_archviz.capture.graph.metrics import Measure
+from sphinx_archviz.capture.graph.siblings import Scope, Unit, gather
 from sphinx_archviz.capture.graph.trace import Trace
 
 #: Deeper than any model: every module is opened down to its atoms.
 EVERY_LEVEL = 10_000
-
-#: A container calling more than this many modules directly gets groups from their names.
-FLAT = 12
-
-_SCOPE_SEPARATOR = re.compile(r"[_./]")
-
-T = TypeVar("T")
 
 
 def modules_hierarchy(
@@ -80,25 +72,6 @@ def modules_hierarchy(
     return hierarchy
 
 
-@dataclass
-class _Unit:
-    """Sibling calls the hierarchy places together: one call, or a folded repeat's calls."""
-
-    calls: list[int]
-    #: For a folded repeat: what its closed node stands for.
-    folded: GraphNode | None = None
-
-
-@dataclass
-class _Scope:
-    name: str
-    items: list[_Unit | _Scope] = field(default_factory=list)
-
-    def units(self) -> Iterator[_Unit]:
-        for item in self.items:
-            yield from item.units() if isinstance(item, _Scope) else [item]
-
-
 class _Builder:
     def __init__(self, trace: Trace, rankdir: str, fold: bool, scale: heatmap.Scale | None) -> None:
         self.trace = trace
@@ -120,61 +93,11 @@ class _Builder:
         return prune(self.hierarchy)
 
     def add_children(self, call: int, parent: int | None) -> None:
-        items: list[_Unit | _Scope] = list(self._units(self.trace.calls[call].children))
-        if len(items) > FLAT:
-            items = _scopes(items, self._scope_name)
-        if len(items) > FIRST_SIGHT_NODES:
-            items = self._segments(items)
-        self._add_scoped(items, parent)
+        units = list(self._units(self.trace.calls[call].children))
+        edges = ((start, end) for start, end, _ in self.whole.edges())
+        self._add_gathered(gather(units, edges), parent)
 
-    def _segments(self, items: list[_Unit | _Scope]) -> list[_Unit | _Scope]:
-        """Too many siblings (a flat model whose names share no scope, such as Inception's
-        ``conv2d_12``): those between two places where all data passes through one of them
-        (the ``mixed0`` joining a block's branches) make a group; if still too many, runs of
-        them are gathered into :data:`FIRST_SIGHT_NODES` ``// 2`` groups."""
-        position = {
-            atom: number
-            for number, item in enumerate(items)
-            for unit in _units_of(item)
-            for call in unit.calls
-            for atom in self.whole.atoms_under(call)
-        }
-        reach = list(range(len(items)))
-        from_outside = -1  # how far what comes from outside (the inputs) reaches
-        for start, end, _ in self.whole.edges():
-            if end not in position:
-                continue
-            if start in position:
-                reach[position[start]] = max(reach[position[start]], position[end])
-            else:
-                from_outside = max(from_outside, position[end])
-        segments: list[list[_Unit | _Scope]] = []
-        furthest = from_outside  # how far the items before the previous one reach
-        for number, item in enumerate(items):
-            if not segments or furthest <= number - 1:
-                segments.append([])
-            segments[-1].append(item)
-            if number:
-                furthest = max(furthest, reach[number - 1])
-        if len(segments) > FIRST_SIGHT_NODES:
-            segments = [
-                [item for segment in chunk for item in segment] for chunk in _chunks(segments)
-            ]
-        return [self._span(segment) for segment in segments]
-
-    def _span(self, items: list[_Unit | _Scope]) -> _Unit | _Scope:
-        """One item for ``items``: a group of them, itself in groups if they are too many."""
-        if len(items) == 1:
-            return items[0]
-        if len(items) > FIRST_SIGHT_NODES:
-            items = [self._span(chunk) for chunk in _chunks(items)]
-        return _Scope(self._span_name(items), items)
-
-    def _span_name(self, items: list[_Unit | _Scope]) -> str:
-        first, last = next(_units_of(items[0])), list(_units_of(items[-1]))[-1]
-        return run_name(self._unit_name(first), self.trace.calls[last.calls[-1]].name)
-
-    def _units(self, children: list[int]) -> Iterator[_Unit]:
+    def _units(self, children: list[int]) -> Iterator[Unit]:
         position = 0
         while position < len(children):
             child = children[position]
@@ -189,31 +112,24 @@ class _Builder:
             else:
                 calls, folded = [child], None
             position += len(calls)
-            yield _Unit(calls, folded)
+            first, last = self.trace.calls[calls[0]], self.trace.calls[calls[-1]]
+            atoms = [atom for call in calls for atom in self.whole.atoms_under(call)]
+            yield Unit(calls, first.name, first.type_name, last.name, atoms, folded)
 
-    def _unit_name(self, unit: _Unit) -> str:
-        return self.trace.calls[unit.calls[0]].name
-
-    def _scope_name(self, unit: _Unit) -> str:
-        """The unit's name, or "" where it was made from its type (Keras names a
-        ``BatchNormalization`` layer ``batch_normalization_11``), which says nothing of scope."""
-        call = self.trace.calls[unit.calls[0]]
-        made = _snake_case(call.type_name)
-        return "" if re.fullmatch(rf"{re.escape(made)}(_\d+)?", call.name) else call.name
-
-    def _add_scoped(self, items: list[_Unit | _Scope], parent: int | None) -> None:
+    def _add_gathered(self, items: list[Unit | Scope], parent: int | None) -> None:
         for item in items:
-            if isinstance(item, _Unit):
+            if isinstance(item, Unit):
                 self._add_unit(item, parent)
                 continue
             group = self._add_group(self._scope_node(item), parent)
-            self._add_scoped(item.items, group)
+            self._add_gathered(item.items, group)
 
-    def _add_unit(self, unit: _Unit, parent: int | None) -> None:
-        if unit.folded is not None:
-            note = f"{unit.folded.repeat} structurally identical repeats; open one to see it"
-            parent = self._add_group(unit.folded, parent, note=note, folded=True)
-        for call in unit.calls:
+    def _add_unit(self, unit: Unit, parent: int | None) -> None:
+        folded: GraphNode | None = unit.payload
+        if folded is not None:
+            note = f"{folded.repeat} structurally identical repeats; open one to see it"
+            parent = self._add_group(folded, parent, note=note, folded=True)
+        for call in unit.members:
             self.add_call(call, parent)
 
     def add_call(self, call: int, parent: int | None) -> None:
@@ -243,9 +159,9 @@ class _Builder:
             )
         )
 
-    def _scope_node(self, scope: _Scope) -> GraphNode:
+    def _scope_node(self, scope: Scope) -> GraphNode:
         """A scope's closed node: its name, the parameters and costs of what it holds."""
-        calls = [self.trace.calls[call] for unit in scope.units() for call in unit.calls]
+        calls = [self.trace.calls[call] for unit in scope.units() for call in unit.members]
         measure = Measure()
         for call in calls:
             found = self.whole.measures.get(call.index, Measure())
@@ -268,65 +184,56 @@ class _Builder:
         )
 
 
-def _chunks(items: list[T]) -> list[list[T]]:
-    """``items`` in :data:`FIRST_SIGHT_NODES` ``// 2`` runs of about the same length."""
-    size = -(-len(items) // (FIRST_SIGHT_NODES // 2))
-    return [items[at : at + size] for at in range(0, len(items), size)]
-
-
-def _snake_case(name: str) -> str:
-    """``batch_normalization`` for ``BatchNormalization``, ``conv2d`` for ``Conv2D``."""
-    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
-
-
-def _units_of(item: _Unit | _Scope) -> Iterator[_Unit]:
-    return item.units() if isinstance(item, _Scope) else iter([item])
-
-
 def _search_text(node: GraphNode) -> str:
     """Its name, then its type if that says more (a functional op is named by its type)."""
     return node.name if node.type_name in ("", node.name) else f"{node.name} {node.type_name}"
 
 
-def _scopes(
-    units: list[_Unit], name_of: Callable[[_Unit], str], depth: int = 0
-) -> list[_Unit | _Scope]:
-    """``units`` with each run of consecutive ones whose names share a scope ``depth`` parts
-    deep (``conv2``, then ``conv2_block1``) gathered into a :class:`_Scope`, recursively. A name's
-    last part is never a scope, nor a prefix followed only by digits (``dense`` of ``dense_1``
-    is Keras numbering the second ``dense``)."""
-    found: list[_Unit | _Scope] = []
-    for key, members in _runs_by_scope(units, name_of, depth):
-        if key is None or len(members) < 2:
-            found.extend(members)
-            continue
-        found.append(_Scope(key, _scopes(members, name_of, depth + 1)))
-    if len(found) == 1 and isinstance(found[0], _Scope):
-        return found[0].items
-    return found
+@dataclass(frozen=True)
+class PictureNode:
+    """A node of a picture drawn without modules (``plot_model``'s): a layer's name and type,
+    and its DOT attributes as the picture has them."""
+
+    name: str
+    type_name: str
+    attributes: str
 
 
-def _runs_by_scope(
-    units: list[_Unit], name_of: Callable[[_Unit], str], depth: int
-) -> Iterator[tuple[str | None, list[_Unit]]]:
-    key: str | None = None
-    run: list[_Unit] = []
-    for unit in units:
-        unit_key = _scope_of(name_of(unit), depth)
-        if run and (unit_key != key or key is None):
-            yield key, run
-            run = []
-        key = unit_key
-        run.append(unit)
-    if run:
-        yield key, run
+def picture_hierarchy(
+    defaults: str,
+    nodes: list[PictureNode],
+    edges: list[tuple[int, int, str]],
+    depth: int | None = None,
+) -> Hierarchy:
+    """The hierarchy of a flat picture: its own nodes and edges, gathered by their names
+    (:mod:`.siblings`), so that it opens readable and, opened fully, is the picture itself."""
+    hierarchy = Hierarchy(defaults)
 
+    def add(items: list[Unit | Scope], parent: int | None) -> None:
+        for item in items:
+            if isinstance(item, Unit):
+                node = nodes[item.members[0]]
+                text = f"{node.name} {node.type_name}".strip()
+                hierarchy.add_leaf(Leaf(parent, node.attributes, text))
+                continue
+            count = sum(1 for _ in item.units())
+            attributes = group_attributes(
+                name=item.name,
+                type_name=f"{count} layers",
+                is_container=True,
+                details=[],
+                summary="",
+            )
+            group = hierarchy.add_group(
+                Group(item.name, parent, attributes["node"], attributes["cluster"], item.name)
+            )
+            add(item.items, group)
 
-def _scope_of(name: str, depth: int) -> str | None:
-    """The scope ``depth + 1`` parts long of a layer name, if it has one."""
-    parts = _SCOPE_SEPARATOR.split(name)
-    if len(parts) <= depth + 1 or all(part.isdigit() for part in parts[depth + 1 :]):
-        return None
-    length = sum(len(part) + 1 for part in parts[: depth + 1]) - 1
-    return name[:length]
+    units = [
+        Unit([at], node.name, node.type_name, node.name, [at]) for at, node in enumerate(nodes)
+    ]
+    add(gather(units, [(start, end) for start, end, _ in edges]), None)
+    hierarchy.edges = edges  # the leaves are the nodes, in the same order
+    hierarchy = prune(hierarchy)
+    hierarchy.open = first_sight(hierarchy, depth, open_layers=True)
+    return hierarchy

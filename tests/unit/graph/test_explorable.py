@@ -203,6 +203,6 @@ def test_a_model_that_calls_no_module_is_one_node_between_its_inputs_and_output(
     with tracer.model("Masked", x, mask) as returned:
         returned.append(tracer.op("mul", x, mask))
     hierarchy = modules_hierarchy(tracer.trace, "TB")
-    assert [leaf.text for leaf in hierarchy.leaves] == ["x", "mask", "Masked Masked", "output"]
+    assert [leaf.text for leaf in hierarchy.leaves] == ["x", "mask", "Masked", "output"]
     assert hierarchy.groups == []
     assert len(hierarchy.edges) == 3
