@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 
 from sphinx_archviz.capture.graph import heatmap
-from sphinx_archviz.capture.graph.explorable import modules_hierarchy
+from sphinx_archviz.capture.graph.explorable import (
+    PictureNode,
+    modules_hierarchy,
+    picture_hierarchy,
+)
 from sphinx_archviz.capture.graph.grouping import ModuleGraph
 from sphinx_archviz.capture.graph.hierarchy import (
     FIRST_SIGHT_NODES,
@@ -206,3 +210,20 @@ def test_a_model_that_calls_no_module_is_one_node_between_its_inputs_and_output(
     assert [leaf.text for leaf in hierarchy.leaves] == ["x", "mask", "Masked", "output"]
     assert hierarchy.groups == []
     assert len(hierarchy.edges) == 3
+
+
+def test_a_flat_picture_keeps_its_own_nodes_and_edges_gathered_by_name() -> None:
+    convs = [f"block{b}_conv{c}" for b in (1, 2, 3, 4) for c in (1, 2, 3)]
+    names = ["input_layer", *convs, "head"]
+    nodes = [PictureNode(name, "Conv2D", f'label="{name}", shape=record') for name in names]
+    edges = [(at, at + 1, "penwidth=2") for at in range(len(nodes) - 1)]
+    hierarchy = picture_hierarchy("node [shape=record];", nodes, edges)
+    assert group_names(hierarchy) == ["block1", "block2", "block3", "block4"]
+    assert names_inside(hierarchy, "block2") == ["block2_conv1", "block2_conv2", "block2_conv3"]
+    assert "3 layers" in hierarchy.groups[0].node
+    # Opened fully, it is the picture: the same node attributes and edges, in order.
+    dot = everything_open(hierarchy)
+    assert [
+        line.split(" [", 1)[1] for line in dot.splitlines() if line.strip().startswith("n")
+    ] == [f'id="n{at}" label="{name}", shape=record]' for at, name in enumerate(names)]
+    assert dot.count("[penwidth=2]") == len(edges)
