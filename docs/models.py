@@ -51,6 +51,33 @@ class CNNModelDeeper(CNNModel):
         return x
 
 
+# [overlay-start]
+def pruned_cnn():
+    """CNNModel의 가중치를 층마다 다른 비율로 가지치기(pruning)한 모델 (오버레이 예제)."""
+    from torch.nn.utils import prune
+
+    model = CNNModel()
+    for name, amount in {"conv1": 0.2, "conv2": 0.5, "conv3": 0.7, "fc1": 0.9, "fc2": 0.3}.items():
+        prune.l1_unstructured(getattr(model, name), "weight", amount=amount)
+    return model
+
+
+def weight_sparsity(model):
+    """모듈마다 가중치 가운데 0인 비율, 그리고 모델 전체(키 "")의 비율."""
+    weights = {
+        name: module.weight
+        for name, module in model.named_modules()
+        if isinstance(getattr(module, "weight", None), torch.Tensor)
+    }
+    sparsity = {name: (weight == 0).float().mean().item() for name, weight in weights.items()}
+    zeros = sum(int((weight == 0).sum()) for weight in weights.values())
+    sparsity[""] = zeros / sum(weight.numel() for weight in weights.values())
+    return sparsity
+
+
+# [overlay-end]
+
+
 # [keras-start]
 def get_model():
     """110×110×3 이미지를 분류하는 Keras 함수형 CNN."""

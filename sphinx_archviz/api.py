@@ -106,6 +106,7 @@ def render(
     export: bool | None = None,
     fold: bool | None = None,
     color_by: str | None = None,
+    overlay: str | None = None,
     summary: bool | None = None,
     show_attrs: bool | None = None,
     show_saved: bool | None = None,

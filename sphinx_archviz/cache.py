@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from sphinx_archviz.frameworks import FRAMEWORK_INFO
-from sphinx_archviz.request import Capture, CaptureRequest, Change, Summary, SummaryRow
+from sphinx_archviz.request import Capture, CaptureRequest, Change, Note, Summary, SummaryRow
 from sphinx_archviz.state import code_digest
 
 #: Distributions whose version changes what a capture produces.
@@ -39,7 +39,10 @@ class DiagramCache:
         payload = {
             "format": _FORMAT,
             "request": dataclasses.asdict(request),
-            "versions": _versions(_package_of(request), request.search_paths),
+            "versions": {
+                **_versions(_package_of(request), request.search_paths),
+                **_versions(_top_package(request.overlay), request.search_paths),
+            },
             "archviz": code_digest(),  # the capture code is spread over the package,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -52,6 +55,7 @@ class DiagramCache:
                 dot=entry["dot"],
                 source_files=tuple(entry["sources"]),
                 seconds=entry["seconds"],
+                notes=tuple(Note(**note) for note in entry.get("notes", ())),
                 summary=_summary_from_json(entry.get("summary")),
                 changes=tuple(Change(**change) for change in entry.get("changes", ())),
                 hierarchy=entry["hierarchy"],
@@ -71,6 +75,7 @@ class DiagramCache:
             "checksum": _sha256(capture.dot.encode()),
             "sources": _hash_files(capture.source_files),
             "seconds": capture.seconds,
+            "notes": [dataclasses.asdict(note) for note in capture.notes],
             "summary": dataclasses.asdict(capture.summary) if capture.summary else None,
             "changes": [dataclasses.asdict(change) for change in capture.changes],
             "hierarchy": capture.hierarchy,
@@ -96,8 +101,10 @@ def _summary_from_json(value: dict | None) -> Summary | None:
 
 
 def _hash_files(paths: tuple[str, ...]) -> dict[str, str]:
+    """Each file's hash; "" for one that cannot be read (a module that is not there yet)."""
     hashes = {}
     for path in paths:
+        hashes[path] = ""
         with contextlib.suppress(OSError):
             hashes[path] = _sha256(Path(path).read_bytes())
     return hashes
@@ -111,7 +118,12 @@ def _package_of(request: CaptureRequest) -> str:
     """The top-level package the model comes from; "" for a model file."""
     if FRAMEWORK_INFO[request.framework].file_suffix:
         return ""
-    return request.reference.partition(":")[0].partition(".")[0]
+    return _top_package(request.reference)
+
+
+def _top_package(reference: str) -> str:
+    """``torchvision`` for ``torchvision.models:resnet18``; "" for no reference."""
+    return reference.partition(":")[0].partition(".")[0]
 
 
 @functools.cache

@@ -32,6 +32,9 @@ Subtype = Literal[
     "graphviz",  # the ``dot`` program is missing or failed
     "cache",  # a captured diagram could not be stored for later builds
     "node-link",  # an :archviz-node: link names no diagram or no node of it
+    "overlay",  # the :overlay: function cannot be imported, is not callable or raised
+    "overlay-values",  # the :overlay: function returned no mapping of paths to numbers
+    "overlay-keys",  # the :overlay: function named modules that did not run
     "unexpected-success",  # archviz_expected_failures lists a diagram that was drawn
 ]
 

@@ -103,6 +103,12 @@ DIAGRAM_OPTIONS: tuple[DiagramOption, ...] = (
         "METRIC",
         choices=COLOR_BY,
     ),
+    DiagramOption(
+        "overlay",
+        "modules view: colour the nodes by the numbers a function of yours gives each module "
+        "path, called with the model (module:function)",
+        "FUNCTION",
+    ),
     _flag("summary", "also make the table of modules and parameters (off)"),
     _flag("show-attrs", "PyTorch: show the autograd nodes' attributes (off)"),
     _flag("show-saved", "PyTorch: show tensors saved for backward (off)"),
@@ -254,13 +260,15 @@ def capture_request(
     color_by = (
         parse_choice("color-by", options["color-by"], COLOR_BY) if "color-by" in options else ""
     )
-    if color_by and "view" not in options:
+    overlay = parse_overlay(options["overlay"]) if "overlay" in options else ""
+    if color_by and overlay:
+        raise ArchvizError("option", ":color-by: and :overlay: both colour the nodes; keep one")
+    colour = f":color-by: {color_by}" if color_by else f":overlay: {overlay}" if overlay else ""
+    if colour and "view" not in options:
         view, view_chosen = "modules", True  # only the modules view has nodes to colour
-    if color_by and view != "modules":
+    if colour and view != "modules":
         raise ArchvizError(
-            "option",
-            f":color-by: {color_by} colours the modules view; remove :view: or write "
-            ":view: modules",
+            "option", f"{colour} colours the modules view; remove :view: or write :view: modules"
         )
     flags = {
         option.keyword: parse_flag(option.name, options[option.name])
@@ -278,6 +286,7 @@ def capture_request(
         view=view,
         view_chosen=view_chosen,
         color_by=color_by,
+        overlay=overlay,
         mode=parse_choice("mode", options["mode"], MODES) if "mode" in options else "",
         depth=parse_depth(options["depth"]) if "depth" in options else config["archviz_depth"],
         explore_depth=parse_depth(options["depth"]) if "depth" in options else None,
@@ -285,6 +294,18 @@ def capture_request(
         workdir=workdir,
         **flags,
     )
+
+
+def parse_overlay(text: str) -> str:
+    """The ``module:function`` of ``:overlay:``, checked for form only (a worker imports it)."""
+    try:
+        return str(parse_reference(text))
+    except ArchvizError:
+        raise ArchvizError(
+            "option",
+            f":overlay: {text.strip()!r} is not a reference of the form module.path:function "
+            "(for example overlays:weight_sparsity)",
+        ) from None
 
 
 def model_file(reference: str, workdir: str) -> str:

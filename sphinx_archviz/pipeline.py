@@ -80,11 +80,11 @@ def fetch_capture(
     key = cache.key(request) if cache else ""
     if cache and (cached := cache.get(key)):
         inform("cached")
+        _tell(cached, inform, warn)
         return cached, "cached"
     capture = pool_for(request.framework).capture(request, timeout)
     inform(f"rendered in {capture.seconds:.1f} s")
-    for message in capture.notes:
-        inform(message)
+    _tell(capture, inform, warn)
     if cache:
         try:
             cache.put(key, capture)
@@ -97,6 +97,17 @@ def fetch_capture(
                 )
             )
     return capture, "rendered"
+
+
+def _tell(
+    capture: Capture, inform: Callable[[str], None], warn: Callable[[ArchvizError], None]
+) -> None:
+    """Say the capture's notes: warnings as warnings, the rest to the log."""
+    for said in capture.notes:
+        if said.subtype is None:
+            inform(said.message)
+        else:
+            warn(ArchvizError(said.subtype, said.message))
 
 
 def prepare_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

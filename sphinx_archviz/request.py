@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sphinx_archviz.errors import Subtype
 from sphinx_archviz.frameworks import FRAMEWORK_INFO, Framework
 
 #: "autograd": the framework's own graph (torchviz, plot_model); "modules": modules and shapes.
@@ -76,6 +77,9 @@ class CaptureRequest:
     fold: bool = True
     #: Modules view: colour the nodes by "params", "macs" or "memory" (none if "").
     color_by: str = ""
+    #: Modules view: ``module:function`` that returns a number per module path, which colours
+    #: the nodes like ``color_by`` (none if "").
+    overlay: str = ""
     #: ``archviz-diff``: the old model's reference; the picture marks what changed since.
     compare_to: str = ""
     #: Also return a table of the modules (in either view).
@@ -116,6 +120,8 @@ class SummaryRow:
     macs: int = 0
     memory: int = 0
     dtype: str = ""
+    #: The ``:overlay:`` function's number for what the row stands for; None if it gave none.
+    overlay: float | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,10 @@ class Summary:
     #: The whole model's multiply-accumulates and bytes of outputs (activation memory).
     macs: int = 0
     memory: int = 0
+    #: The ``:overlay:`` function's name (the column's heading; "" for no overlay) and its
+    #: number for the whole model.
+    overlay_title: str = ""
+    overlay: float | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,15 @@ class PartialDrawing:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Something the user should hear about a diagram that was drawn: logged, or a warning of
+    ``subtype`` at the directive's location. Cached with the diagram, so it is said again."""
+
+    message: str
+    subtype: Subtype | None = None
+
+
+@dataclass(frozen=True)
 class Capture:
     """What comes back from a worker."""
 
@@ -161,8 +180,9 @@ class Capture:
     #: Source files of the docs' own modules that the model came from.
     source_files: tuple[str, ...] = ()
     seconds: float = 0.0
-    #: Things the user should hear about, such as a fallback from the meta device to the CPU.
-    notes: tuple[str, ...] = ()
+    #: Things the user should hear about, such as a fallback from the meta device to the CPU,
+    #: or a warning about an ``:overlay:`` drawn without.
+    notes: tuple[Note, ...] = ()
     #: The table of modules, when the request asked for one.
     summary: Summary | None = None
     #: The worker's peak resident memory after the capture (its ``ru_maxrss``), in bytes.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from docutils import nodes
 
 from sphinx_archviz.request import Change, Summary
-from sphinx_archviz.units import format_bytes, format_macs
+from sphinx_archviz.units import format_bytes, format_macs, format_number
 
 SUMMARY_CLASS = "archviz-summary"
 HEADINGS = (
@@ -23,14 +23,17 @@ _INDENT = "\u00a0\u00a0\u00a0\u00a0"
 
 
 def summary_table(summary: Summary) -> nodes.table:
-    """One row per module or layer drawn, then the totals of the whole model."""
+    """One row per module or layer drawn, then the totals of the whole model; with an
+    ``:overlay:``, a last column of its numbers."""
+    overlaid = bool(summary.overlay_title)
+    headings = (*HEADINGS, *([summary.overlay_title] if overlaid else []))
     table = nodes.table(classes=[SUMMARY_CLASS])
-    group = nodes.tgroup(cols=len(HEADINGS))
+    group = nodes.tgroup(cols=len(headings))
     table += group
-    for width in (30, 18, 16, 12, 12, 8, 10, 8):
+    for width in (30, 18, 16, 12, 12, 8, 10, 8, 10)[: len(headings)]:
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
-    head += _row(HEADINGS)
+    head += _row(headings)
     group += head
     body = nodes.tbody()
     for row in summary.rows:
@@ -44,6 +47,7 @@ def summary_table(summary: Summary) -> nodes.table:
                 format_macs(row.macs),
                 format_bytes(row.memory),
                 row.dtype,
+                *([_number(row.overlay)] if overlaid else []),
             )
         )
     total = summary.trainable + summary.non_trainable
@@ -57,6 +61,7 @@ def summary_table(summary: Summary) -> nodes.table:
             format_macs(summary.macs),
             format_bytes(summary.memory),
             "",
+            *([_number(summary.overlay)] if overlaid else []),
         ),
         strong=True,
     )
@@ -94,6 +99,10 @@ def changes_table(changes: tuple[Change, ...]) -> nodes.table:
         body += _row(("none", "", "", "", "+0", "+0"))
     group += body
     return table
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else format_number(value)
 
 
 def _signed(macs: int) -> str:

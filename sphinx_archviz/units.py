@@ -17,3 +17,13 @@ def format_bytes(count: int) -> str:
         if count >= limit:
             return f"{count / limit:.3g} {prefix}"
     return f"{count} B"
+
+
+def format_number(value: float) -> str:
+    """``0.25``, ``-3.5``, ``812``, ``12.3K``: a number of the docs' own (``:overlay:``),
+    three significant digits."""
+    value = float(f"{value:.3g}")
+    for limit, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"

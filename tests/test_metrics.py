@@ -96,12 +96,17 @@ def test_keras_mobilenet_v2_counts_torchvisions_figure_for_the_same_architecture
 
 def node_classes(svg: str) -> dict[str, str]:
     """Each node's name (its tooltip's first line) → its class attribute."""
+    return per_node(svg, r'class="node ([^"]*)"')
+
+
+def per_node(svg: str, pattern: str) -> dict[str, str]:
+    """Each node's name (its tooltip's first line) → what ``pattern``'s group finds in it."""
     found = {}
     for chunk in svg.split('<g id="node')[1:]:
-        names = re.search(r'class="node ([^"]*)"', chunk)
+        value = re.search(pattern, chunk)
         title = re.search(r'xlink:title="([^"]*)"', chunk)
-        if names and title:
-            found[html.unescape(title[1]).split("\n")[0]] = html.unescape(names[1])
+        if value and title:
+            found[html.unescape(title[1]).split("\n")[0]] = html.unescape(value[1])
     return found
 
 

@@ -22,10 +22,18 @@ from sphinx_archviz.capture.canonical import canonical_node_ids
 from sphinx_archviz.capture.graph.diff import diff as graph_diff
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy, state_dot, to_json
 from sphinx_archviz.capture.loading import materialize, resolve, user_code_context
+from sphinx_archviz.capture.overlay import OverlayCall
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.frameworks import FRAMEWORK_INFO, Framework
 from sphinx_archviz.reference import Reference, parse_reference
-from sphinx_archviz.request import Capture, CaptureRequest, Change, PartialDrawing, Summary
+from sphinx_archviz.request import (
+    Capture,
+    CaptureRequest,
+    Change,
+    Note,
+    PartialDrawing,
+    Summary,
+)
 
 
 def capture(request: CaptureRequest) -> Capture:
@@ -36,7 +44,7 @@ def capture(request: CaptureRequest) -> Capture:
     """
     started = time.perf_counter()
     backend = load_backend(request.framework)
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     summary: Summary | None = None
     changes: tuple[Change, ...] = ()
     with user_code_context(request.search_paths, request.workdir) as source_files:
@@ -56,7 +64,9 @@ def capture(request: CaptureRequest) -> Capture:
                     backend, found, reference, request, "cpu"
                 )
                 notes = (
-                    f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead",
+                    Note(
+                        f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead"
+                    ),
                     *notes,
                 )
     return Capture(
@@ -113,7 +123,7 @@ def peak_memory() -> int:
 
 def _build_and_draw(
     backend: Backend, found: object, reference: Reference, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None, tuple[str, ...], Hierarchy | None]:
+) -> tuple[str, Summary | None, tuple[Note, ...], Hierarchy | None]:
     """The model's DOT, its summary if asked for, notes for the log and its hierarchy, on
     ``device``. If its
     forward pass fails, the error says so and carries the picture of what ran
@@ -160,24 +170,29 @@ def _build(
 
 def _draw(
     backend: Backend, model: Any, request: CaptureRequest, device: str
-) -> tuple[str, Summary | None, tuple[str, ...], Hierarchy | None]:
-    view, notes = request.view, ()
+) -> tuple[str, Summary | None, tuple[Note, ...], Hierarchy | None]:
+    view, notes = request.view, []
     if view == "autograd" and not request.view_chosen:
         reason = backend.one_box_reason(model)
         if reason is not None:
             view = "modules"
-            notes = (
-                f"{reason}, so it is drawn in the modules view (:view: autograd keeps the box)",
+            notes.append(
+                Note(
+                    f"{reason}, so it is drawn in the modules view (:view: autograd keeps the box)"
+                )
             )
     hierarchy = None
     if view == "modules":
-        dot, summary, hierarchy = load_modules_view(request.framework).draw(model, request, device)
+        overlay = OverlayCall(model, request) if request.overlay else None
+        view_module = load_modules_view(request.framework)
+        dot, summary, hierarchy = view_module.draw(model, request, device, overlay)
+        notes += overlay.notes() if overlay else []
     else:
         dot, hierarchy = backend.draw(model, request, device)
         summary = None
         if request.summary:
             summary = load_modules_view(request.framework).draw(model, request, device)[1]
-    return dot, summary if request.summary else None, notes, hierarchy
+    return dot, summary if request.summary else None, tuple(notes), hierarchy
 
 
 def _partial(model: Any, request: CaptureRequest, device: str) -> PartialDrawing | None:

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
+from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.trace import Trace
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.request import CaptureRequest, ExampleInput, PartialDrawing, Summary
@@ -68,10 +69,11 @@ class ModulesView(Protocol):
     """The modules view of a framework's models (see :mod:`sphinx_archviz.capture.graph`)."""
 
     def draw(
-        self, model: Any, request: CaptureRequest, device: str
+        self, model: Any, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
     ) -> tuple[str, Summary, Hierarchy]:
         """Trace one forward pass; the modules view as DOT, the summary table's rows and the
-        hierarchy the reader explores it by."""
+        hierarchy the reader explores it by, with the numbers of the overlay ``overlay_of``
+        gives, if any."""
 
     def draw_partial(
         self, model: Any, request: CaptureRequest, device: str

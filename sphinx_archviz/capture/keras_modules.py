@@ -27,6 +27,7 @@ import numpy as np
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.backend import model_run_failed, tensors_in
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
+from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Shape,
@@ -48,10 +49,10 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
 def draw(
-    model: keras.Model, request: CaptureRequest, device: str
+    model: keras.Model, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
 ) -> tuple[str, Summary, Hierarchy]:
     trace = trace_model(model, request, device)
-    return graph.draw_request(trace, request, model.name)
+    return graph.draw_request(trace, request, model.name, overlay_of)
 
 
 def draw_partial(model: keras.Model, request: CaptureRequest, device: str) -> PartialDrawing | None:

@@ -4,6 +4,7 @@ on ``sys.path``, and turn what it names into a model, with errors that point at 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import difflib
 import importlib
 import os
@@ -15,32 +16,58 @@ from typing import Any
 from sphinx_archviz.errors import ArchvizError, describe_exception
 from sphinx_archviz.reference import Reference
 
+_noted_files: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "noted_files", default=None
+)
+
 
 @contextlib.contextmanager
 def user_code_context(search_paths: tuple[str, ...], workdir: str) -> Iterator[list[str]]:
     """Run the docs' code with its folders on ``sys.path`` and ``workdir`` as working directory.
 
     Yields a list that, on exit, holds the source files of the docs' own modules that were
-    imported. Afterwards ``sys.path`` and the working directory are restored, and those modules
-    are forgotten so that the next capture (perhaps of another project) imports them afresh.
+    imported, and those :func:`note_files` named. Afterwards ``sys.path`` and the working
+    directory are restored, and those modules are forgotten so that the next capture (perhaps
+    of another project) imports them afresh.
     """
     saved_path = list(sys.path)
     saved_cwd = Path.cwd()
     modules_before = set(sys.modules)
     source_files: list[str] = []
+    noted: list[str] = []
+    token = _noted_files.set(noted)
     sys.path[:0] = search_paths
     os.chdir(workdir)
     try:
         yield source_files
     finally:
+        _noted_files.reset(token)
         sys.path[:] = saved_path
         os.chdir(saved_cwd)
         new_modules = [name for name in list(sys.modules) if name not in modules_before]
         local = _modules_within(new_modules, search_paths)
         for name in local:
             del sys.modules[name]
-        source_files[:] = sorted(set(local.values()))
+        source_files[:] = sorted({*local.values(), *noted})
         importlib.invalidate_caches()
+
+
+def note_files(paths: list[str]) -> None:
+    """Count ``paths`` among the files the capture under way depends on, as if imported."""
+    noted = _noted_files.get()
+    if noted is not None:
+        noted.extend(paths)
+
+
+def module_files(module: str, search_paths: tuple[str, ...]) -> list[str]:
+    """Where in ``search_paths`` a module of the docs would be, whether or not it is there:
+    when one that could not be imported appears or changes, what depended on it is redone."""
+    relative = Path(*module.split("."))
+    return [
+        str(Path(folder) / path)
+        for folder in search_paths
+        for path in (f"{relative}.py", relative / "__init__.py")
+    ]
 
 
 def _modules_within(names: list[str], search_paths: tuple[str, ...]) -> dict[str, str]:

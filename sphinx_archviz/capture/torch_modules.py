@@ -32,6 +32,7 @@ from torch.utils.flop_counter import flop_registry
 
 from sphinx_archviz.capture import graph, torch_export
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
+from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
     Trace,
@@ -63,12 +64,14 @@ _TRANSPARENT = frozenset(
 )
 
 
-def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Summary, Hierarchy]:
+def draw(
+    model: nn.Module, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
+) -> tuple[str, Summary, Hierarchy]:
     if request.export or isinstance(model, torch.export.ExportedProgram):
         trace = torch_export.trace_program(model, request, device)
     else:
         trace = trace_model(model, request, device)
-    return graph.draw_request(trace, request, type(model).__name__)
+    return graph.draw_request(trace, request, type(model).__name__, overlay_of)
 
 
 def trace_model(

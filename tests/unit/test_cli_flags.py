@@ -33,6 +33,7 @@ SAMPLES = {
     "width": "50%",
     "class": "wide",
     "color-by": "macs",
+    "overlay": "overlays:layer_numbers",
     "config": '{"num_hidden_layers": 2}',
 }
 #: The request field or display attribute each option sets, and the value it gets.
@@ -54,12 +55,14 @@ EXPECTED = {
     "width": ("width", lambda value: value == "50%"),
     "class": ("classes", lambda value: value == ("wide",)),
     "color-by": ("color_by", lambda value: value == "macs"),
+    "overlay": ("overlay", lambda value: value == "overlays:layer_numbers"),
     "config": ("config", lambda value: value == '{"num_hidden_layers": 2}'),
 }
 #: Set along with an option's own field: ``:view:`` also says the view was chosen.
 ALSO = {
     "view": {"view_chosen"},
     "color-by": {"view", "view_chosen"},
+    "overlay": {"view", "view_chosen"},
     "depth": {"explore_depth"},
 }
 CONFIG = Settings(sys_path=[MODELS], cache_folder=None).config()

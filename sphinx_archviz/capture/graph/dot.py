@@ -10,8 +10,9 @@ from sphinx_archviz import style
 from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.formatting import format_count, format_shape, format_shapes
 from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph, in_drawing_order
+from sphinx_archviz.capture.graph.overlay import Overlay, Value, node_values
 from sphinx_archviz.capture.graph.trace import Shape
-from sphinx_archviz.units import format_bytes, format_macs
+from sphinx_archviz.units import format_bytes, format_macs, format_number
 
 
 def _quote(value: str) -> str:
@@ -111,14 +112,17 @@ def to_dot(
     title: str,
     color_by: str = "",
     marks: Mapping[int, str] | None = None,
+    overlay: Overlay | None = None,
 ) -> str:
-    """The graph as DOT; ``color_by`` (``params``, ``macs``, ``memory``) colours the nodes on
-    a scale and adds its legend; ``marks`` gives nodes a diff's ``added`` or ``changed``."""
+    """The graph as DOT; ``color_by`` (``params``, ``macs``, ``memory``) or an ``overlay``
+    colours the nodes on a scale and adds its legend; ``marks`` gives nodes a diff's ``added``
+    or ``changed``."""
     nodes = graph.nodes()
     ids = {node.key: f"node{number}" for number, node in enumerate(nodes)}
     lines = [f"digraph {_quote(title)} {{", *defaults(rankdir)]
-    scale = heatmap.scale(heatmap.METRICS[color_by], nodes) if color_by else None
-    lines.extend(_cluster_lines(graph, nodes, ids, scale, marks or {}))
+    scale = heat_scale(graph, color_by, overlay)
+    told = told_by(graph, overlay)
+    lines.extend(_cluster_lines(graph, nodes, ids, scale, marks or {}, told))
     if scale is not None:
         lines.append(f"  legend [{dot_attributes(legend_attributes(scale))}];")
     for start, end, shapes in graph.edges():
@@ -133,13 +137,20 @@ def _cluster_lines(
     ids: dict[int, str],
     scale: heatmap.Scale | None,
     marks: Mapping[int, str],
+    told: Mapping[int, str],
 ) -> Iterator[str]:
+    """Nodes and clusters; ``told`` gives some of them a last line of tooltip."""
     for event, node, level in in_drawing_order(graph, nodes):
         indent = "  " * (level + 1)
         if event == "close":
             yield f"{indent}}}"
             continue
-        attributes = cluster_attributes(node) if event == "open" else node_attributes(node, scale)
+        told_here = told.get(node.key, "")
+        attributes = (
+            cluster_attributes(node, told=told_here)
+            if event == "open"
+            else node_attributes(node, scale, told_here)
+        )
         if node.key == graph.failed_key:
             _mark_failed(attributes, graph.trace.error)
         with_class_link(node, attributes)
@@ -161,20 +172,48 @@ def defaults(rankdir: str) -> list[str]:
     ]
 
 
-def node_attributes(node: GraphNode, scale: heatmap.Scale | None = None) -> dict[str, str]:
-    """A node's label, colours (on ``scale``'s heatmap if given) and tooltip; no class link."""
+def heat_scale(graph: ModuleGraph, color_by: str, overlay: Overlay | None) -> heatmap.Scale | None:
+    """The scale the nodes of ``graph`` are coloured on: its overlay's numbers, or the metric
+    ``color_by`` names; None for neither."""
+    if overlay:
+        metric = heatmap.overlay_metric(overlay.title, node_values(graph, overlay))
+    elif color_by:
+        metric = heatmap.METRICS[color_by]
+    else:
+        return None
+    return heatmap.scale(metric, graph.nodes())
+
+
+def told_by(graph: ModuleGraph, overlay: Overlay | None) -> dict[int, str]:
+    """The last line of tooltip an overlay gives the nodes and clusters of ``graph``."""
+    if overlay is None:
+        return {}
+    values = node_values(graph, overlay)
+    return {key: _overlay_text(overlay.title, value) for key, value in values.items()}
+
+
+def node_attributes(
+    node: GraphNode, scale: heatmap.Scale | None = None, told: str = ""
+) -> dict[str, str]:
+    """A node's label, colours (on ``scale``'s heatmap if given) and tooltip, ``told`` its last
+    line; no class link."""
     fill = (
-        style.heat_attributes(node.family, scale.level(scale.metric.value(node)))
+        style.heat_attributes(node.family, scale.level(scale.metric.value(node) or 0.0))
         if scale is not None and heatmap.is_coloured(node)
         else style.node_attributes(node.family)
     )
-    return {"label": _label(node), **fill, "tooltip": _tooltip(node)}
+    return {"label": _label(node), **fill, "tooltip": _tooltip_and(node, note=told)}
 
 
-def cluster_attributes(node: GraphNode, note: str = "") -> dict[str, str]:
-    """A module drawn open, as a cluster around its insides; ``note`` ends its tooltip."""
-    tooltip = _tooltip(node) + (f"\n{note}" if note else "")
+def cluster_attributes(node: GraphNode, note: str = "", told: str = "") -> dict[str, str]:
+    """A module drawn open, as a cluster around its insides; ``note`` and ``told`` end its
+    tooltip."""
+    tooltip = _tooltip_and(node, note, told)
     return {"label": _label(node, cluster=True), **style.cluster_attributes(), "tooltip": tooltip}
+
+
+def _tooltip_and(node: GraphNode, *notes: str) -> str:
+    return "\n".join([_tooltip(node), *(note for note in notes if note)])
 
 
 def with_class_link(node: GraphNode, attributes: dict[str, str]) -> dict[str, str]:
@@ -191,6 +230,12 @@ def legend_attributes(scale: heatmap.Scale) -> dict[str, str]:
         "label": HtmlLabel(scale.legend()),
         "tooltip": f"Colour: {scale.metric.title} of each node",
     }
+
+
+def _overlay_text(title: str, value: Value) -> str:
+    """``weight_sparsity: 0.5``, and how many modules' numbers it adds up."""
+    text = f"{title}: {format_number(value.number)}"
+    return text + (f" (the sum of {value.modules} modules)" if value.modules > 1 else "")
 
 
 def removed_node_line(node: GraphNode, node_id: str) -> str:

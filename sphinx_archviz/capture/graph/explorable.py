@@ -15,6 +15,7 @@ Everything is drawn as the modules view draws it (:mod:`.dot`), on its heatmap's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from sphinx_archviz.capture.graph.dot import (
     edge_attributes,
     legend_attributes,
     node_attributes,
+    told_by,
     with_class_link,
 )
 from sphinx_archviz.capture.graph.grouping import GraphNode, ModuleGraph
@@ -38,6 +40,7 @@ from sphinx_archviz.capture.graph.hierarchy import (
     prune,
 )
 from sphinx_archviz.capture.graph.metrics import Measure
+from sphinx_archviz.capture.graph.overlay import Overlay, node_values
 from sphinx_archviz.capture.graph.siblings import Scope, Unit, gather
 from sphinx_archviz.capture.graph.trace import Trace
 
@@ -51,11 +54,13 @@ def modules_hierarchy(
     *,
     fold: bool = True,
     scale: heatmap.Scale | None = None,
+    overlay: Overlay | None = None,
     depth: int | None = None,
 ) -> Hierarchy:
     """The trace's hierarchy, open at first sight to ``depth`` levels (else as far as reads
-    well); ``scale`` colours it as the modules view's heatmap does."""
-    builder = _Builder(trace, rankdir, fold, scale)
+    well); ``scale`` colours it as the modules view's heatmap does, on ``overlay``'s numbers
+    if it has one."""
+    builder = _Builder(trace, rankdir, fold, _Colours(scale, overlay))
     ends = [call.index for call in trace.calls if call.kind in ("input", "output")]
     for call in ends:
         if trace.calls[call].kind == "input":
@@ -72,20 +77,39 @@ def modules_hierarchy(
     return hierarchy
 
 
+@dataclass
+class _Colours:
+    """The heatmap's scale, and the overlay whose numbers it shows (if any)."""
+
+    scale: heatmap.Scale | None
+    overlay: Overlay | None
+
+    def for_graph(self, graph: ModuleGraph) -> tuple[heatmap.Scale | None, dict[int, str]]:
+        """The scale for the nodes of ``graph`` (an overlay's numbers are the graph's own: a
+        folded node adds up its repeats), and the tooltip line the overlay gives each."""
+        if self.scale is None or self.overlay is None:
+            return self.scale, {}
+        metric = heatmap.overlay_metric(self.overlay.title, node_values(graph, self.overlay))
+        return dataclasses.replace(self.scale, metric=metric), told_by(graph, self.overlay)
+
+
 class _Builder:
-    def __init__(self, trace: Trace, rankdir: str, fold: bool, scale: heatmap.Scale | None) -> None:
+    def __init__(self, trace: Trace, rankdir: str, fold: bool, colours: _Colours) -> None:
         self.trace = trace
         self.whole = ModuleGraph(trace, EVERY_LEVEL, fold=False)
         self.folded = ModuleGraph(trace, EVERY_LEVEL, fold=True) if fold else self.whole
-        self.scale = scale
+        self.colours = colours
+        self.scale, self.told = colours.for_graph(self.whole)
+        self.folded_scale, self.folded_told = colours.for_graph(self.folded)
         self.drawn = {node.key: node for node in self.whole.nodes()}
+        self.edges = self.whole.edges()
         self.hierarchy = Hierarchy("\n".join(defaults(rankdir)))
         self.leaf_of: dict[int, int] = {}
 
     def finish(self) -> Hierarchy:
         self.hierarchy.edges = [
             (self.leaf_of[start], self.leaf_of[end], edge_attributes(shapes))
-            for start, end, shapes in self.whole.edges()
+            for start, end, shapes in self.edges
         ]
         if self.scale is not None:
             legend = dot_attributes(legend_attributes(self.scale))
@@ -94,7 +118,7 @@ class _Builder:
 
     def add_children(self, call: int, parent: int | None) -> None:
         units = list(self._units(self.trace.calls[call].children))
-        edges = ((start, end) for start, end, _ in self.whole.edges())
+        edges = ((start, end) for start, end, _ in self.edges)
         self._add_gathered(gather(units, edges), parent)
 
     def _units(self, children: list[int]) -> Iterator[Unit]:
@@ -121,14 +145,14 @@ class _Builder:
             if isinstance(item, Unit):
                 self._add_unit(item, parent)
                 continue
-            group = self._add_group(self._scope_node(item), parent)
+            group = self._add_group(self._scope_node(item), parent, scope=True)
             self._add_gathered(item.items, group)
 
     def _add_unit(self, unit: Unit, parent: int | None) -> None:
         folded: GraphNode | None = unit.payload
         if folded is not None:
             note = f"{folded.repeat} structurally identical repeats; open one to see it"
-            parent = self._add_group(folded, parent, note=note, folded=True)
+            parent = self._add_group(folded, parent, note=note, folded_repeat=True)
         for call in unit.members:
             self.add_call(call, parent)
 
@@ -141,21 +165,36 @@ class _Builder:
         self.add_children(call, group)
 
     def _leaf(self, node: GraphNode, parent: int | None) -> Leaf:
-        attributes = with_class_link(node, node_attributes(node, self.scale))
+        told = self.told.get(node.key, "")
+        attributes = with_class_link(node, node_attributes(node, self.scale, told))
         return Leaf(parent, dot_attributes(attributes), _search_text(node))
 
     def _add_group(
-        self, node: GraphNode, parent: int | None, *, note: str = "", folded: bool = False
+        self,
+        node: GraphNode,
+        parent: int | None,
+        *,
+        note: str = "",
+        folded_repeat: bool = False,
+        scope: bool = False,
     ) -> int:
+        scale, told = (
+            (self.folded_scale, self.folded_told) if folded_repeat else (self.scale, self.told)
+        )
+        if scope and self.colours.overlay is not None:
+            scale, told = None, {}  # an overlay's numbers are for modules, not names' scopes
+        told_here = told.get(node.key, "")
+        closed = node_attributes(node, scale, told_here)
+        opened = cluster_attributes(node, note, told_here)
         # A click on a group opens or closes it; its class link is offered in its tooltip.
         return self.hierarchy.add_group(
             Group(
                 node.name,
                 parent,
-                dot_attributes(with_class_link(node, node_attributes(node, self.scale))),
-                dot_attributes(with_class_link(node, cluster_attributes(node, note))),
+                dot_attributes(with_class_link(node, closed)),
+                dot_attributes(with_class_link(node, opened)),
                 _search_text(node),
-                folded=folded,
+                folded=folded_repeat,
             )
         )
 

@@ -284,9 +284,11 @@ class ModuleGraph:
             if not self.is_atom(call.index) or call.index in self._dead:
                 continue
             chain = self._ancestry(self._stand_in(call.index)) or [call.index]
-            keys = [self._pattern_of[key] for key in chain if key in self._pattern_of]
-            for key in [*chain, *keys]:
-                found.setdefault(key, Measure()).add(call)
+            # The calls of its own repeat at each level (a folded run's other members).
+            own = dict(zip(chain, self._ancestry(call.index) or [call.index], strict=True))
+            keys = [(self._pattern_of[key], own[key]) for key in chain if key in self._pattern_of]
+            for key, standing in [*own.items(), *keys]:
+                found.setdefault(key, Measure()).add(call, standing)
         return found
 
     # Nodes and edges -------------------------------------------------------------------------

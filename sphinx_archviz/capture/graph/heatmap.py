@@ -1,17 +1,18 @@
 """``:color-by:``: each node's parameters, MACs or output memory placed on a scale of five
 steps (log-spaced between the smallest and the largest value drawn), and the legend that says
-what each colour means."""
+what each colour means. ``:overlay:`` puts the docs' own numbers on the same scale."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sphinx_archviz import style
 from sphinx_archviz.capture.graph.formatting import format_count
 from sphinx_archviz.capture.graph.grouping import GraphNode
-from sphinx_archviz.units import format_bytes, format_macs
+from sphinx_archviz.capture.graph.overlay import Value
+from sphinx_archviz.units import format_bytes, format_macs, format_number
 
 STEPS = len(style.HEAT) - 1
 
@@ -19,7 +20,8 @@ STEPS = len(style.HEAT) - 1
 @dataclass(frozen=True)
 class Metric:
     title: str
-    value: Callable[[GraphNode], float]
+    #: The node's value; None for a node it has none for (drawn uncoloured).
+    value: Callable[[GraphNode], float | None]
     text: Callable[[float], str]
 
 
@@ -36,11 +38,24 @@ METRICS = {
 }
 
 
+def overlay_metric(title: str, values: Mapping[int, Value]) -> Metric:
+    """The numbers of an ``:overlay:``, by node key."""
+
+    def value(node: GraphNode) -> float | None:
+        found = values.get(node.key)
+        return None if found is None else found.number
+
+    return Metric(title, value, format_number)
+
+
 @dataclass(frozen=True)
 class Scale:
     metric: Metric
     #: The smallest value of each step, 1 to 5.
     bounds: tuple[float, ...]
+    #: The first step's text: "0", "≤ 0" when some values are below zero, "… or none" when
+    #: some nodes have no value (an overlay's numbers for some modules only).
+    zero: str = "0"
 
     def level(self, value: float) -> int:
         if value <= 0:
@@ -49,7 +64,7 @@ class Scale:
 
     def legend(self) -> str:
         """The legend as a Graphviz HTML label: the title, then a cell per step."""
-        cells = [style.legend_cell(0, "0")]
+        cells = [style.legend_cell(0, self.zero)]
         cells += [
             style.legend_cell(step + 1, f"≥ {self.metric.text(bound)}")
             for step, bound in enumerate(self.bounds)
@@ -71,9 +86,14 @@ def coloured(nodes: list[GraphNode]) -> list[GraphNode]:
 
 
 def scale(metric: Metric, nodes: list[GraphNode]) -> Scale:
-    """Five log-spaced steps from the smallest positive value to the largest."""
-    values = [metric.value(node) for node in coloured(nodes)]
+    """Five log-spaced steps from the smallest positive value to the largest; nodes without a
+    value share the first step with zero."""
+    found = [metric.value(node) for node in coloured(nodes)]
+    values = [value for value in found if value is not None]
     positive = [value for value in values if value > 0] or [1.0]
     low, high = math.log10(min(positive)), math.log10(max(positive))
     bounds = tuple(10 ** (low + (high - low) * step / STEPS) for step in range(STEPS))
-    return Scale(metric, (min(positive), *bounds[1:]))
+    zero = "≤ 0" if any(value < 0 for value in values) else "0"
+    if len(values) < len(found):
+        zero += " or none"
+    return Scale(metric, (min(positive), *bounds[1:]), zero)

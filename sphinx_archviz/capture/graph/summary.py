@@ -7,15 +7,18 @@ from collections.abc import Iterator
 
 from sphinx_archviz.capture.graph.formatting import format_shapes
 from sphinx_archviz.capture.graph.grouping import ModuleGraph, in_drawing_order
+from sphinx_archviz.capture.graph.overlay import Overlay, call_values, node_values
 from sphinx_archviz.capture.graph.trace import Weight
 from sphinx_archviz.request import Summary, SummaryRow
 
 
-def summary(graph: ModuleGraph) -> Summary:
+def summary(graph: ModuleGraph, overlay: Overlay | None = None) -> Summary:
     """A row per module drawn, node or cluster, in drawing order; clusters' rows count their
     insides too (like torchinfo), and the totals count each parameter once. Parameters a
-    model or a cluster's module holds itself get a row each, so that each level adds up."""
+    model or a cluster's module holds itself get a row each, so that each level adds up.
+    An ``overlay`` adds its number to each row that has one."""
     root = graph.calls[graph.trace.root]
+    values = node_values(graph, overlay) if overlay else {}
     rows = [*_weight_rows(root.weights, "", 0)]
     for event, node, level in in_drawing_order(graph, graph.nodes()):
         if event == "close" or node.kind != "module":
@@ -31,6 +34,7 @@ def summary(graph: ModuleGraph) -> Summary:
                 macs=node.measure.macs,
                 memory=node.measure.memory,
                 dtype=node.dtype,
+                overlay=values[node.key].number if node.key in values else None,
             )
         )
         if event == "open" and node.key >= 0:
@@ -48,6 +52,8 @@ def summary(graph: ModuleGraph) -> Summary:
             for key, measure in graph.measures.items()
             if key >= 0 and trace.calls[key].parent == trace.root
         ),
+        overlay_title=overlay.title if overlay else "",
+        overlay=call_values(trace, overlay.values)[trace.root] if overlay else None,
     )
 
 
