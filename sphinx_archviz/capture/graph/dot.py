@@ -202,7 +202,7 @@ def node_attributes(
         if scale is not None and heatmap.is_coloured(node)
         else style.node_attributes(node.family)
     )
-    return {"label": _label(node), **fill, "tooltip": _tooltip_and(node, note=told)}
+    return {"label": _label(node), **fill, "tooltip": _tooltip_and(node, told)}
 
 
 def cluster_attributes(node: GraphNode, note: str = "", told: str = "") -> dict[str, str]:

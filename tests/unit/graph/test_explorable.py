@@ -223,7 +223,8 @@ def test_a_flat_picture_keeps_its_own_nodes_and_edges_gathered_by_name() -> None
     assert "3 layers" in hierarchy.groups[0].node
     # Opened fully, it is the picture: the same node attributes and edges, in order.
     dot = everything_open(hierarchy)
-    assert [
-        line.split(" [", 1)[1] for line in dot.splitlines() if line.strip().startswith("n")
-    ] == [f'id="n{at}" label="{name}", shape=record]' for at, name in enumerate(names)]
+    leaves = [line for line in dot.splitlines() if re.match(r"\s*n\d+ \[", line)]
+    assert [line.split(" [", 1)[1] for line in leaves] == [
+        f'id="n{at}" label="{name}", shape=record]' for at, name in enumerate(names)
+    ]
     assert dot.count("[penwidth=2]") == len(edges)
