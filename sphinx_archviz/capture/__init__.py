@@ -69,6 +69,7 @@ def capture(request: CaptureRequest) -> Capture:
                     ),
                     *notes,
                 )
+    explorable = hierarchy is not None and bool(hierarchy.groups)  # else a plain picture
     return Capture(
         canonical_node_ids(dot),
         (*source_files, *request.files_read()),
@@ -77,8 +78,8 @@ def capture(request: CaptureRequest) -> Capture:
         summary,
         peak_memory(),
         changes,
-        hierarchy=to_json(hierarchy) if hierarchy else "",
-        first_sight=state_dot(hierarchy, hierarchy.open) if hierarchy else "",
+        hierarchy=to_json(hierarchy) if explorable else "",
+        first_sight=state_dot(hierarchy, hierarchy.open) if explorable else "",
     )
 
 
