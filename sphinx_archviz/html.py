@@ -37,6 +37,7 @@ LABELS = {
         "dot": "Graphviz source",
         "open-level": "Open one more level",
         "close-level": "Close one level",
+        "laying-out": "Laying out…",
         "print": "For print",
         "source": "Source",
         "class": "Class",
@@ -63,6 +64,7 @@ LABELS = {
         "dot": "Graphviz 소스",
         "open-level": "한 단계 더 펼치기",
         "close-level": "한 단계 접기",
+        "laying-out": "배치하는 중…",
         "print": "인쇄용",
         "source": "소스 코드",
         "class": "클래스 문서",
@@ -192,7 +194,9 @@ def diagram_html(
     parts = [
         f'<div {anchor}class="{" ".join(["archviz", f"archviz-{shown}", *classes])}" '
         f'data-archviz="{key}" data-archviz-source-label="{words["source"]}" '
-        f'data-archviz-class-label="{words["class"]}">\n',
+        f'data-archviz-class-label="{words["class"]}"'
+        + (f' data-archviz-busy-label="{words["laying-out"]}"' if explorer else "")
+        + ">\n",
         *(f'<span id="{html.escape(other)}"></span>' for other in ids[1:]),
     ]
     if interactive:

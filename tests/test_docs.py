@@ -86,7 +86,11 @@ def test_troubleshooting_lists_every_bad_input_with_its_test() -> None:
         if name in test_errors.CASES:
             assert result == f"`archviz.{test_errors.CASES[name].subtype}`", name
         else:
-            assert any(hasattr(module, name) for module in modules), name
+            # test_model_sources skips itself where transformers is missing: read, not imported
+            sources = (Path(__file__).parent / "test_model_sources.py").read_text()
+            assert any(hasattr(module, name) for module in modules) or f"def {name}(" in sources, (
+                name
+            )
     assert set(test_errors.CASES) <= set(tests)
 
 

@@ -185,6 +185,19 @@ def test_text_laid_out_in_the_browser_stays_inside_its_boxes(page) -> None:
     assert {"monospace", "Helvetica,Arial,sans-serif"} <= set(fonts)
 
 
+def test_a_state_being_laid_out_says_so_until_it_is_drawn(page) -> None:
+    diagram(page).evaluate(
+        """root => { root.busy = [];
+          new MutationObserver(() => root.busy.push([
+            root.querySelector('.archviz-viewport').dataset.archvizBusy || null,
+            root.getAttribute('aria-busy')])).observe(root, { attributes: true, subtree: true,
+              attributeFilter: ['data-archviz-busy', 'aria-busy'] }); }"""
+    )
+    redrawn(page, lambda: group(page, "layer4").locator("text").first.click())
+    said = diagram(page).evaluate("root => root.busy")
+    assert ["배치하는 중…", "true"] in said and said[-1] == [None, None]
+
+
 def test_level_buttons_open_and_close_every_group_of_a_level(page) -> None:
     redrawn(page, lambda: diagram(page).get_by_role("button", name="한 단계 더 펼치기").click())
     assert diagram(page).locator('g.node[aria-expanded="false"]').count() > 20

@@ -49,6 +49,10 @@ class Backend(Protocol):
         """Whether running the model on the CPU costs little, so that a forward pass that
         failed on the meta device is run there again for the CPU's clearer error message."""
 
+    def fits_on_cpu(self, model: Any) -> bool:
+        """Whether the model's weights fit comfortably on the CPU, so that a model which
+        cannot run from shapes alone is built and run there instead."""
+
     def one_box_reason(self, model: Any) -> str | None:
         """Why :meth:`draw` would show the model as one opaque box (plot_model and a subclassed
         Keras model), or None. Such a model gets the modules view unless a view was chosen."""

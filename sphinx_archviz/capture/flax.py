@@ -26,6 +26,7 @@ from jax.extend import core as jax_core
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.backend import model_run_failed
+from sphinx_archviz.capture.flax_macs import equation_macs
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph, to_trace
 from sphinx_archviz.capture.graph.trace import default_input_names
@@ -113,6 +114,10 @@ def is_device_failure(exc: BaseException | None) -> bool:
 
 def cheap_on_cpu(_model: nnx.Module, _request: CaptureRequest) -> bool:
     return False
+
+
+def fits_on_cpu(_model: nnx.Module) -> bool:
+    return True  # its weights' values are made on the CPU either way
 
 
 def one_box_reason(_model: nnx.Module) -> str | None:
@@ -244,6 +249,7 @@ def _from_jaxpr(jaxpr: Any, model: nnx.Module, state: Any, scopes: dict[str, Sco
             ),
             tuple(names(var) for var in eqn.invars),
             tuple(names(var) for var in eqn.outvars),
+            macs=equation_macs(eqn),
         )
         for eqn in jaxpr.eqns
     ]

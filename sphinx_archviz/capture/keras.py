@@ -106,6 +106,10 @@ def cheap_on_cpu(_model: keras.Model, _request: CaptureRequest) -> bool:
     return False  # Keras models always run on the CPU
 
 
+def fits_on_cpu(_model: keras.Model) -> bool:
+    return True  # its weights' values are made on the CPU either way
+
+
 def one_box_reason(model: keras.Model) -> str | None:
     if isinstance(model, keras.Sequential | Functional):
         return None

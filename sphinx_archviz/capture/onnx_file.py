@@ -59,6 +59,10 @@ def cheap_on_cpu(_model: Any, _request: CaptureRequest) -> bool:
     return False
 
 
+def fits_on_cpu(_model: Any) -> bool:
+    return True  # its weights' values are made on the CPU either way
+
+
 def one_box_reason(_model: Any) -> str | None:
     return None
 

@@ -11,6 +11,8 @@
   const PT_TO_PX = 96 / 72;
   /* Pictures of states a diagram keeps, to show again without laying them out. */
   const KEPT_LAYOUTS = 24;
+  /* States with more edges than this take WebAssembly Graphviz a second or more. */
+  const BIG_LAYOUT_EDGES = 400;
 
   /* The script's own folder: the Graphviz bundle lies beside it. */
   const SCRIPT_BASE = document.currentScript
@@ -711,7 +713,11 @@
       const before = anchor !== null && this.elementOf(anchor);
       const from = before && before.getBoundingClientRect();
       const focused = keyboard || this.picture.contains(document.activeElement);
-      const svg = await this.stateSvg();
+      const dot = this.hierarchy.stateDot(this.open);
+      if (!this.layouts.has(dot)) await this.showBusy(dot);
+      const svg = await this.stateSvg(dot).finally(() => {
+        if (drawing === this.drawing) this.showBusy(null);
+      });
       if (drawing !== this.drawing) return;
       this.picture.replaceWith(svg);
       this.picture = svg;
@@ -736,8 +742,7 @@
 
     /* The picture of the open groups: laid out once per state (Graphviz lays out the same DOT
        the same way), so that closing a group shows the picture from before it was opened. */
-    async stateSvg() {
-      const dot = this.hierarchy.stateDot(this.open);
+    async stateSvg(dot) {
       let svg = this.layouts.get(dot);
       if (svg) {
         for (const marked of svg.querySelectorAll(
@@ -752,6 +757,21 @@
       this.layouts.set(dot, svg);
       if (this.layouts.size > KEPT_LAYOUTS) this.layouts.delete(this.layouts.keys().next().value);
       return svg;
+    }
+
+    /* Say that a state is being laid out (``dot``), or no longer (null). The layout holds the
+       page: before a big one (seconds), the message is painted first. */
+    async showBusy(dot) {
+      if (dot === null) {
+        delete this.viewport.dataset.archvizBusy;
+        this.root.removeAttribute("aria-busy");
+        return;
+      }
+      this.viewport.dataset.archvizBusy = this.root.dataset.archvizBusyLabel || "…";
+      this.root.setAttribute("aria-busy", "true");
+      if (dot.split("->").length > BIG_LAYOUT_EDGES) {
+        await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
+      }
     }
 
     svgElement(text) {
