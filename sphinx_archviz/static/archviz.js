@@ -721,6 +721,7 @@
       if (drawing !== this.drawing) return;
       this.picture.replaceWith(svg);
       this.picture = svg;
+      this.tooltip.hidden = true; // its node was in the old picture
       const { width, height } = svgSize(svg);
       this.width = width;
       this.height = height;
