@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import requires_chromium, save_screenshot, serve, watched_page
-from tests.conftest import build_in_subprocess, requires_dot, write_site
+from tests.conftest import built_site, requires_dot
 
 pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
 
@@ -43,11 +43,7 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = write_site(
-        tmp_path_factory.mktemp("explore-modules") / "src", PAGES, 'html_theme = "alabaster"'
-    )
-    build_in_subprocess(source, source.parent / "html")
-    return source.parent / "html"
+    return built_site(tmp_path_factory, "explore-modules", PAGES, 'html_theme = "alabaster"')
 
 
 @pytest.fixture(scope="module")
