@@ -13,7 +13,7 @@ import defusedxml.ElementTree as SafeXML
 import pytest
 
 from tests.browser import luminance, requires_chromium, serve, watched_page
-from tests.conftest import build_in_subprocess, requires_dot, write_site
+from tests.conftest import built_site, requires_dot
 
 pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
 
@@ -31,9 +31,7 @@ CONF = 'html_theme = "sphinx_book_theme"\nlanguage = "ko"'
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = write_site(tmp_path_factory.mktemp("explore") / "src", PAGES, CONF)
-    build_in_subprocess(source, source.parent / "html")
-    return source.parent / "html"
+    return built_site(tmp_path_factory, "explore", PAGES, CONF)
 
 
 @pytest.fixture(scope="module")

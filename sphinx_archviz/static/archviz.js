@@ -134,6 +134,7 @@
       this.edges = data.edges;
       this.top = data.top;
       this.initial = data.open;
+      this.revealsInsides = data.revealsInsides;
       this.levels = this.groups.map((group) => {
         let level = 1;
         for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
@@ -506,19 +507,29 @@
       }
       clearTimeout(this.hiding);
       this.tooltip.textContent = this.nodeDetails(node);
+      const anchor = node.querySelector("a[href]");
+      if (anchor && node.classList.contains("archviz-group")) {
+        // A click on a group opens it, so its class's page is offered here.
+        this.offerLink("archviz-class", anchor.getAttribute("href"), "Class");
+      }
       const source = node.querySelector("a[data-archviz-source]");
       if (source) {
-        const link = document.createElement("a");
-        link.className = "archviz-source";
-        link.href = source.getAttribute("data-archviz-source");
-        link.textContent = this.root.dataset.archvizSourceLabel || "Source";
-        this.tooltip.append("\n", link);
+        this.offerLink("archviz-source", source.getAttribute("data-archviz-source"), "Source");
       }
       this.tooltip.hidden = !this.tooltip.textContent;
       const box = node.getBoundingClientRect();
       const root = this.root.getBoundingClientRect();
       this.tooltip.style.left = `${Math.max(0, box.left - root.left)}px`;
       this.tooltip.style.top = `${box.bottom - root.top + 4}px`;
+    }
+
+    /* A link at the end of the tooltip; its text is the page's word for ``fallback``. */
+    offerLink(className, href, fallback) {
+      const link = document.createElement("a");
+      link.className = className;
+      link.href = href;
+      link.textContent = this.root.dataset[`archviz${fallback}Label`] || fallback;
+      this.tooltip.append("\n", link);
     }
 
     /* Hide the tooltip unless the pointer reaches it (or another node) first. */
@@ -810,12 +821,15 @@
       const open = [...this.open].sort((a, b) => a - b).join(",");
       const node = this.selected === null ? "" : `;node=${itemName(this.selected)}`;
       const hash = `#${this.key}:open=${open}${node}`;
+      this.written = hash;
       if (location.hash !== hash) history.replaceState(null, "", hash);
     }
 
+    /* Show the state the address names, unless it is the one this diagram wrote (a node link's
+       hashchange can reach here after the link was followed and the address rewritten). */
     restore() {
       const prefix = `#${this.key}:`;
-      if (!location.hash.startsWith(prefix)) return;
+      if (!location.hash.startsWith(prefix) || location.hash === this.written) return;
       const state = Object.fromEntries(
         location.hash
           .slice(prefix.length)
@@ -842,6 +856,10 @@
     /* A node link (:archviz-node:) to a module: open its group and the groups around it, then
        mark and centre its parameters (the nodes named after it), or else the group. */
     async reveal(path) {
+      if (!this.hierarchy.revealsInsides) {
+        await this.revealItem(path);
+        return;
+      }
       const names = this.hierarchy.groups.map((group) => group.name);
       let group = names.indexOf(path);
       if (group < 0) {
@@ -858,6 +876,28 @@
       const targets = own.length ? own : [this.elementOf(-1 - group)].filter(Boolean);
       for (const element of targets) element.classList.add("archviz-target");
       if (targets.length) this.centre(targets[0]);
+    }
+
+    /* Show the node or group drawing the module ``path`` (else the deepest group holding it),
+       with the groups around it open and it closed, as the modules view draws a module. */
+    async revealItem(path) {
+      const { groups, leaves } = this.hierarchy;
+      let item = leaves.findIndex((leaf) => leaf.text.split(" ")[0] === path);
+      if (item < 0) {
+        const around = groups
+          .map((group, index) => ({ name: group.name, item: -1 - index }))
+          .filter(({ name }) => name === path || path.startsWith(`${name}.`))
+          .sort((a, b) => b.name.length - a.name.length);
+        if (!around.length) return;
+        item = around[0].item;
+        this.open.delete(-1 - item);
+      }
+      for (const outer of this.hierarchy.ancestors(item)) this.open.add(outer);
+      await this.redraw(null, false);
+      const target = this.elementOf(item);
+      if (!target) return;
+      target.classList.add("archviz-target");
+      this.centre(target);
     }
 
     /* Pan the least that shows all of an element, or its top left part if it is bigger than
