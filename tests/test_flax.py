@@ -86,6 +86,14 @@ def test_an_nnx_model_draws_its_modules_with_shapes_and_parameters(
     assert "<B>blocks.0.up</B>&#160;Linear" in jaxpr  # inside the module calls they ran in
     assert "Residual&#160;<B>× 3</B>" in jaxpr
     assert len(built.images()) == 2
+    # Both open in the page as hierarchies: the fold of three blocks, each block a group, and
+    # in the jaxpr view every equation a leaf inside the module call it ran in.
+    for node in built.app.env.get_doctree("index").findall(archviz):
+        hierarchy = json.loads(node["hierarchy"])
+        names = [group[0] for group in hierarchy["groups"]]
+        assert {"blocks.0–2", "blocks.0", "blocks.1", "blocks.2"} <= set(names)
+    leaves = [leaf[2].split(" ")[0] for leaf in hierarchy["leaves"]]
+    assert leaves.count("dot_general") >= 8  # embed, 2 per block, head
 
 
 def test_the_summary_counts_a_dense_and_a_conv_layers_macs(build_project: BuildProject) -> None:

@@ -251,6 +251,11 @@ def test_an_onnx_file_draws_the_same_modules_as_torch_export(
     from_file, exported = dots(built)
     assert groups(from_file) - {"tokens"} == groups(exported) - {"tokens"}
     assert "1×16×32" in from_file  # shapes from ONNX shape inference
+    # The page explores the file by its module scopes (:fold: false: no folded repeat).
+    node = next(built.app.env.get_doctree("index").findall(archviz))
+    names = [group[0] for group in json.loads(node["hierarchy"])["groups"]]
+    assert {"blocks", "blocks.0", "blocks.1"} <= set(names)
+    assert not any("–" in name for name in names)
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,7 @@ def test_wide_resnets_groups_hold_every_node_of_torchviz(seed_site: SphinxTestAp
     assert in_groups == len(torchviz_nodes) - 2  # all but the output and flatten's view
 
 
-def test_keras_diagrams_have_no_hierarchy_yet(seed_site: SphinxTestApp) -> None:
+def test_a_keras_diagram_with_nothing_to_open_is_a_plain_picture(seed_site: SphinxTestApp) -> None:
     [node] = seed_site.env.get_doctree("keras_cnn").findall(archviz)
     assert node["hierarchy"] == "" and node["first_sight"] == ""
     assert "archviz-hierarchy" not in (Path(seed_site.outdir) / "keras_cnn.html").read_text()

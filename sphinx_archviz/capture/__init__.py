@@ -68,6 +68,7 @@ def capture(request: CaptureRequest) -> Capture:
                     Note(f"cannot run {where} ({meta.reason}); drawn on the CPU instead"),
                     *notes,
                 )
+    explorable = hierarchy is not None and bool(hierarchy.groups)  # else a plain picture
     return Capture(
         canonical_node_ids(dot),
         (*source_files, *request.files_read()),
@@ -76,8 +77,8 @@ def capture(request: CaptureRequest) -> Capture:
         summary,
         peak_memory(),
         changes,
-        hierarchy=to_json(hierarchy) if hierarchy else "",
-        first_sight=state_dot(hierarchy, hierarchy.open) if hierarchy else "",
+        hierarchy=to_json(hierarchy) if explorable else "",
+        first_sight=state_dot(hierarchy, hierarchy.open) if explorable else "",
     )
 
 
@@ -197,7 +198,8 @@ def _draw(
     hierarchy = None
     if view == "modules":
         overlay = OverlayCall(model, request) if request.overlay else None
-        dot, summary = load_modules_view(request.framework).draw(model, request, device, overlay)
+        view_module = load_modules_view(request.framework)
+        dot, summary, hierarchy = view_module.draw(model, request, device, overlay)
         notes += overlay.notes() if overlay else []
     else:
         dot, hierarchy = backend.draw(model, request, device)

@@ -74,9 +74,10 @@ class ModulesView(Protocol):
 
     def draw(
         self, model: Any, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-    ) -> tuple[str, Summary]:
-        """Trace one forward pass; the modules view as DOT and the summary table's rows, with
-        the numbers of the overlay ``overlay_of`` gives, if any."""
+    ) -> tuple[str, Summary, Hierarchy]:
+        """Trace one forward pass; the modules view as DOT, the summary table's rows and the
+        hierarchy the reader explores it by, with the numbers of the overlay ``overlay_of``
+        gives, if any."""
 
     def draw_partial(
         self, model: Any, request: CaptureRequest, device: str
