@@ -5,7 +5,10 @@
 Builds a one-page site (or reuses ``--site``), then prints: the bytes the diagram adds to its
 page (the inline SVG and the hierarchy) and the Graphviz bundle, the first sight (nodes shown,
 smallest label in CSS pixels), the time to a page ready to explore, and the time from a click
-to the redrawn picture: the first (which loads Graphviz) and the opening of a ~200-node group.
+to the first frame painted after the redraw, measured in the page: the first click (which loads
+Graphviz), the opening of a ~200-node group, closing and opening it again (pictures of states
+seen before are kept), and opening another ~200-node group. Beside them, the raw library call:
+Graphviz laying out the same state's DOT in the same page, so the rest is ours.
 Run it under ``flock /work/bench.lock`` on a shared machine.
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import re
+import os
 import subprocess
 import sys
 import tempfile
@@ -62,17 +65,70 @@ def page_bytes(html: Path) -> dict[str, int]:
     }
 
 
+# Milliseconds from a click in the diagram to the first frame painted after its redraw.
+WATCH = """root => {
+  window.archvizTimes = [];
+  root.addEventListener("click", () => { window.archvizClicked = performance.now(); }, true);
+  new MutationObserver(() => requestAnimationFrame(() => setTimeout(() =>
+    window.archvizTimes.push(performance.now() - window.archvizClicked))))
+    .observe(root, { attributes: true, attributeFilter: ["data-archviz-drawn"] });
+}"""
+# The raw library call: WebAssembly Graphviz laying out the current state's DOT.
+GRAPHVIZ_ALONE = """async root => {
+  const diagram = root.archvizDiagram;
+  const graphviz = await window.archvizGraphviz();
+  const dot = diagram.hierarchy.stateDot(diagram.open)
+    .replaceAll('label="\\n', 'label="\\u00a0\\n');
+  const times = [];
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    graphviz.layout(dot, "svg", "dot");
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[1];
+}"""
+
+
 def click_and_time(page: object, selector: str) -> float:
-    before = int(page.locator("div.archviz").get_attribute("data-archviz-drawn") or 0)
-    started = time.perf_counter()
+    """Milliseconds from a click on ``selector`` to the frame after the redraw."""
+    diagram = page.locator("div.archviz")
+    before = int(diagram.get_attribute("data-archviz-drawn") or 0)
+    count = page.evaluate("window.archvizTimes.length")
     page.locator(selector).first.click()
     page.wait_for_function(DRAWN.format(before), timeout=120_000)
-    return time.perf_counter() - started
+    page.wait_for_function(f"window.archvizTimes.length > {count}")
+    return page.evaluate("window.archvizTimes[window.archvizTimes.length - 1]")
+
+
+def open_inside(page: object, prefix: str) -> None:
+    """Open every group whose name starts with ``prefix`` (through the address)."""
+    diagram = page.locator("div.archviz")
+    key = diagram.get_attribute("data-archviz")
+    groups = diagram.evaluate(
+        "r => JSON.parse(r.querySelector('script.archviz-hierarchy').textContent).groups"
+    )
+    inside = [i for i, g in enumerate(groups) if g[0].startswith(prefix)]
+    before = int(diagram.get_attribute("data-archviz-drawn") or 0)
+    page.evaluate(f"() => {{ location.hash = '#{key}:open={','.join(map(str, inside))}'; }}")
+    page.wait_for_function(DRAWN.format(before), timeout=120_000)
+    diagram.locator('button[data-archviz-action="reset"]').click()  # the whole picture in view
+
+
+def opening(page: object, name: str) -> str:
+    diagram = page.locator("div.archviz")
+    seconds = click_and_time(page, f'[aria-label="{name}"][aria-expanded="false"]')
+    nodes = diagram.locator("g.node").count()
+    alone = diagram.evaluate(GRAPHVIZ_ALONE)
+    return (
+        f"opening {name} ({nodes} nodes shown): {seconds:.0f} ms click to painted; "
+        f"Graphviz alone {alone:.0f} ms (ratio {seconds / alone:.2f})"
+    )
 
 
 def measure(html: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     for name, size in page_bytes(html).items():
         print(f"{name}: {size / 1024:.1f} KiB")
     with sync_playwright() as playwright:
@@ -83,25 +139,23 @@ def measure(html: Path) -> None:
         page.wait_for_function("document.querySelector('div.archviz.archviz-js') !== null")
         print(f"first paint (load to explorer ready): {time.perf_counter() - started:.2f} s")
         diagram = page.locator("div.archviz")
+        diagram.evaluate(WATCH)
         scale = float(diagram.get_attribute("data-archviz-scale"))
         sizes = diagram.evaluate(
             "r => [...r.querySelectorAll('g.node text')].map(t => +t.getAttribute('font-size'))"
         )
         shown = diagram.locator("g.node").count()
         print(f"first sight: {shown} nodes, smallest label {min(sizes) * 4 / 3 * scale:.1f} px")
-        print(f"first click (loads Graphviz): {click_and_time(page, '[aria-label=conv1]'):.2f} s")
+        first = click_and_time(page, "[aria-label=conv1]")
+        print(f"first click (loads Graphviz): {first:.0f} ms")
         # layer3 with everything inside it open but itself closed, then opened: ~200 nodes.
-        key = diagram.get_attribute("data-archviz")
-        groups = diagram.evaluate(
-            "r => JSON.parse(r.querySelector('script.archviz-hierarchy').textContent).groups"
-        )
-        inside = [i for i, g in enumerate(groups) if re.match(r"layer3\.", g[0])]
-        before = int(diagram.get_attribute("data-archviz-drawn") or 0)
-        page.evaluate(f"() => {{ location.hash = '#{key}:open={','.join(map(str, inside))}'; }}")
-        page.wait_for_function(DRAWN.format(before), timeout=120_000)
-        seconds = click_and_time(page, '[aria-label="layer3"][aria-expanded="false"]')
-        nodes = diagram.locator("g.node").count()
-        print(f"opening layer3 ({nodes} nodes shown): {seconds * 1000:.0f} ms (click to drawn)")
+        open_inside(page, "layer3.")
+        print(opening(page, "layer3"))
+        closing = click_and_time(page, '[aria-label="layer3"][aria-expanded="true"] text')
+        print(f"closing layer3 (a state seen before): {closing:.0f} ms")
+        print(f"opening layer3 again: {click_and_time(page, '[aria-label=layer3]'):.0f} ms")
+        open_inside(page, "layer2.")
+        print(opening(page, "layer2"))
         browser.close()
 
 

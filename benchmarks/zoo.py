@@ -161,10 +161,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks/results/zoo.md")
     parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="build the site here and keep it")
     args = parser.parse_args()
     load_before = _load()
     with tempfile.TemporaryDirectory(prefix="archviz-zoo-") as temporary:
-        srcdir = Path(temporary) / "zoo"
+        srcdir = args.keep or Path(temporary) / "zoo"
         pages = make_zoo(srcdir)
         cold, log = build(srcdir, args.jobs)
         rebuild, _ = build(srcdir, args.jobs)

@@ -26,6 +26,7 @@ Subtype = Literal[
     "input",  # the example input is missing or cannot be built
     "forward",  # running the model on the example input raised
     "config",  # a transformers model's :config: cannot be used
+    "device",  # the model cannot run from shapes alone and is too large for the CPU
     "export",  # torch.export could not export the model (:export:)
     "file",  # a model file (ONNX) is missing or cannot be read
     "worker",  # the framework worker process died or timed out

@@ -38,6 +38,9 @@ class FrameworkInfo:
     #: A reference ending in this suffix is a file of this framework's models (``model.onnx``),
     #: read rather than imported; "" for frameworks whose models come from Python code.
     file_suffix: str = ""
+    #: Where a model runs with shapes and no weight values, in a note's words ("cannot run
+    #: on the meta device").
+    shapes_only: str = "on the meta device"
 
 
 _TORCH_EXTRA = "pip install 'sphinx-archviz[torch]'"
@@ -87,6 +90,7 @@ FRAMEWORK_INFO: dict[Framework, FrameworkInfo] = {
             "pydot": f"{_TENSORFLOW_EXTRA} (or pip install pydot)",
         },
         backend="sphinx_archviz.capture.keras",
+        shapes_only="without its weights' values (in a stateless scope)",
         modules_view="sphinx_archviz.capture.keras_modules",
     ),
     "onnx": FrameworkInfo(
@@ -109,6 +113,7 @@ FRAMEWORK_INFO: dict[Framework, FrameworkInfo] = {
         drawing_distributions=("flax", "jax", "jaxlib"),
         install_hints={"flax": _FLAX_EXTRA, "jax": _FLAX_EXTRA, "jaxlib": _FLAX_EXTRA},
         backend="sphinx_archviz.capture.flax",
+        shapes_only="from shapes alone (nnx.eval_shape)",
         modules_view="sphinx_archviz.capture.flax_modules",
     ),
 }

@@ -37,8 +37,10 @@ LABELS = {
         "dot": "Graphviz source",
         "open-level": "Open one more level",
         "close-level": "Close one level",
+        "laying-out": "Laying out…",
         "print": "For print",
         "source": "Source",
+        "class": "Class",
         "report": "Diagram report",
         "report-intro": "Every diagram of the site as of the last build: where it is, whether "
         "it was drawn by a framework worker or taken from the cache, how long the capture and "
@@ -62,8 +64,10 @@ LABELS = {
         "dot": "Graphviz 소스",
         "open-level": "한 단계 더 펼치기",
         "close-level": "한 단계 접기",
+        "laying-out": "배치하는 중…",
         "print": "인쇄용",
         "source": "소스 코드",
+        "class": "클래스 문서",
         "report": "그림 보고서",
         "report-intro": "마지막 빌드 기준으로 사이트의 모든 그림을 보여 줍니다. 그림의 위치, 작업 "
         "프로세스가 그렸는지(drawn) 캐시에서 가져왔는지(cached), 캡처와 배치에 걸린 시간, 작업 "
@@ -189,7 +193,10 @@ def diagram_html(
     anchor = f'id="{html.escape(ids[0])}" ' if ids else ""
     parts = [
         f'<div {anchor}class="{" ".join(["archviz", f"archviz-{shown}", *classes])}" '
-        f'data-archviz="{key}" data-archviz-source-label="{words["source"]}">\n',
+        f'data-archviz="{key}" data-archviz-source-label="{words["source"]}" '
+        f'data-archviz-class-label="{words["class"]}"'
+        + (f' data-archviz-busy-label="{words["laying-out"]}"' if explorer else "")
+        + ">\n",
         *(f'<span id="{html.escape(other)}"></span>' for other in ids[1:]),
     ]
     if interactive:

@@ -4,7 +4,6 @@ put the image (or, if that fails, the placeholder) in the page."""
 from __future__ import annotations
 
 import posixpath
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,8 +105,11 @@ def _say_fallback(node: archviz, message: str) -> None:
 
 
 def render_image(translator: LaTeXTranslator | TexinfoTranslator, node: archviz, fmt: str) -> str:
-    """Render the node's diagram for this builder; the image's path relative to the page."""
-    return posixpath.join(translator.builder.imgpath, render_files(translator, node, [fmt])[fmt])
+    """Render the node's diagram for this builder, at its first sight where it has one (the
+    state an explorable diagram opens in); the image's path relative to the page."""
+    source = "first_sight" if node.get("first_sight") else "dot"
+    names = render_files(translator, node, [fmt], source=source)
+    return posixpath.join(translator.builder.imgpath, names[fmt])
 
 
 def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
@@ -116,10 +118,13 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     explorable = interactive and shown == "svg" and bool(node.get("first_sight"))
     with image_folder(self.builder, shown) as folder:
         try:
-            names = render_files(self, node, files_to_render(shown, downloads), folder)
+            if explorable:
+                names, first_sight = explorer_files(self, node, downloads, folder)
+            else:
+                names = render_files(self, node, files_to_render(shown, downloads), folder)
+                first_sight = ""
             for_print = print_downloads(self.builder)
             print_names = render_files(self, node, for_print, folder, True) if for_print else {}
-            first_sight = first_sight_svg(self, node) if explorable else ""
         except ArchvizError as error:
             show_unavailable(self, error, node)
             raise nodes.SkipNode from None
@@ -146,14 +151,16 @@ def html_visit_archviz(self: HTML5Translator, node: archviz) -> None:
     raise nodes.SkipNode
 
 
-def first_sight_svg(translator: HTML5Translator, node: archviz) -> str:
-    """The SVG of the diagram's first sight, for the page to inline: drawn in a temporary
-    folder, not published (the page has it) and not kept where an unwritable build folder
-    could stop the page."""
-    with tempfile.TemporaryDirectory(prefix="archviz-first-sight-") as temporary:
-        folder = Path(temporary)
-        name = render_files(translator, node, ["svg"], folder, source="first_sight")["svg"]
-        return (folder / name).read_text(encoding="utf-8")
+def explorer_files(
+    translator: HTML5Translator, node: archviz, downloads: list[str], folder: Path
+) -> tuple[dict[str, str], str]:
+    """An explorable diagram's files, and the SVG of its first sight, which the page shows and
+    its SVG link offers. The whole graph is not laid out here: the browser lays out each state
+    the reader opens (and DenseNet-201's whole graph takes Graphviz minutes)."""
+    first_sight = render_files(translator, node, ["svg"], folder, source="first_sight")
+    whole = [fmt for fmt in files_to_render("svg", downloads) if fmt != "svg"]
+    names = render_files(translator, node, whole, folder) if whole else {}
+    return {**names, **first_sight}, (folder / first_sight["svg"]).read_text(encoding="utf-8")
 
 
 def latex_visit_archviz(self: LaTeXTranslator, node: archviz) -> None:

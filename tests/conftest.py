@@ -130,6 +130,15 @@ def build_in_subprocess(source: Path, html: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def built_site(
+    tmp_path_factory: pytest.TempPathFactory, name: str, pages: dict[str, str], conf: str = ""
+) -> Path:
+    """The HTML of a site of ``pages``, built in another process (:func:`build_in_subprocess`)."""
+    source = write_site(tmp_path_factory.mktemp(name) / "src", pages, conf)
+    build_in_subprocess(source, source.parent / "html")
+    return source.parent / "html"
+
+
 def hide_module(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make importing ``name`` fail in the worker processes started from now on, as if it
     were not installed (a ``sitecustomize`` in ``folder`` on their ``PYTHONPATH``)."""

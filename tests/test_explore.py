@@ -13,7 +13,7 @@ import defusedxml.ElementTree as SafeXML
 import pytest
 
 from tests.browser import luminance, requires_chromium, serve, watched_page
-from tests.conftest import build_in_subprocess, requires_dot, write_site
+from tests.conftest import built_site, requires_dot
 
 pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
 
@@ -31,9 +31,7 @@ CONF = 'html_theme = "sphinx_book_theme"\nlanguage = "ko"'
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = write_site(tmp_path_factory.mktemp("explore") / "src", PAGES, CONF)
-    build_in_subprocess(source, source.parent / "html")
-    return source.parent / "html"
+    return built_site(tmp_path_factory, "explore", PAGES, CONF)
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +181,19 @@ def test_text_laid_out_in_the_browser_stays_inside_its_boxes(page) -> None:
           .map(text => text.getAttribute('font-family'))"""
     )
     assert {"monospace", "Helvetica,Arial,sans-serif"} <= set(fonts)
+
+
+def test_a_state_being_laid_out_says_so_until_it_is_drawn(page) -> None:
+    diagram(page).evaluate(
+        """root => { root.busy = [];
+          new MutationObserver(() => root.busy.push([
+            root.querySelector('.archviz-viewport').dataset.archvizBusy || null,
+            root.getAttribute('aria-busy')])).observe(root, { attributes: true, subtree: true,
+              attributeFilter: ['data-archviz-busy', 'aria-busy'] }); }"""
+    )
+    redrawn(page, lambda: group(page, "layer4").locator("text").first.click())
+    said = diagram(page).evaluate("root => root.busy")
+    assert ["배치하는 중…", "true"] in said and said[-1] == [None, None]
 
 
 def test_level_buttons_open_and_close_every_group_of_a_level(page) -> None:

@@ -12,7 +12,9 @@ import pytest
 
 from sphinx_archviz.nodes import archviz
 from sphinx_archviz.pool import pool_for
+from sphinx_archviz.units import format_macs
 from tests.conftest import BuildProject, Built, hide_module, requires_dot
+from tests.test_module_view import summary_rows
 
 pytestmark = [
     pytest.mark.framework,
@@ -84,6 +86,32 @@ def test_an_nnx_model_draws_its_modules_with_shapes_and_parameters(
     assert "<B>blocks.0.up</B>&#160;Linear" in jaxpr  # inside the module calls they ran in
     assert "Residual&#160;<B>× 3</B>" in jaxpr
     assert len(built.images()) == 2
+    # Both open in the page as hierarchies: the fold of three blocks, each block a group, and
+    # in the jaxpr view every equation a leaf inside the module call it ran in.
+    for node in built.app.env.get_doctree("index").findall(archviz):
+        hierarchy = json.loads(node["hierarchy"])
+        names = [group[0] for group in hierarchy["groups"]]
+        assert {"blocks.0–2", "blocks.0", "blocks.1", "blocks.2"} <= set(names)
+    leaves = [leaf[2].split(" ")[0] for leaf in hierarchy["leaves"]]
+    assert leaves.count("dot_general") >= 8  # embed, 2 per block, head
+
+
+def test_the_summary_counts_a_dense_and_a_conv_layers_macs(build_project: BuildProject) -> None:
+    """Counted by hand on a 2 × 8 × 8 × 3 input: the 3 × 3 convolution ("SAME") makes
+    2·8·8·8 outputs of 3·3·3 products each; the dense layer 2·8·8·4 outputs of 8."""
+    page = (
+        ".. archviz:: flax_models:conv_dense\n"
+        "   :input-shape: 2, 8, 8, 3\n   :view: modules\n   :summary:\n"
+    )
+    built = build_project({"index.rst": page})
+    assert built.archviz_warnings() == []
+    conv, dense = 2 * 8 * 8 * 8 * 27, 2 * 8 * 8 * 4 * 8
+    assert (conv, dense) == (27_648, 4_096)
+    rows = {row[0]: row for row in summary_rows(built.html())}
+    assert format_macs(conv) in rows["conv"] and format_macs(dense) in rows["dense"]
+    total = summary_rows(built.html())[-1]
+    assert format_macs(conv + dense) in total
+    assert "27.6K MACs" in dots(built)[0]  # the conv node's tooltip
 
 
 def test_the_framework_is_detected_and_can_be_named(build_project: BuildProject) -> None:
@@ -113,7 +141,10 @@ def test_the_framework_is_detected_and_can_be_named(build_project: BuildProject)
     assert detected == named
     assert "StackedMLP" in detected
     assert built_for_real == detected  # the same model, built with real weights
-    assert "drawn on the CPU instead" in built.app.status.getvalue()
+    status = built.app.status.getvalue()
+    assert "cannot run from shapes alone (nnx.eval_shape)" in status
+    assert "drawn on the CPU instead" in status
+    assert "meta device" not in status  # PyTorch's words, not Flax's
 
 
 def test_a_factory_that_raises_and_a_call_that_fails_warn_once_each(

@@ -163,7 +163,8 @@ def test_full_screen_opens_and_closes(page) -> None:
 
 # The output box (torchviz's first node), its text, an edge.
 NODE_COLOURS = """root => {
-  const output = [...root.querySelectorAll('g.node')].find(n => n.textContent.includes('(1, 1000)'));
+  const output = [...root.querySelectorAll('g.node')]
+    .find(node => node.textContent.includes('(1, 1000)'));
   const node = output.querySelector('polygon');
   const text = output.querySelector('text');
   const edge = root.querySelector('g.edge path');

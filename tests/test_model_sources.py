@@ -3,6 +3,7 @@ configuration, torch.export programs and ONNX files — real packages, nothing d
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -110,6 +111,68 @@ def test_mixture_of_experts_draws_on_the_meta_device(build_project: BuildProject
     assert "drawn on the CPU" not in built.warnings
 
 
+def small(model_type: str, **values: object) -> str:
+    """An ``archviz`` directive for ``AutoModel`` of a small ``model_type`` configuration."""
+    config = {"model_type": model_type, **values}
+    return f"\n.. archviz:: transformers:AutoModel\n   :config: {json.dumps(config)}\n" + (
+        "   :view: modules\n"
+    )
+
+
+def test_inputs_come_from_the_models_own_signature_on_the_meta_device(
+    build_project: BuildProject,
+) -> None:
+    """CLIP takes token ids and an image; LayoutLM token ids and their boxes; Bamba's hybrid
+    layers ask a key-value cache for its length unless there is none; BERT's padding check
+    reads token values. All draw on the meta device."""
+    tiny = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2}
+    tiny |= {"num_hidden_layers": 1}
+    clip = {
+        "model_type": "clip",
+        "text_config": tiny,
+        "vision_config": {**tiny, "image_size": 32, "patch_size": 8},
+    }
+    page = "Inputs\n======\n" + "".join(
+        [
+            f"\n.. archviz:: transformers:AutoModel\n   :config: {json.dumps(clip)}\n"
+            "   :view: modules\n",
+            small("layoutlm", **tiny),
+            small("bamba", **tiny, num_key_value_heads=1, mamba_n_heads=4, mamba_d_head=16),
+            small("megatron-bert", **tiny),
+        ]
+    )
+    built = build_project({"index.rst": page})
+    assert built.archviz_warnings() == []
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    clip_dot, layoutlm, bamba, bert = dots(built)
+    assert {"input_ids", "pixel_values", "text_model", "vision_model"} <= groups(clip_dot)
+    assert "1×3×32×32" in clip_dot
+    assert {"input_ids", "bbox"} <= groups(layoutlm) and "1×16×4" in layoutlm
+    assert "BambaDecoderLayer" in bamba
+    assert "input_ids" in groups(bert)
+
+
+def test_a_missing_package_and_a_model_too_large_for_the_cpu_warn_clearly(
+    build_project: BuildProject,
+) -> None:
+    """Dinat needs natten, which is not installed here; LongCat-Flash picks its experts by
+    the values of the router's output, which the meta device does not have, and one layer of
+    its 512 experts is too many parameters to build on the CPU: what ran is drawn."""
+    assert importlib.util.find_spec("natten") is None
+    page = "Missing\n=======\n" + small("dinat", depths=[1], num_heads=[1], embed_dim=16)
+    page += "\n" + small("longcat_flash", num_layers=1, vocab_size=1000)
+    built = build_project({"index.rst": page})
+    missing, too_large = built.archviz_warnings()
+    assert "[archviz.dependency]" in missing["text"] and missing["line"] == "4"
+    assert "DinatModel needs the natten package, which is not installed" in missing["text"]
+    assert "pip install natten" in missing["text"]
+    assert "[archviz.device]" in too_large["text"] and too_large["line"] == "9"
+    assert "cannot run on the meta device" in too_large["text"]
+    assert "too large to be built on the CPU" in too_large["text"]
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    assert "Partial diagram: stopped at" in built.html()
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
@@ -188,6 +251,11 @@ def test_an_onnx_file_draws_the_same_modules_as_torch_export(
     from_file, exported = dots(built)
     assert groups(from_file) - {"tokens"} == groups(exported) - {"tokens"}
     assert "1×16×32" in from_file  # shapes from ONNX shape inference
+    # The page explores the file by its module scopes (:fold: false: no folded repeat).
+    node = next(built.app.env.get_doctree("index").findall(archviz))
+    names = [group[0] for group in json.loads(node["hierarchy"])["groups"]]
+    assert {"blocks", "blocks.0", "blocks.1"} <= set(names)
+    assert not any("–" in name for name in names)
 
 
 @pytest.mark.parametrize(

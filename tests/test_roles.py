@@ -184,7 +184,11 @@ def test_following_a_link_shows_the_node(site: Built, chromium) -> None:
     target = page.locator("#fig-res g.archviz-target")
     target.wait_for()
     assert target.count() == 1
-    assert target.locator("a").first.get_attribute("xlink:title").startswith("blocks.0–2\n")
+    # The block itself, drawn closed, with the fold of blocks.0–2 around it opened.
+    assert target.locator("a").first.get_attribute("xlink:title").startswith("blocks.1\n")
+    assert target.get_attribute("aria-expanded") == "false"
+    fold = page.locator('#fig-res g.cluster[aria-expanded="true"]', has_text="blocks.0–2")
+    assert fold.count() == 1
     box = target.bounding_box()
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 700
     stroke = target.evaluate(

@@ -90,6 +90,11 @@ def test_the_tooltip_offers_the_source(viewcode_site: Path, chromium) -> None:
     source = page.locator("div.archviz-tooltip a.archviz-source")
     source.wait_for()
     assert source.inner_text() == "Source"
+    # The fold is a group (a click opens it), so its class's documentation is offered too.
+    assert node.get_attribute("aria-expanded") == "false"
+    documentation = page.locator("div.archviz-tooltip a.archviz-class")
+    assert documentation.inner_text() == "Class"
+    assert documentation.get_attribute("href") == "#torch_models.ResidualBlock"
     source.hover()  # the tooltip stays while the pointer moves onto it
     source.click()
     page.wait_for_url(re.compile(r"_modules/torch_models\.html#ResidualBlock$"))

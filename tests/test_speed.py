@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -110,8 +111,10 @@ def test_a_7b_parameter_decoder_renders(build_project: BuildProject) -> None:
     [dot] = dots(built.app)
     assert "layers.31.mlp.down_proj.weight\n (4096, 11008)" in dot
     assert "lm_head.weight\n (32000, 4096)" in dot
+    # The page shows its first sight (the layers closed) and can open every op.
     [svg] = built.images()
-    assert "layers.0.attention.q_proj.weight" in svg.read_text()
+    assert "layers.0" in svg.read_text() and "q_proj" not in svg.read_text()
+    assert "layers.0.attention.q_proj.weight" in built.html()
 
 
 # The cache ---------------------------------------------------------------------------------
@@ -253,6 +256,31 @@ def test_densenet_is_laid_out_with_bounded_iterations(build_project: BuildProjec
     assert len(built.images()) == 1
 
 
+def test_densenet_201_opens_layered_without_a_fallback(build_project: BuildProject) -> None:
+    """Its whole graph (713 ranks) takes dot minutes and fell back to sfdp; the page shows its
+    first sight, which dot lays out, and the whole graph is left to the browser."""
+    built = build_project(
+        {
+            "index.rst": ".. archviz:: torchvision.models:densenet201\n"
+            "   :input-shape: 1, 3, 224, 224\n"
+        }
+    )
+    assert built.warnings == ""
+    assert "sfdp" not in strip_colors(built.app.status.getvalue())
+    [svg] = built.images()
+    drawn = svg.read_text()
+    assert 'class="node"' in drawn and "features.denseblock4" in drawn
+    # dot's layers: the dense blocks one under another, top to bottom.
+    tops = [float(re.search(rf">{name}<.*?y=\"([-\d.]+)\"", drawn, re.S)[1]) for name in BLOCKS]
+    assert [name for _, name in sorted(zip(tops, BLOCKS, strict=True))] == list(BLOCKS)
+    html = built.html()
+    assert 'class="archviz-hierarchy"' in html and 'download="densenet201.svg"' in html
+    assert len(built.images(".dot")) == 1 and built.images(".dot")[0].read_text().count("->") > 3000
+
+
+BLOCKS = [f"features.denseblock{number}" for number in (1, 2, 3, 4)]
+
+
 def test_a_layout_over_its_time_budget_falls_back_and_says_so(
     build_project: BuildProject,
 ) -> None:
@@ -261,7 +289,8 @@ def test_a_layout_over_its_time_budget_falls_back_and_says_so(
             "index.rst": "Title\n=====\n\n"
             ".. archviz:: models:CNNModel\n   :input-shape: 1, 1, 64, 64\n"
         },
-        conf="archviz_layout_timeout = 0.001",
+        # Without the explorer, the page shows the whole graph.
+        conf="archviz_layout_timeout = 0.001\narchviz_interactive = False",
     )
     assert built.warnings == ""
     status = strip_colors(built.app.status.getvalue())

@@ -63,12 +63,12 @@ def capture(request: CaptureRequest) -> Capture:
                 dot, summary, notes, hierarchy = _build_and_draw(
                     backend, found, reference, request, "cpu"
                 )
+                where = FRAMEWORK_INFO[request.framework].shapes_only
                 notes = (
-                    Note(
-                        f"cannot run on the meta device ({meta.reason}); drawn on the CPU instead"
-                    ),
+                    Note(f"cannot run {where} ({meta.reason}); drawn on the CPU instead"),
                     *notes,
                 )
+    explorable = hierarchy is not None and bool(hierarchy.groups)  # else a plain picture
     return Capture(
         canonical_node_ids(dot),
         (*source_files, *request.files_read()),
@@ -77,8 +77,8 @@ def capture(request: CaptureRequest) -> Capture:
         summary,
         peak_memory(),
         changes,
-        hierarchy=to_json(hierarchy) if hierarchy else "",
-        first_sight=state_dot(hierarchy, hierarchy.open) if hierarchy else "",
+        hierarchy=to_json(hierarchy) if explorable else "",
+        first_sight=state_dot(hierarchy, hierarchy.open) if explorable else "",
     )
 
 
@@ -141,14 +141,28 @@ def _build_and_draw(
             return _draw(backend, model, request, device)
     except ArchvizError as error:
         if on_meta and backend.is_device_failure(error.__cause__):
-            raise _TryTheCpu(error) from None
-        if error.subtype != "forward":
+            if backend.fits_on_cpu(model):
+                raise _TryTheCpu(error) from None
+            error = _too_large_for_the_cpu(error, request)
+        elif error.subtype != "forward":
             raise
         if on_meta and backend.cheap_on_cpu(model, request):
             raise _TryTheCpu(error) from None
         with backend.in_mode(model, request.mode):
             error.partial = _partial(model, request, device)
-        raise
+        raise error from None
+
+
+def _too_large_for_the_cpu(error: ArchvizError, request: CaptureRequest) -> ArchvizError:
+    """The error for a model that cannot run from shapes alone and is too large to build on
+    the CPU: what ran is drawn (``partial``), the reason is said."""
+    reason = _TryTheCpu(error).reason
+    shapes_only = FRAMEWORK_INFO[request.framework].shapes_only
+    return ArchvizError(
+        "device",
+        f"the model cannot run {shapes_only} ({reason}) and is too large to be built on the "
+        "CPU instead; give a smaller configuration (fewer layers or experts) to draw all of it",
+    )
 
 
 def _build(
@@ -184,7 +198,8 @@ def _draw(
     hierarchy = None
     if view == "modules":
         overlay = OverlayCall(model, request) if request.overlay else None
-        dot, summary = load_modules_view(request.framework).draw(model, request, device, overlay)
+        view_module = load_modules_view(request.framework)
+        dot, summary, hierarchy = view_module.draw(model, request, device, overlay)
         notes += overlay.notes() if overlay else []
     else:
         dot, hierarchy = backend.draw(model, request, device)

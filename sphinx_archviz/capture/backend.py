@@ -49,6 +49,10 @@ class Backend(Protocol):
         """Whether running the model on the CPU costs little, so that a forward pass that
         failed on the meta device is run there again for the CPU's clearer error message."""
 
+    def fits_on_cpu(self, model: Any) -> bool:
+        """Whether the model's weights fit comfortably on the CPU, so that a model which
+        cannot run from shapes alone is built and run there instead."""
+
     def one_box_reason(self, model: Any) -> str | None:
         """Why :meth:`draw` would show the model as one opaque box (plot_model and a subclassed
         Keras model), or None. Such a model gets the modules view unless a view was chosen."""
@@ -70,9 +74,10 @@ class ModulesView(Protocol):
 
     def draw(
         self, model: Any, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-    ) -> tuple[str, Summary]:
-        """Trace one forward pass; the modules view as DOT and the summary table's rows, with
-        the numbers of the overlay ``overlay_of`` gives, if any."""
+    ) -> tuple[str, Summary, Hierarchy]:
+        """Trace one forward pass; the modules view as DOT, the summary table's rows and the
+        hierarchy the reader explores it by, with the numbers of the overlay ``overlay_of``
+        gives, if any."""
 
     def draw_partial(
         self, model: Any, request: CaptureRequest, device: str

@@ -26,6 +26,8 @@ from jax.extend import core as jax_core
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.backend import model_run_failed
+from sphinx_archviz.capture.flax_macs import equation_macs
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph, to_trace
 from sphinx_archviz.capture.graph.trace import default_input_names
 from sphinx_archviz.errors import ArchvizError
@@ -114,6 +116,10 @@ def cheap_on_cpu(_model: nnx.Module, _request: CaptureRequest) -> bool:
     return False
 
 
+def fits_on_cpu(_model: nnx.Module) -> bool:
+    return True  # its weights' values are made on the CPU either way
+
+
 def one_box_reason(_model: nnx.Module) -> str | None:
     return None
 
@@ -137,7 +143,7 @@ def warm_up() -> None:
     scoped_graph(model, CaptureRequest("warm-up:model", "flax", (ExampleInput((1, 2)),)))
 
 
-def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> tuple[str, None]:
+def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> tuple[str, Hierarchy]:
     """The jaxpr view: every equation of the call, in order, with the shapes between them,
     inside the module calls it ran in (each equation is drawn as a call of its own)."""
     traced = scoped_graph(model, request)
@@ -147,7 +153,15 @@ def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> tuple[str,
     ]
     depth = max((len(op.scopes) for op in traced.ops), default=1)
     trace = to_trace(traced)
-    return graph.draw(trace, depth, request.fold, request.rankdir, traced.title)[0], None
+    dot, _, hierarchy = graph.draw(
+        trace,
+        depth,
+        request.fold,
+        request.rankdir,
+        traced.title,
+        explore_depth=request.explore_depth,
+    )
+    return dot, hierarchy
 
 
 def scoped_graph(model: nnx.Module, request: CaptureRequest) -> ScopedGraph:
@@ -235,6 +249,7 @@ def _from_jaxpr(jaxpr: Any, model: nnx.Module, state: Any, scopes: dict[str, Sco
             ),
             tuple(names(var) for var in eqn.invars),
             tuple(names(var) for var in eqn.outvars),
+            macs=equation_macs(eqn),
         )
         for eqn in jaxpr.eqns
     ]

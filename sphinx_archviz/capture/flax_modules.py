@@ -7,6 +7,7 @@ from flax import nnx
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.flax import scoped_graph
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.scoped import to_trace
 from sphinx_archviz.capture.graph.trace import Trace
@@ -15,12 +16,10 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 def draw(
     model: nnx.Module, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary]:
+) -> tuple[str, Summary, Hierarchy]:
     trace = trace_model(model, request, device)
     title = type(model).__name__
-    return graph.draw(
-        trace, request.depth, request.fold, request.rankdir, title, request.color_by, overlay_of
-    )
+    return graph.draw_request(trace, request, title, overlay_of)
 
 
 def trace_model(model: nnx.Module, request: CaptureRequest, _device: str) -> Trace:

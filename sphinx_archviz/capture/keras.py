@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import contextlib
 import html
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import keras
-import pydot  # noqa: F401  (model_to_dot needs it; importing it here names it when missing)
+import pydot  # model_to_dot needs it; importing it here names it when missing
 from keras.src.backend.common import global_state
 from keras.src.backend.common.stateless_scope import StatelessScope
 from keras.src.backend.common.variables import initialize_all_variables
 from keras.src.models.functional import Functional  # what plot_model draws layer by layer
 
 from sphinx_archviz.capture.backend import model_run_failed
+from sphinx_archviz.capture.graph.explorable import PictureNode, picture_hierarchy
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.errors import ArchvizError
 from sphinx_archviz.request import CaptureRequest, ExampleInput
 
@@ -103,17 +106,27 @@ def cheap_on_cpu(_model: keras.Model, _request: CaptureRequest) -> bool:
     return False  # Keras models always run on the CPU
 
 
+def fits_on_cpu(_model: keras.Model) -> bool:
+    return True  # its weights' values are made on the CPU either way
+
+
 def one_box_reason(model: keras.Model) -> str | None:
     if isinstance(model, keras.Sequential | Functional):
         return None
     return "plot_model draws a subclassed model as one box"
 
 
-def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, None]:
+def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str, Hierarchy | None]:
+    """plot_model's picture, and the hierarchy the reader explores it by: its layers gathered
+    by the scopes of their names (none when nested models are drawn expanded, as clusters)."""
     if request.inputs:
         _run(model, request, device)
     else:
         example_inputs(model, request)  # plot_model draws the model's own inputs without a run
+    layers = {
+        str(id(layer)): (layer.name, type(layer).__name__)
+        for layer in model._flatten_layers(include_self=False, recursive=request.expand_nested)
+    }
     with _names_escaped_for_html_labels(model):
         graph = keras.utils.model_to_dot(
             model,
@@ -123,7 +136,38 @@ def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str,
             rankdir=request.rankdir,
             expand_nested=request.expand_nested,
         )
-        return graph.to_string(), None
+        dot = graph.to_string()
+    if request.expand_nested or graph.get_subgraph_list():
+        return dot, None
+    return dot, _hierarchy(graph, layers, request.explore_depth)
+
+
+_STATEMENT = re.compile(r"^\S+(?: -> \S+)? \[(.*)\];?\s*$", re.DOTALL)
+
+
+def _hierarchy(
+    graph: pydot.Dot, layers: dict[str, tuple[str, str]], depth: int | None
+) -> Hierarchy:
+    nodes = [node for node in graph.get_nodes() if node.get_name() not in ("node", "edge", "graph")]
+    number = {node.get_name(): at for at, node in enumerate(nodes)}
+    pictured = [
+        PictureNode(*layers.get(node.get_name(), (node.get_name(), "")), _attributes(node))
+        for node in nodes
+    ]
+    edges = [
+        (number[edge.get_source()], number[edge.get_destination()], _attributes(edge))
+        for edge in graph.get_edges()
+        if edge.get_source() in number and edge.get_destination() in number
+    ]
+    text = graph.to_string()
+    defaults = text[text.index("{") + 1 : text.index(nodes[0].to_string())] if nodes else ""
+    return picture_hierarchy(defaults.strip(), pictured, edges, depth)
+
+
+def _attributes(statement: pydot.Node | pydot.Edge) -> str:
+    """A node's or edge's attributes as pydot writes them, without its name and brackets."""
+    match = _STATEMENT.match(statement.to_string())
+    return match[1] if match else ""
 
 
 _RECORD_ENTITIES = str.maketrans({"{": "&#123;", "|": "&#124;", "}": "&#125;"})

@@ -26,6 +26,7 @@ import numpy as np
 
 from sphinx_archviz.capture import graph
 from sphinx_archviz.capture.backend import model_run_failed, tensors_in
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
@@ -49,17 +50,9 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 def draw(
     model: keras.Model, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary]:
+) -> tuple[str, Summary, Hierarchy]:
     trace = trace_model(model, request, device)
-    return graph.draw(
-        trace,
-        request.depth,
-        request.fold,
-        request.rankdir,
-        model.name,
-        request.color_by,
-        overlay_of,
-    )
+    return graph.draw_request(trace, request, model.name, overlay_of)
 
 
 def draw_partial(model: keras.Model, request: CaptureRequest, device: str) -> PartialDrawing | None:

@@ -21,6 +21,8 @@ from google.protobuf.message import DecodeError
 from onnx import shape_inference
 
 from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.graph.explorable import modules_hierarchy
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.scoped import Op, Parameter, Scope, ScopedGraph, to_trace
 from sphinx_archviz.capture.graph.trace import Shape
 from sphinx_archviz.errors import ArchvizError
@@ -57,6 +59,10 @@ def cheap_on_cpu(_model: Any, _request: CaptureRequest) -> bool:
     return False
 
 
+def fits_on_cpu(_model: Any) -> bool:
+    return True  # its weights' values are made on the CPU either way
+
+
 def one_box_reason(_model: Any) -> str | None:
     return None
 
@@ -65,10 +71,14 @@ def construct(found: Any, _request: CaptureRequest, _device: str) -> ScopedGraph
     return read(found)
 
 
-def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> tuple[str, None]:
-    """Every operator, ungrouped."""
+def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> tuple[str, Hierarchy]:
+    """Every operator, ungrouped; the reader explores them grouped by module scopes."""
     flat = dataclasses.replace(model, ops=[dataclasses.replace(op, scopes=()) for op in model.ops])
-    return graph.draw(to_trace(flat), 1, False, request.rankdir, model.title)[0], None
+    dot = graph.draw(to_trace(flat), 1, False, request.rankdir, model.title)[0]
+    hierarchy = modules_hierarchy(
+        to_trace(model), request.rankdir, fold=request.fold, depth=request.explore_depth
+    )
+    return dot, hierarchy
 
 
 # Reading -------------------------------------------------------------------------------------

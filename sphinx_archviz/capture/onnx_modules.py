@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sphinx_archviz.capture import graph
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.scoped import ScopedGraph, to_trace
 from sphinx_archviz.capture.graph.trace import Trace
@@ -14,17 +15,9 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 def draw(
     model: ScopedGraph, request: CaptureRequest, _device: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary]:
+) -> tuple[str, Summary, Hierarchy]:
     trace = trace_model(model, request)
-    return graph.draw(
-        trace,
-        request.depth,
-        request.fold,
-        request.rankdir,
-        model.title,
-        request.color_by,
-        overlay_of,
-    )
+    return graph.draw_request(trace, request, model.title, overlay_of)
 
 
 def trace_model(model: ScopedGraph, _request: CaptureRequest, _device: str = "") -> Trace:

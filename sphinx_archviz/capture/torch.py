@@ -105,12 +105,34 @@ CHEAP_INPUT_ELEMENTS = 2**22
 
 
 def cheap_on_cpu(model: nn.Module, request: CaptureRequest) -> bool:
-    try:
-        parameters = sum(parameter.numel() for parameter in model.parameters())
-    except (RuntimeError, ValueError):  # lazy modules' parameters have no size yet
-        return False
+    parameters = parameter_count(model)
     elements = sum(math.prod(spec.shape) for spec in request.inputs)
-    return parameters <= CHEAP_PARAMETERS and elements <= CHEAP_INPUT_ELEMENTS
+    return (
+        parameters is not None
+        and parameters <= CHEAP_PARAMETERS
+        and elements <= CHEAP_INPUT_ELEMENTS
+    )
+
+
+#: A model that cannot run on the meta device is built and run again on the CPU only when its
+#: weights fit comfortably there: at most this many parameters (1 GB as float32, initialised
+#: in seconds). A larger one (transformers' default PaliGemma, NLLB-MoE) is drawn as far as
+#: it ran on the meta device.
+CPU_RETRY_PARAMETERS = 250_000_000
+
+
+def parameter_count(model: nn.Module) -> int | None:
+    """How many parameters the model has (counted on the meta device for free); None while
+    lazy modules have not sized theirs."""
+    try:
+        return sum(parameter.numel() for parameter in model.parameters())
+    except (RuntimeError, ValueError):
+        return None
+
+
+def fits_on_cpu(model: nn.Module) -> bool:
+    count = parameter_count(model)
+    return count is None or count <= CPU_RETRY_PARAMETERS
 
 
 @contextlib.contextmanager
@@ -161,7 +183,7 @@ def run_model(
 ) -> tuple[torch.Tensor, ...]:
     """Run the model (inside ``around``, if given) on ``inputs``; the tensors it returned."""
     try:
-        with around or contextlib.nullcontext():
+        with shapes_only(model, inputs), around or contextlib.nullcontext():
             output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
         fed = [_as_example_input(tensor) for tensor in inputs if tensor is not None]
@@ -174,6 +196,21 @@ def run_model(
             "graph from",
         )
     return tensors
+
+
+@contextlib.contextmanager
+def shapes_only(model: nn.Module, inputs: tuple[torch.Tensor | None, ...]) -> Iterator[None]:
+    """While a model runs on the meta device: ops whose output size depends on values
+    (``nonzero``, as a mixture of experts routes tokens) assume every value is non-zero, so
+    each expert is drawn with all the tokens; transformers models skip their value checks."""
+    if not any(tensor is not None and tensor.is_meta for tensor in inputs):
+        yield
+        return
+    with (
+        torch.fx.experimental._config.patch(meta_nonzero_assume_all_nonzero=True),
+        torch_transformers.shapes_only(model),
+    ):
+        yield
 
 
 def _advice(exc: Exception) -> str:

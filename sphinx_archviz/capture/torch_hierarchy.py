@@ -80,7 +80,7 @@ def autograd_hierarchy(
         owner_by_id[str(id(node))] = call
     nodes, edges = _statements(graph.body)
     owner = _owners(nodes, edges, owner_by_id)
-    hierarchy = Hierarchy(_defaults(graph))
+    hierarchy = Hierarchy(_defaults(graph), reveals_insides=True)
     numbers: dict[int, int] = {}
     for call in trace.calls:
         if call.kind == "module" and call.index != trace.root:

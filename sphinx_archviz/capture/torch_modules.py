@@ -31,6 +31,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 from sphinx_archviz.capture import graph, torch_export
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.trace import (
     Recorder,
@@ -65,20 +66,12 @@ _TRANSPARENT = frozenset(
 
 def draw(
     model: nn.Module, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary]:
+) -> tuple[str, Summary, Hierarchy]:
     if request.export or isinstance(model, torch.export.ExportedProgram):
         trace = torch_export.trace_program(model, request, device)
     else:
         trace = trace_model(model, request, device)
-    return graph.draw(
-        trace,
-        request.depth,
-        request.fold,
-        request.rankdir,
-        type(model).__name__,
-        request.color_by,
-        overlay_of,
-    )
+    return graph.draw_request(trace, request, type(model).__name__, overlay_of)
 
 
 def trace_model(

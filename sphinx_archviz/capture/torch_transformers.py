@@ -8,17 +8,20 @@ example input comes from its configuration when the docs give no ``:input-shape:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from sphinx_archviz.errors import ArchvizError
+from sphinx_archviz.errors import ArchvizError, describe_exception
 
 #: Sequence length of the token ids fed to a text model.
 TOKENS = 16
@@ -40,12 +43,50 @@ def is_transformers_model(model: Any) -> bool:
 def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
     """The model of class ``found`` for ``config`` (``:config:``), on ``device``."""
     settings = _config(found, config, name)
+    _without_cache(settings)
     # Mixture-of-experts layers default to a grouped matmul that has no meta kernel in float32.
     options = {"experts_implementation": "batched_mm"}
-    with torch.device(device):
-        if hasattr(found, "from_config"):
-            return found.from_config(settings, **options)
-        return found._from_config(settings, **options)
+    try:
+        with torch.device(device):
+            if hasattr(found, "from_config"):
+                return found.from_config(settings, **options)
+            return found._from_config(settings, **options)
+    except ImportError as exc:
+        raise _missing_package(exc) from exc
+    except Exception as exc:
+        raise ArchvizError(
+            "config",
+            f"building the model from its configuration ({type(settings).__name__}) raised "
+            f"{describe_exception(exc, ())}; give a complete configuration with :config:",
+        ) from exc
+
+
+def _without_cache(config: Any) -> None:
+    """No key-value cache: a drawing is one forward pass, and some caches cannot be sized
+    from shapes alone (hybrid attention layers ask theirs for a sequence length)."""
+    config_type = importlib.import_module("transformers").PretrainedConfig
+    for each in [config, *vars(config).values()]:
+        if isinstance(each, config_type) and hasattr(each, "use_cache"):
+            each.use_cache = False
+
+
+#: transformers' message when a model needs a package that is missing: "DinatModel requires
+#: the natten library but it was not found in your environment".
+_REQUIRES = re.compile(r"(\w+) requires the (\S+) library")
+
+
+def _missing_package(exc: ImportError) -> ArchvizError:
+    """The error for a model whose code needs a package that is not installed."""
+    found = _REQUIRES.search(str(exc))
+    model, package = found.groups() if found else ("the model", exc.name or "")
+    package = package.partition(".")[0]
+    if not package:
+        return ArchvizError("import", f"building the model raised {describe_exception(exc, ())}")
+    return ArchvizError(
+        "dependency",
+        f"{model} needs the {package} package, which is not installed, so this diagram cannot "
+        f"be drawn: pip install {package} in the environment that builds the docs",
+    )
 
 
 def _config(found: type, config: str | None, name: str) -> Any:
@@ -113,12 +154,20 @@ def _config_from_dict(found: type, values: dict[str, Any], transformers: Any, na
 
 def example_inputs(model: nn.Module, device: str) -> tuple[torch.Tensor | None, ...]:
     """The model's own example input, in ``forward``'s order (None where a parameter is left
-    to its default): token ids, pixels or audio sized from the configuration."""
+    to its default): its main input, every input ``forward`` requires, and the inputs that go
+    with them (the attention mask of token ids, the image of a text-and-image model), sized
+    from the configuration."""
     config = model.config
-    wanted = {model.main_input_name}
+    parameters = inspect.signature(model.forward).parameters
+    wanted = {model.main_input_name} | {
+        name
+        for name, parameter in parameters.items()
+        if parameter.default is parameter.empty
+        and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    }
     if getattr(config, "is_encoder_decoder", False):
         wanted.add("decoder_input_ids")
-    parameters = list(inspect.signature(model.forward).parameters)
+    wanted |= _companions(wanted, set(parameters), config)
     values = [
         _example(parameter, config, device) if parameter in wanted else None
         for parameter in parameters
@@ -128,22 +177,84 @@ def example_inputs(model: nn.Module, device: str) -> tuple[torch.Tensor | None, 
     return tuple(values)
 
 
+def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
+    """The inputs that go with the ``wanted`` ones, among those ``forward`` accepts."""
+    companions = set()
+    if "input_ids" in wanted and "bbox" in accepted:  # a document model (LayoutLM)
+        companions.add("bbox")
+    if {"input_ids", "pixel_values"} <= accepted and not _has_image_tokens(config):
+        # A model of text and images (CLIP) needs both; one that puts the image's features in
+        # the text at image tokens (LLaVA) draws its language model from the text alone.
+        companions |= {"input_ids", "pixel_values"}
+    return companions
+
+
+def _has_image_tokens(config: Any) -> bool:
+    return any("image_token" in name for name in vars(config))
+
+
 def _example(parameter: str, config: Any, device: str) -> torch.Tensor:
-    if parameter in ("input_ids", "decoder_input_ids"):
+    if parameter.endswith("input_ids"):
         return torch.ones(1, TOKENS, dtype=torch.long, device=device)
+    if parameter.endswith("attention_mask"):
+        return torch.ones(1, TOKENS, dtype=torch.long, device=device)
+    if parameter == "token_type_ids":
+        return torch.zeros(1, TOKENS, dtype=torch.long, device=device)
+    if parameter == "bbox":
+        return torch.zeros(1, TOKENS, 4, dtype=torch.long, device=device)
     if parameter == "pixel_values":
-        vision = getattr(config, "vision_config", None) or config
-        size = getattr(vision, "image_size", 224)
-        size = size[0] if isinstance(size, list | tuple) else size
-        channels = getattr(vision, "num_channels", 3)
-        return torch.zeros(1, channels, size, size, device=device)
+        return _image(config, device)
     if parameter == "input_features":
-        mel_bins = getattr(config, "num_mel_bins", 80)
-        frames = 2 * getattr(config, "max_source_positions", 1500)
-        return torch.zeros(1, mel_bins, frames, device=device)
+        return _audio_features(config, device)
     if parameter == "input_values":
         return torch.zeros(1, 16000, device=device)
     raise ArchvizError(
         "input",
         f"cannot make an example {parameter!r} for {type(config).__name__}; give :input-shape:",
     )
+
+
+def _image(config: Any, device: str) -> torch.Tensor:
+    """An image (a clip of ``num_frames`` images for a video model) of the vision
+    configuration's size."""
+    vision = getattr(config, "vision_config", None) or config
+    size = getattr(vision, "image_size", 224)
+    height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
+    channels = getattr(vision, "num_channels", 3)
+    frames = getattr(vision, "num_frames", None)
+    clip = (frames,) if isinstance(frames, int) else ()
+    return torch.zeros(1, *clip, channels, height, width, device=device)
+
+
+def _audio_features(config: Any, device: str) -> torch.Tensor:
+    """Log-mel features: Whisper's layout (bins × 30 s of frames) where the configuration
+    gives its encoder's positions, else frames × bins."""
+    bins = next(
+        (
+            value
+            for name in ("num_mel_bins", "feature_size", "input_feat_size", "n_mels")
+            if isinstance(value := getattr(config, name, None), int)
+        ),
+        80,
+    )
+    positions = getattr(config, "max_source_positions", None)
+    if isinstance(positions, int):
+        return torch.zeros(1, bins, 2 * positions, device=device)
+    return torch.zeros(1, 200, bins, device=device)
+
+
+@contextlib.contextmanager
+def shapes_only(model: nn.Module) -> Iterator[None]:
+    """While a transformers model runs on the meta device: tell transformers it is being
+    traced, so that it takes the paths that never read a tensor's values (whether an attention
+    mask has padding, whether sequences are packed), which the meta device cannot answer."""
+    if not is_transformers_model(model):
+        yield
+        return
+    import_utils = importlib.import_module("transformers.utils.import_utils")
+    compiling = import_utils.is_torchdynamo_compiling
+    import_utils.is_torchdynamo_compiling = lambda: True
+    try:
+        yield
+    finally:
+        import_utils.is_torchdynamo_compiling = compiling

@@ -11,6 +11,8 @@
   const PT_TO_PX = 96 / 72;
   /* Pictures of states a diagram keeps, to show again without laying them out. */
   const KEPT_LAYOUTS = 24;
+  /* States with more edges than this take WebAssembly Graphviz a second or more. */
+  const BIG_LAYOUT_EDGES = 400;
 
   /* The script's own folder: the Graphviz bundle lies beside it. */
   const SCRIPT_BASE = document.currentScript
@@ -132,6 +134,7 @@
       this.edges = data.edges;
       this.top = data.top;
       this.initial = data.open;
+      this.revealsInsides = data.revealsInsides;
       this.levels = this.groups.map((group) => {
         let level = 1;
         for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
@@ -198,6 +201,23 @@
       });
       return found;
     }
+  }
+
+  /* The top left corner of what Graphviz drew for a node or cluster (its first shape), read
+     from the SVG's coordinates rather than measured. */
+  function topLeft(element) {
+    const shape = element.querySelector("polygon, path, ellipse");
+    if (!shape) return { x: 0, y: 0 };
+    if (shape.tagName === "ellipse") {
+      const number = (name) => Number(shape.getAttribute(name));
+      return { x: number("cx") - number("rx"), y: number("cy") - number("ry") };
+    }
+    const numbers = (shape.getAttribute("points") || shape.getAttribute("d") || "")
+      .match(/-?\d+(?:\.\d+)?/g)
+      .map(Number);
+    const xs = numbers.filter((_, index) => index % 2 === 0);
+    const ys = numbers.filter((_, index) => index % 2 === 1);
+    return { x: Math.min(...xs), y: Math.min(...ys) };
   }
 
   function itemName(item) {
@@ -487,19 +507,29 @@
       }
       clearTimeout(this.hiding);
       this.tooltip.textContent = this.nodeDetails(node);
+      const anchor = node.querySelector("a[href]");
+      if (anchor && node.classList.contains("archviz-group")) {
+        // A click on a group opens it, so its class's page is offered here.
+        this.offerLink("archviz-class", anchor.getAttribute("href"), "Class");
+      }
       const source = node.querySelector("a[data-archviz-source]");
       if (source) {
-        const link = document.createElement("a");
-        link.className = "archviz-source";
-        link.href = source.getAttribute("data-archviz-source");
-        link.textContent = this.root.dataset.archvizSourceLabel || "Source";
-        this.tooltip.append("\n", link);
+        this.offerLink("archviz-source", source.getAttribute("data-archviz-source"), "Source");
       }
       this.tooltip.hidden = !this.tooltip.textContent;
       const box = node.getBoundingClientRect();
       const root = this.root.getBoundingClientRect();
       this.tooltip.style.left = `${Math.max(0, box.left - root.left)}px`;
       this.tooltip.style.top = `${box.bottom - root.top + 4}px`;
+    }
+
+    /* A link at the end of the tooltip; its text is the page's word for ``fallback``. */
+    offerLink(className, href, fallback) {
+      const link = document.createElement("a");
+      link.className = className;
+      link.href = href;
+      link.textContent = this.root.dataset[`archviz${fallback}Label`] || fallback;
+      this.tooltip.append("\n", link);
     }
 
     /* Hide the tooltip unless the pointer reaches it (or another node) first. */
@@ -551,6 +581,7 @@
       this.selected = null;
       this.drawing = 0;
       this.layouts = new Map([[this.hierarchy.stateDot(this.open), this.picture]]);
+      this.putInReadingOrder(this.picture);
       this.decorate();
       this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
       this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
@@ -583,7 +614,6 @@
     decorate() {
       // Its groups are buttons: a picture with controls in it, not an image.
       this.picture.setAttribute("role", "group");
-      this.putInReadingOrder();
       for (const element of this.picture.querySelectorAll("g.node, g.cluster")) {
         const group = this.groupOf(element);
         if (group === null) continue;
@@ -601,28 +631,27 @@
     }
 
     /* Tab and screen readers follow the document's order, and Graphviz writes every cluster
-       before every node: put groups and nodes in reading order instead (top to bottom, then left
-       to right; an open group before what is in it, which it is drawn under) and the edges
-       after them. */
-    putInReadingOrder() {
-      const graph = this.picture.querySelector("g.graph");
-      if (!graph || graph.dataset.archvizOrdered) return;
-      graph.dataset.archvizOrdered = "true";
+       before every node: put the groups and nodes of a picture in reading order instead (top to
+       bottom, then left to right; an open group before what is in it, which it is drawn under)
+       and the edges after them. Done before the picture is shown: no layout is needed. */
+    putInReadingOrder(picture) {
+      const graph = picture.querySelector("g.graph");
+      if (!graph) return;
       const inside = new Map();
       for (const element of graph.querySelectorAll(":scope > :is(g.node, g.cluster)")) {
         const match = /^([ng])(\d+)$/.exec(element.id.slice(this.key.length + 1));
         if (!match) continue;
         const index = Number(match[2]);
-        const item = match[1] === "n" ? index : -1 - index;
-        const parent =
-          item >= 0 ? this.hierarchy.leaves[index].parent : this.hierarchy.groups[index].parent;
-        const box = element.getBBox();
+        const { parent } =
+          match[1] === "n" ? this.hierarchy.leaves[index] : this.hierarchy.groups[index];
         if (!inside.has(parent)) inside.set(parent, []);
-        inside.get(parent).push({ element, group: item >= 0 ? null : index, box });
+        inside
+          .get(parent)
+          .push({ element, group: match[1] === "g" ? index : null, ...topLeft(element) });
       }
       const place = (parent) => {
         const items = inside.get(parent) || [];
-        items.sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+        items.sort((a, b) => a.y - b.y || a.x - b.x);
         for (const { element, group } of items) {
           graph.appendChild(element);
           if (group !== null && element.classList.contains("cluster")) place(group);
@@ -700,10 +729,15 @@
       const before = anchor !== null && this.elementOf(anchor);
       const from = before && before.getBoundingClientRect();
       const focused = keyboard || this.picture.contains(document.activeElement);
-      const svg = await this.stateSvg();
+      const dot = this.hierarchy.stateDot(this.open);
+      if (!this.layouts.has(dot)) await this.showBusy(dot);
+      const svg = await this.stateSvg(dot).finally(() => {
+        if (drawing === this.drawing) this.showBusy(null);
+      });
       if (drawing !== this.drawing) return;
       this.picture.replaceWith(svg);
       this.picture = svg;
+      this.tooltip.hidden = true; // its node was in the old picture
       const { width, height } = svgSize(svg);
       this.width = width;
       this.height = height;
@@ -725,8 +759,7 @@
 
     /* The picture of the open groups: laid out once per state (Graphviz lays out the same DOT
        the same way), so that closing a group shows the picture from before it was opened. */
-    async stateSvg() {
-      const dot = this.hierarchy.stateDot(this.open);
+    async stateSvg(dot) {
       let svg = this.layouts.get(dot);
       if (svg) {
         for (const marked of svg.querySelectorAll(
@@ -736,11 +769,27 @@
         }
       } else {
         svg = this.svgElement(await layOut(dot));
+        this.putInReadingOrder(svg);
       }
       this.layouts.delete(dot); // the most recent last; the oldest is forgotten first
       this.layouts.set(dot, svg);
       if (this.layouts.size > KEPT_LAYOUTS) this.layouts.delete(this.layouts.keys().next().value);
       return svg;
+    }
+
+    /* Say that a state is being laid out (``dot``), or no longer (null). The layout holds the
+       page: before a big one (seconds), the message is painted first. */
+    async showBusy(dot) {
+      if (dot === null) {
+        delete this.viewport.dataset.archvizBusy;
+        this.root.removeAttribute("aria-busy");
+        return;
+      }
+      this.viewport.dataset.archvizBusy = this.root.dataset.archvizBusyLabel || "…";
+      this.root.setAttribute("aria-busy", "true");
+      if (dot.split("->").length > BIG_LAYOUT_EDGES) {
+        await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
+      }
     }
 
     svgElement(text) {
@@ -772,12 +821,15 @@
       const open = [...this.open].sort((a, b) => a - b).join(",");
       const node = this.selected === null ? "" : `;node=${itemName(this.selected)}`;
       const hash = `#${this.key}:open=${open}${node}`;
+      this.written = hash;
       if (location.hash !== hash) history.replaceState(null, "", hash);
     }
 
+    /* Show the state the address names, unless it is the one this diagram wrote (a node link's
+       hashchange can reach here after the link was followed and the address rewritten). */
     restore() {
       const prefix = `#${this.key}:`;
-      if (!location.hash.startsWith(prefix)) return;
+      if (!location.hash.startsWith(prefix) || location.hash === this.written) return;
       const state = Object.fromEntries(
         location.hash
           .slice(prefix.length)
@@ -804,6 +856,10 @@
     /* A node link (:archviz-node:) to a module: open its group and the groups around it, then
        mark and centre its parameters (the nodes named after it), or else the group. */
     async reveal(path) {
+      if (!this.hierarchy.revealsInsides) {
+        await this.revealItem(path);
+        return;
+      }
       const names = this.hierarchy.groups.map((group) => group.name);
       let group = names.indexOf(path);
       if (group < 0) {
@@ -820,6 +876,28 @@
       const targets = own.length ? own : [this.elementOf(-1 - group)].filter(Boolean);
       for (const element of targets) element.classList.add("archviz-target");
       if (targets.length) this.centre(targets[0]);
+    }
+
+    /* Show the node or group drawing the module ``path`` (else the deepest group holding it),
+       with the groups around it open and it closed, as the modules view draws a module. */
+    async revealItem(path) {
+      const { groups, leaves } = this.hierarchy;
+      let item = leaves.findIndex((leaf) => leaf.text.split(" ")[0] === path);
+      if (item < 0) {
+        const around = groups
+          .map((group, index) => ({ name: group.name, item: -1 - index }))
+          .filter(({ name }) => name === path || path.startsWith(`${name}.`))
+          .sort((a, b) => b.name.length - a.name.length);
+        if (!around.length) return;
+        item = around[0].item;
+        this.open.delete(-1 - item);
+      }
+      for (const outer of this.hierarchy.ancestors(item)) this.open.add(outer);
+      await this.redraw(null, false);
+      const target = this.elementOf(item);
+      if (!target) return;
+      target.classList.add("archviz-target");
+      this.centre(target);
     }
 
     /* Pan the least that shows all of an element, or its top left part if it is bigger than

@@ -45,3 +45,18 @@ def reads_a_weight() -> StackedMLP:
     model = StackedMLP(nnx.Rngs(2))
     model.scale = float(model.head.kernel[0, 0] ** 0)
     return model
+
+
+class ConvDense(nnx.Module):
+    """A 3 × 3 convolution of 3 to 8 features and a dense layer, for counting MACs by hand."""
+
+    def __init__(self, rngs: nnx.Rngs) -> None:
+        self.conv = nnx.Conv(3, 8, kernel_size=(3, 3), rngs=rngs)
+        self.dense = nnx.Linear(8, 4, rngs=rngs)
+
+    def __call__(self, x):
+        return self.dense(nnx.relu(self.conv(x)))
+
+
+def conv_dense() -> ConvDense:
+    return ConvDense(nnx.Rngs(0))

@@ -18,6 +18,7 @@ MODEL_PAGES = {
     "examples/wide-resnet50-2": "Wide ResNet50-2",
     "examples/custom-cnn": "사용자 정의 CNN",
     "examples/keras-plot-model": "plot_model",
+    "examples/decoder-7b": "70억",
 }
 #: Two Hangul syllables: drawn as real glyphs they differ; as a missing-glyph box they do not.
 HANGUL_GLYPHS_DIFFER = """() => {
@@ -86,3 +87,55 @@ def test_each_model_page_shows_its_diagram_and_korean_text(
     assert page.evaluate(HANGUL_GLYPHS_DIFFER)
     context.close()
     assert errors == []
+
+
+def test_the_decoder_page_walks_through_what_its_diagram_shows(chromium, docs_site: Path) -> None:
+    """The steps of examples/decoder-7b, as a reader takes them."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(page_url(docs_site, "examples/decoder-7b"))
+    diagram = page.locator("div.archviz.archviz-js")
+    diagram.wait_for()
+
+    def shown() -> set[str]:
+        return set(
+            diagram.evaluate(
+                """root => [...root.querySelectorAll('svg.archviz-graph g.node')].map(node =>
+                  (node.getAttribute('aria-label')
+                   || (node.querySelector('text') || {}).textContent || '').trim())"""
+            )
+        )
+
+    def open_group(name: str) -> None:
+        before = int(diagram.get_attribute("data-archviz-drawn") or 0)
+        diagram.locator(f'[aria-expanded="false"][aria-label="{name}"]').click()
+        page.wait_for_function(
+            "([root, before]) => Number(root.dataset.archvizDrawn || 0) > before",
+            arg=[diagram.element_handle(), before],
+            timeout=120_000,
+        )
+
+    # 1. Embedding, the fold of 32 layers, the last norm, the head.
+    assert {"model.embed_tokens", "model.layers.0–31", "model.norm", "lm_head"} <= shown()
+    # 2–3. The fold opens to its 32 layers; a layer to its norms, attention and MLP.
+    open_group("model.layers.0–31")
+    assert {f"model.layers.{n}" for n in range(32)} <= shown()
+    open_group("model.layers.0")
+    assert {"model.layers.0.input_layernorm", "model.layers.0.self_attn"} <= shown()
+    # 4. The attention down to its ops.
+    open_group("model.layers.0.self_attn")
+    assert {"model.layers.0.self_attn.q_proj", "scaled_dot_product_attention"} <= shown()
+    assert "1×32×16×128" in diagram.inner_text()
+    # 5. Search opens the way to another layer's part.
+    search = diagram.locator("input.archviz-search")
+    search.fill("layers.17.mlp.down_proj")
+    search.press("Enter")
+    page.wait_for_function(
+        "root => root.querySelector('g.archviz-selected') !== null",
+        arg=diagram.element_handle(),
+        timeout=120_000,
+    )
+    selected = diagram.locator("g.archviz-selected").text_content() or ""
+    assert "model.layers.17.mlp.down_proj" in selected
+    save_screenshot(page, "docs-examples-decoder-7b-walked")
+    context.close()

@@ -56,7 +56,7 @@ def test_scopes_become_module_calls_and_leaves_hide_their_ops() -> None:
 
 
 def test_values_from_parameters_alone_are_not_drawn() -> None:
-    dot, summary = graph.draw(to_trace(_chain(1)), 3, True, "TB", "Chain")
+    dot, summary, _ = graph.draw(to_trace(_chain(1)), 3, True, "TB", "Chain")
     assert "transpose" not in dot
     assert "addmm" not in dot  # inside the leaf blocks.0.fc
     assert "label=<<B>blocks.0.fc</B><BR/>Linear" in dot
@@ -65,7 +65,7 @@ def test_values_from_parameters_alone_are_not_drawn() -> None:
 
 
 def test_identical_scoped_blocks_fold() -> None:
-    dot, _ = graph.draw(to_trace(_chain(32)), 1, True, "TB", "Chain")
+    dot, _, _ = graph.draw(to_trace(_chain(32)), 1, True, "TB", "Chain")
     assert "blocks.0–31" in dot
     assert "Block × 32" in dot
     assert dot.count("->") == 4  # x → blocks × 32 → add → output, and x → add

@@ -12,8 +12,10 @@ The package imports no framework, so its parts are tested on traces built by han
 
 from __future__ import annotations
 
-from sphinx_archviz.capture.graph.dot import to_dot
+from sphinx_archviz.capture.graph.dot import heat_scale, to_dot
+from sphinx_archviz.capture.graph.explorable import modules_hierarchy
 from sphinx_archviz.capture.graph.grouping import ModuleGraph
+from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.summary import summary
 from sphinx_archviz.capture.graph.trace import Trace
@@ -29,12 +31,40 @@ def draw(
     title: str,
     color_by: str = "",
     overlay_of: OverlayOf | None = None,
-) -> tuple[str, Summary]:
-    """The trace's DOT and summary; ``overlay_of`` is asked for an overlay now that the model
-    has run."""
+    *,
+    explore_depth: int | None = None,
+) -> tuple[str, Summary, Hierarchy]:
+    """The modules view at ``depth`` as DOT, its summary rows, and the hierarchy the reader
+    explores it by, open at first sight to ``explore_depth`` levels (else as far as reads
+    well); ``overlay_of`` is asked for an overlay now that the model has run."""
     graph = ModuleGraph(trace, depth, fold)
     overlay = overlay_of() if overlay_of else None
-    return to_dot(graph, rankdir, title, color_by, overlay=overlay), summary(graph, overlay)
+    hierarchy = modules_hierarchy(
+        trace,
+        rankdir,
+        fold=fold,
+        scale=heat_scale(graph, color_by, overlay),
+        overlay=overlay,
+        depth=explore_depth,
+    )
+    dot = to_dot(graph, rankdir, title, color_by, overlay=overlay)
+    return dot, summary(graph, overlay), hierarchy
+
+
+def draw_request(
+    trace: Trace, request: CaptureRequest, title: str, overlay_of: OverlayOf | None = None
+) -> tuple[str, Summary, Hierarchy]:
+    """:func:`draw` as the request asks."""
+    return draw(
+        trace,
+        request.depth,
+        request.fold,
+        request.rankdir,
+        title,
+        request.color_by,
+        overlay_of,
+        explore_depth=request.explore_depth,
+    )
 
 
 #: The most of an error a partial drawing quotes (in a tooltip and over the picture).

@@ -119,33 +119,12 @@ def to_dot(
     or ``changed``."""
     nodes = graph.nodes()
     ids = {node.key: f"node{number}" for number, node in enumerate(nodes)}
-    lines = [f"digraph {_quote(title)} {{"]
-    lines.append(f"  graph [{dot_attributes(style.graph_attributes(rankdir))}];")
-    lines.append(f"  node [{dot_attributes(style.node_defaults())}];")
-    lines.append(f"  edge [{dot_attributes(style.edge_defaults())}];")
-    values = node_values(graph, overlay) if overlay else {}
-    metric = (
-        heatmap.overlay_metric(overlay.title, values)
-        if overlay
-        else heatmap.METRICS[color_by]
-        if color_by
-        else None
-    )
-    scale = heatmap.scale(metric, nodes) if metric else None
-    told = (
-        {key: _overlay_text(overlay.title, value) for key, value in values.items()}
-        if overlay
-        else {}
-    )
+    lines = [f"digraph {_quote(title)} {{", *defaults(rankdir)]
+    scale = heat_scale(graph, color_by, overlay)
+    told = told_by(graph, overlay)
     lines.extend(_cluster_lines(graph, nodes, ids, scale, marks or {}, told))
     if scale is not None:
-        legend = {
-            "shape": "plain",
-            "class": "archviz-legend",
-            "label": HtmlLabel(scale.legend()),
-            "tooltip": f"Colour: {scale.metric.title} of each node",
-        }
-        lines.append(f"  legend [{dot_attributes(legend)}];")
+        lines.append(f"  legend [{dot_attributes(legend_attributes(scale))}];")
     for start, end, shapes in graph.edges():
         lines.append(edge_line(ids[start], ids[end], shapes))
     lines.append("}")
@@ -161,27 +140,20 @@ def _cluster_lines(
     told: Mapping[int, str],
 ) -> Iterator[str]:
     """Nodes and clusters; ``told`` gives some of them a last line of tooltip."""
-    coloured = {node.key for node in heatmap.coloured(nodes)} if scale else set()
     for event, node, level in in_drawing_order(graph, nodes):
         indent = "  " * (level + 1)
         if event == "close":
             yield f"{indent}}}"
             continue
-        attributes = {
-            "label": _label(node, cluster=event == "open"),
-            **(
-                style.cluster_attributes()
-                if event == "open"
-                else _fill(node, scale)
-                if scale is not None and node.key in coloured
-                else style.node_attributes(node.family)
-            ),
-            "tooltip": "\n".join([_tooltip(node), *([told[node.key]] if node.key in told else [])]),
-        }
+        told_here = told.get(node.key, "")
+        attributes = (
+            cluster_attributes(node, told=told_here)
+            if event == "open"
+            else node_attributes(node, scale, told_here)
+        )
         if node.key == graph.failed_key:
             _mark_failed(attributes, graph.trace.error)
-        if node.type_path:
-            attributes["URL"] = f"archviz-class:{node.type_path}"
+        with_class_link(node, attributes)
         if event == "node" and node.key in marks:
             attributes = style.diff_attributes(marks[node.key], attributes)
         if event == "open":
@@ -191,8 +163,73 @@ def _cluster_lines(
             yield f"{indent}{ids[node.key]} [{dot_attributes(attributes)}];"
 
 
-def _fill(node: GraphNode, scale: heatmap.Scale) -> dict[str, str]:
-    return style.heat_attributes(node.family, scale.level(scale.metric.value(node) or 0.0))
+def defaults(rankdir: str) -> list[str]:
+    """The statements every picture starts with: graph, node and edge defaults."""
+    return [
+        f"  graph [{dot_attributes(style.graph_attributes(rankdir))}];",
+        f"  node [{dot_attributes(style.node_defaults())}];",
+        f"  edge [{dot_attributes(style.edge_defaults())}];",
+    ]
+
+
+def heat_scale(graph: ModuleGraph, color_by: str, overlay: Overlay | None) -> heatmap.Scale | None:
+    """The scale the nodes of ``graph`` are coloured on: its overlay's numbers, or the metric
+    ``color_by`` names; None for neither."""
+    if overlay:
+        metric = heatmap.overlay_metric(overlay.title, node_values(graph, overlay))
+    elif color_by:
+        metric = heatmap.METRICS[color_by]
+    else:
+        return None
+    return heatmap.scale(metric, graph.nodes())
+
+
+def told_by(graph: ModuleGraph, overlay: Overlay | None) -> dict[int, str]:
+    """The last line of tooltip an overlay gives the nodes and clusters of ``graph``."""
+    if overlay is None:
+        return {}
+    values = node_values(graph, overlay)
+    return {key: _overlay_text(overlay.title, value) for key, value in values.items()}
+
+
+def node_attributes(
+    node: GraphNode, scale: heatmap.Scale | None = None, told: str = ""
+) -> dict[str, str]:
+    """A node's label, colours (on ``scale``'s heatmap if given) and tooltip, ``told`` its last
+    line; no class link."""
+    fill = (
+        style.heat_attributes(node.family, scale.level(scale.metric.value(node) or 0.0))
+        if scale is not None and heatmap.is_coloured(node)
+        else style.node_attributes(node.family)
+    )
+    return {"label": _label(node), **fill, "tooltip": _tooltip_and(node, told)}
+
+
+def cluster_attributes(node: GraphNode, note: str = "", told: str = "") -> dict[str, str]:
+    """A module drawn open, as a cluster around its insides; ``note`` and ``told`` end its
+    tooltip."""
+    tooltip = _tooltip_and(node, note, told)
+    return {"label": _label(node, cluster=True), **style.cluster_attributes(), "tooltip": tooltip}
+
+
+def _tooltip_and(node: GraphNode, *notes: str) -> str:
+    return "\n".join([_tooltip(node), *(note for note in notes if note)])
+
+
+def with_class_link(node: GraphNode, attributes: dict[str, str]) -> dict[str, str]:
+    """``attributes`` with a link to the documentation of the node's class, if it has one."""
+    if node.type_path:
+        attributes["URL"] = f"archviz-class:{node.type_path}"
+    return attributes
+
+
+def legend_attributes(scale: heatmap.Scale) -> dict[str, str]:
+    return {
+        "shape": "plain",
+        "class": "archviz-legend",
+        "label": HtmlLabel(scale.legend()),
+        "tooltip": f"Colour: {scale.metric.title} of each node",
+    }
 
 
 def _overlay_text(title: str, value: Value) -> str:
@@ -211,9 +248,13 @@ def removed_node_line(node: GraphNode, node_id: str) -> str:
     return f"  {node_id} [{dot_attributes(style.diff_attributes('removed', attributes))}];"
 
 
+def edge_attributes(shapes: list[Shape]) -> str:
+    """An edge's attributes: the shapes of the tensors it carries, one a line."""
+    return dot_attributes({"label": "\n".join(format_shape(shape) for shape in shapes)})
+
+
 def edge_line(start: str, end: str, shapes: list[Shape]) -> str:
-    label = "\n".join(format_shape(shape) for shape in shapes)
-    return f"  {start} -> {end} [{dot_attributes({'label': label})}];"
+    return f"  {start} -> {end} [{edge_attributes(shapes)}];"
 
 
 def _mark_failed(attributes: dict[str, str], error: str) -> None:

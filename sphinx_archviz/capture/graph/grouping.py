@@ -299,10 +299,10 @@ class ModuleGraph:
             if self.is_atom(call.index) and call.index not in self._dead:
                 key = self.drawn_as(call.index)
                 if key not in seen:
-                    seen[key] = self._node(key)
+                    seen[key] = self.node(key)
         return list(seen.values())
 
-    def _node(self, key: int, folded: bool | None = None) -> GraphNode:
+    def node(self, key: int, folded: bool | None = None) -> GraphNode:
         call = self.calls[key]
         if folded is None:
             folded = self.is_atom(key) or self._level[key] >= self.depth
@@ -372,10 +372,10 @@ class ModuleGraph:
         """A module drawn as a cluster around its insides (a folded run's first says × N), or
         the cluster around a repeated pattern."""
         if index in self.patterns:
-            return self._pattern_node(index)
-        return self._node(index, folded=index in self.runs)
+            return self.pattern_node(index)
+        return self.node(index, folded=index in self.runs)
 
-    def _pattern_node(self, cluster: int) -> GraphNode:
+    def pattern_node(self, cluster: int) -> GraphNode:
         segments = self.patterns[cluster].segments
         calls = [self.calls[call] for segment in segments for call in segment]
         first, last = self.calls[segments[0][0]], self.calls[segments[-1][0]]

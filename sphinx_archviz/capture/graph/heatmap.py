@@ -76,9 +76,13 @@ class Scale:
         )
 
 
+def is_coloured(node: GraphNode) -> bool:
+    """Whether a heatmap colours the node: modules and functional ops, not inputs and outputs."""
+    return node.kind in ("module", "function")
+
+
 def coloured(nodes: list[GraphNode]) -> list[GraphNode]:
-    """The nodes a heatmap colours: modules and functional ops, not inputs and outputs."""
-    return [node for node in nodes if node.kind in ("module", "function")]
+    return [node for node in nodes if is_coloured(node)]
 
 
 def scale(metric: Metric, nodes: list[GraphNode]) -> Scale:

@@ -41,6 +41,9 @@ class Group:
     #: The leaves and groups inside, in drawing order: a leaf ``i`` as ``i``, a group ``g`` as
     #: ``-1 - g``.
     children: list[int] = field(default_factory=list)
+    #: A folded repeat (``layers.0–31 × 32``): its members are structurally identical, so it
+    #: stays closed at first sight, as the modules view draws it.
+    folded: bool = False
 
 
 @dataclass
@@ -66,6 +69,9 @@ class Hierarchy:
     top: list[int] = field(default_factory=list)
     #: The groups open at first sight.
     open: list[int] = field(default_factory=list)
+    #: Whether a link to a module shows what is inside it (the autograd view: its parameters'
+    #: nodes) rather than the node or group that draws it (the modules view).
+    reveals_insides: bool = False
 
     def add_group(self, group: Group) -> int:
         index = len(self.groups)
@@ -101,7 +107,7 @@ def prune(hierarchy: Hierarchy) -> Hierarchy:
         for index in range(len(hierarchy.groups))
         if _leaf_count(hierarchy, index) > 0 and not _only_a_group(hierarchy, index)
     }
-    result = Hierarchy(hierarchy.defaults)
+    result = Hierarchy(hierarchy.defaults, reveals_insides=hierarchy.reveals_insides)
     group_numbers: dict[int, int] = {}
     leaf_numbers: dict[int, int] = {}
 
@@ -128,6 +134,7 @@ def prune(hierarchy: Hierarchy) -> Hierarchy:
                         group.node,
                         group.cluster,
                         group.text,
+                        folded=group.folded,
                     )
                 )
             visit(group.children)
@@ -241,13 +248,22 @@ def visible_count(hierarchy: Hierarchy, open_groups: set[int]) -> int:
     return len({shown_as(hierarchy, leaf, open_groups) for leaf in range(len(hierarchy.leaves))})
 
 
-def first_sight(hierarchy: Hierarchy, depth: int | None = None) -> list[int]:
-    """The groups open at first sight: every group above ``depth`` if given; else the groups of
-    groups (stages, blocks; a layer's own ops wait for the reader), level after level while the
-    picture keeps to :data:`FIRST_SIGHT_NODES` nodes."""
+def first_sight(
+    hierarchy: Hierarchy, depth: int | None = None, *, open_layers: bool = False
+) -> list[int]:
+    """The groups open at first sight: every group above ``depth`` if given; else level after
+    level while the picture keeps to :data:`FIRST_SIGHT_NODES` nodes. Groups of groups (stages,
+    blocks) open; a group of leaves only with ``open_layers`` (in the autograd view a layer's
+    own ops wait for the reader). A folded repeat stays closed."""
     by_level: dict[int, list[int]] = {}
     for group in range(len(hierarchy.groups)):
-        if depth is not None or any(child < 0 for child in hierarchy.groups[group].children):
+        if _in_a_fold(hierarchy, group):
+            continue
+        if (
+            depth is not None
+            or open_layers
+            or any(child < 0 for child in hierarchy.groups[group].children)
+        ):
             by_level.setdefault(hierarchy.level(group), []).append(group)
     opened: set[int] = set()
     for level in sorted(by_level):
@@ -259,6 +275,15 @@ def first_sight(hierarchy: Hierarchy, depth: int | None = None) -> list[int]:
             break
         opened = candidate
     return sorted(opened)
+
+
+def _in_a_fold(hierarchy: Hierarchy, group: int | None) -> bool:
+    """Whether ``group`` is a folded repeat or inside one."""
+    while group is not None:
+        if hierarchy.groups[group].folded:
+            return True
+        group = hierarchy.groups[group].parent
+    return False
 
 
 def to_json(hierarchy: Hierarchy) -> str:
@@ -283,6 +308,7 @@ def to_json(hierarchy: Hierarchy) -> str:
         "top": hierarchy.top,
         "children": [group.children for group in hierarchy.groups],
         "open": hierarchy.open,
+        "revealsInsides": hierarchy.reveals_insides,
         # For the browser's Graphviz, which sizes text by tables of a few fonts.
         "font": style.FONT,
     }

@@ -38,6 +38,8 @@ class Op:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     type_path: str = ""
+    #: The op's multiply-accumulates, where the source counts them (0: not counted).
+    macs: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,12 @@ class _TraceBuilder:
                 op.type_path,
                 parent=parent,
                 output_shapes=[self._shape(value) for value in op.outputs],
+                macs=op.macs,
             )
         )
+        for _, around in self.open:
+            self.trace.calls[around].macs += op.macs
+        self.trace.calls[self.trace.root].macs += op.macs
         self._connect(call, [value for value in values if value not in self.static])
         self._count(frozenset().union(*(self.static.get(value, ()) for value in values)))
         self.producers.update(dict.fromkeys(op.outputs, call.index))

@@ -113,7 +113,7 @@ def test_a_module_drawn_as_one_node_counts_the_parameters_inside_it() -> None:
 
 
 def test_the_summary_has_a_row_per_module_drawn_with_its_insides_counted() -> None:
-    _, table = draw(nested(), 2, True, "TB", "Nested")
+    _, table, _ = draw(nested(), 2, True, "TB", "Nested")
     rows = [(row.name, row.type, row.output_shape, row.trainable, row.level) for row in table.rows]
     assert rows == [
         ("encoder", "Encoder", "1×16×8×8", 480, 0),
@@ -122,7 +122,7 @@ def test_the_summary_has_a_row_per_module_drawn_with_its_insides_counted() -> No
         ("head", "Flatten", "1×1024", 0, 0),
     ]
     assert table.trainable == 480
-    _, folded = draw(chain_of_blocks(32), 1, True, "TB", "Chain")
+    _, folded, _ = draw(chain_of_blocks(32), 1, True, "TB", "Chain")
     assert [(row.name, row.type, row.trainable) for row in folded.rows] == [
         ("layers.0–31", "Block × 32", 8704)
     ]
@@ -137,7 +137,7 @@ def test_weights_a_module_holds_itself_get_rows_so_each_level_adds_up() -> None:
     root = trace.calls[trace.root]
     root.weights = [Weight("position", "Parameter", (1, 16), True)]
     root.trainable = trace.trainable = 4 * (272 + 16) + 16
-    _, table = draw(trace, 2, True, "TB", "Chain")
+    _, table, _ = draw(trace, 2, True, "TB", "Chain")
     rows = [(row.name, row.type, row.output_shape, row.trainable, row.level) for row in table.rows]
     assert rows == [
         ("position", "Parameter", "1×16", 16, 0),

@@ -1,0 +1,166 @@
+"""Siblings too many to read at once, gathered into groups the reader opens: by the scopes of
+their names (``conv2_block1_1_conv`` is in ``conv2`` → ``conv2_block1`` → ``conv2_block1_1``), else
+where all data passes through one of them (Inception's ``mixed0``), else in even parts.
+
+Works on any flat sequence: a module's calls (:mod:`.explorable`) or the nodes of a picture that
+has no modules (``plot_model``'s)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sphinx_archviz.capture.graph.grouping import run_name
+from sphinx_archviz.capture.graph.hierarchy import FIRST_SIGHT_NODES
+
+#: More siblings than this are gathered by the scopes of their names.
+FLAT = 12
+
+_SCOPE_SEPARATOR = re.compile(r"[_./]")
+
+T = TypeVar("T")
+
+
+@dataclass
+class Unit:
+    """Siblings placed together: one call or node, or a folded repeat's calls."""
+
+    #: The calls (or nodes) it holds, in order.
+    members: list[int]
+    #: The first member's name and type, and the last member's name.
+    name: str
+    type_name: str
+    last_name: str
+    #: The atoms (the nodes of the fully opened picture) inside it, which edges join.
+    keys: list[int]
+    #: What its caller needs to draw it (a folded repeat's closed node).
+    payload: Any = None
+
+
+@dataclass
+class Scope:
+    name: str
+    items: list[Unit | Scope] = field(default_factory=list)
+
+    def units(self) -> Iterator[Unit]:
+        for item in self.items:
+            yield from item.units() if isinstance(item, Scope) else [item]
+
+
+def gather(units: list[Unit], edges: Iterable[tuple[int, int]]) -> list[Unit | Scope]:
+    """``units`` as they should be drawn: alone if few, else gathered into scopes."""
+    items: list[Unit | Scope] = list(units)
+    if len(items) > FLAT:
+        items = _scopes(items)
+    if len(items) > FIRST_SIGHT_NODES:
+        items = _segments(items, edges)
+    return items
+
+
+def _scopes(units: list[Unit | Scope], depth: int = 0) -> list[Unit | Scope]:
+    """``units`` with each run of consecutive ones whose names share a scope ``depth`` parts
+    deep (``conv2``, then ``conv2_block1``) gathered into a :class:`Scope`, recursively."""
+    found: list[Unit | Scope] = []
+    for key, members in _runs_by_scope(units, depth):
+        if key is None or len(members) < 2:
+            found.extend(members)
+            continue
+        found.append(Scope(key, _scopes(members, depth + 1)))
+    if len(found) == 1 and isinstance(found[0], Scope):
+        return found[0].items
+    return found
+
+
+def _runs_by_scope(
+    units: list[Unit | Scope], depth: int
+) -> Iterator[tuple[str | None, list[Unit | Scope]]]:
+    key: str | None = None
+    run: list[Unit | Scope] = []
+    for unit in units:
+        assert isinstance(unit, Unit)
+        unit_key = _scope_of(_scope_name(unit), depth)
+        if run and (unit_key != key or key is None):
+            yield key, run
+            run = []
+        key = unit_key
+        run.append(unit)
+    if run:
+        yield key, run
+
+
+def _scope_name(unit: Unit) -> str:
+    """The unit's name, or "" where it was made from its type (Keras names a
+    ``BatchNormalization`` layer ``batch_normalization_11``), which says nothing of scope."""
+    made = _snake_case(unit.type_name)
+    return "" if re.fullmatch(rf"{re.escape(made)}(_\d+)?", unit.name) else unit.name
+
+
+def _scope_of(name: str, depth: int) -> str | None:
+    """The scope ``depth + 1`` parts long of a name, if it has one: a name's last part is never
+    a scope, nor a prefix followed only by digits (``dense`` of ``dense_1`` is Keras numbering
+    the second ``dense``)."""
+    parts = _SCOPE_SEPARATOR.split(name)
+    if len(parts) <= depth + 1 or all(part.isdigit() for part in parts[depth + 1 :]):
+        return None
+    length = sum(len(part) + 1 for part in parts[: depth + 1]) - 1
+    return name[:length]
+
+
+def _segments(items: list[Unit | Scope], edges: Iterable[tuple[int, int]]) -> list[Unit | Scope]:
+    """Those between two places where all data passes through one of them (the ``mixed0``
+    joining a block's branches) make a group; if still too many, runs of them are gathered
+    into :data:`FIRST_SIGHT_NODES` ``// 2`` groups."""
+    position = {
+        key: number
+        for number, item in enumerate(items)
+        for unit in _units_of(item)
+        for key in unit.keys
+    }
+    reach = list(range(len(items)))
+    from_outside = -1  # how far what comes from outside (the inputs) reaches
+    for start, end in edges:
+        if end not in position:
+            continue
+        if start in position:
+            reach[position[start]] = max(reach[position[start]], position[end])
+        else:
+            from_outside = max(from_outside, position[end])
+    segments: list[list[Unit | Scope]] = []
+    furthest = from_outside  # how far the items before the previous one reach
+    for number, item in enumerate(items):
+        if not segments or furthest <= number - 1:
+            segments.append([])
+        segments[-1].append(item)
+        if number:
+            furthest = max(furthest, reach[number - 1])
+    if len(segments) > FIRST_SIGHT_NODES:
+        segments = [[item for segment in chunk for item in segment] for chunk in _chunks(segments)]
+    return [_span(segment) for segment in segments]
+
+
+def _span(items: list[Unit | Scope]) -> Unit | Scope:
+    """One item for ``items``: a group of them, itself in groups if they are too many."""
+    if len(items) == 1:
+        return items[0]
+    if len(items) > FIRST_SIGHT_NODES:
+        items = [_span(chunk) for chunk in _chunks(items)]
+    first, last = next(_units_of(items[0])), list(_units_of(items[-1]))[-1]
+    return Scope(run_name(first.name, last.last_name), items)
+
+
+def _chunks(items: list[T]) -> list[list[T]]:
+    """``items`` in :data:`FIRST_SIGHT_NODES` ``// 2`` runs of about the same length."""
+    size = -(-len(items) // (FIRST_SIGHT_NODES // 2))
+    return [items[at : at + size] for at in range(0, len(items), size)]
+
+
+def _snake_case(name: str) -> str:
+    """``batch_normalization`` for ``BatchNormalization``, ``conv2d`` for ``Conv2D``."""
+    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
+def _units_of(item: Unit | Scope) -> Iterator[Unit]:
+    return item.units() if isinstance(item, Scope) else iter([item])

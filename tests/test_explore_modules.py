@@ -1,0 +1,164 @@
+"""Exploring the modules view in the page: a 7B decoder (on the meta device), ResNet-50 and a
+flat Keras ResNet50 open readable, and the reader opens folded repeats and name scopes down to
+single layers. Headless Chromium; screenshots go to docs/_build/browser-tests/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.browser import requires_chromium, save_screenshot, serve, watched_page
+from tests.conftest import built_site, requires_dot
+
+pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
+
+PAGES = {
+    "index.rst": """Modules
+=======
+
+.. archviz:: big_models:decoder_7b
+   :input-shape: 1, 16
+   :input-dtype: int64
+   :view: modules
+   :name: fig-decoder
+
+.. archviz:: torchvision.models:resnet50
+   :input-shape: 1, 3, 224, 224
+   :view: modules
+   :name: fig-resnet
+
+.. archviz:: keras.applications:ResNet50
+   :kwargs: {"weights": null}
+   :view: modules
+   :name: fig-keras
+
+.. archviz:: keras.applications:ResNet50
+   :kwargs: {"weights": null}
+   :name: fig-plot-model
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_site(tmp_path_factory, "explore-modules", PAGES, 'html_theme = "alabaster"')
+
+
+@pytest.fixture(scope="module")
+def server(site: Path):
+    yield from serve(site)
+
+
+@pytest.fixture
+def page(chromium, server: str, request: pytest.FixtureRequest):
+    yield from watched_page(
+        chromium,
+        f"{server}/index.html",
+        "document.querySelectorAll('div.archviz.archviz-js').length === 4",
+        f"explore-modules-{request.node.name}",
+    )
+
+
+def diagram(page, figure: str):
+    return page.locator(f"#{figure} div.archviz, div.archviz#{figure}").first
+
+
+def group(page, figure: str, name: str):
+    return diagram(page, figure).locator(f'[aria-expanded][aria-label="{name}"]')
+
+
+def redrawn(page, figure: str, action) -> None:
+    root = diagram(page, figure)
+    before = int(root.get_attribute("data-archviz-drawn") or 0)
+    action()
+    page.wait_for_function(
+        "([root, before]) => Number(root.dataset.archvizDrawn || 0) > before",
+        arg=[root.element_handle(), before],
+    )
+
+
+def shown_names(page, figure: str) -> list[str]:
+    """What is drawn, top to bottom: closed groups by name, nodes by their first line."""
+    return diagram(page, figure).evaluate(
+        """root => [...root.querySelectorAll('svg.archviz-graph g.node')]
+          .map(node => [node.getBoundingClientRect().top,
+                        node.getAttribute('aria-label')
+                          || (node.querySelector('text') || {}).textContent || ''])
+          .sort((a, b) => a[0] - b[0]).map(pair => pair[1].trim())"""
+    )
+
+
+def smallest_label(page, figure: str) -> float:
+    """The smallest label's size on screen, in CSS px."""
+    return diagram(page, figure).evaluate(
+        """root => Math.min(...[...root.querySelectorAll('svg.archviz-graph g.node text')]
+          .map(text => text.getBoundingClientRect().height).filter(height => height > 0))"""
+    )
+
+
+def hierarchy(site: Path, figure: str) -> dict:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    start = html.index(f'id="{figure}"')
+    script = html.index('class="archviz-hierarchy">', start) + len('class="archviz-hierarchy">')
+    return json.loads(html[script : html.index("</script>", script)].replace("<\\/", "</"))
+
+
+@pytest.mark.parametrize("figure", ["fig-decoder", "fig-resnet", "fig-keras", "fig-plot-model"])
+def test_every_modules_view_opens_readable(page, figure: str) -> None:
+    names = shown_names(page, figure)
+    assert 3 <= len(names) <= 40
+    assert smallest_label(page, figure) >= 9
+
+
+def test_the_hierarchy_holds_every_layer_once(site: Path) -> None:
+    decoder = hierarchy(site, "fig-decoder")
+    names = [group[0] for group in decoder["groups"]]
+    assert names[0] == "layers.0–31"
+    assert {f"layers.{n}" for n in range(32)} <= set(names)
+    # Per layer: 2 norms, 4 projections and the attention's 2 other ops, 3 in the MLP, 2 adds
+    # … whatever the count, every layer has the same, and the embedding and head are once.
+    texts = [leaf[2].split(" ")[0] for leaf in decoder["leaves"]]
+    per_layer = [sum(text.startswith(f"layers.{n}.") for text in texts) for n in range(32)]
+    assert len(set(per_layer)) == 1 and per_layer[0] >= 8
+    assert texts.count("embed_tokens") == 1 and texts.count("lm_head") == 1
+    resnet = hierarchy(site, "fig-resnet")
+    modules = [text for text in (leaf[2].split(" ")[0] for leaf in resnet["leaves"])]
+    assert sum(name.endswith(("conv1", "conv2", "conv3")) for name in modules) == 1 + 16 * 3
+    keras = [group[0] for group in hierarchy(site, "fig-keras")["groups"]]
+    assert {"conv2", "conv2_block1", "conv2_block1_1", "conv5_block3"} <= set(keras)
+    # plot_model's picture, gathered the same way; opened fully, it is plot_model's own.
+    plot_model = hierarchy(site, "fig-plot-model")
+    assert {"conv2", "conv2_block1", "conv5_block3"} <= {group[0] for group in plot_model["groups"]}
+    drawn = [path.read_text() for path in (site / "_images").glob("archviz-*.dot")]
+    [plot_model_dot] = [text for text in drawn if "(InputLayer)" in text]
+    assert len(plot_model["leaves"]) == plot_model_dot.count("[label=<<table")
+    assert len(plot_model["edges"]) == plot_model_dot.count(" -> ")
+
+
+def test_a_folded_repeat_opens_to_its_members_and_a_member_to_its_layers(page) -> None:
+    figure = "fig-decoder"
+    assert "layers.0–31" in shown_names(page, figure)
+    fold = group(page, figure, "layers.0–31")
+    assert fold.get_attribute("aria-expanded") == "false"
+    redrawn(page, figure, lambda: fold.click())
+    names = shown_names(page, figure)
+    assert [name for name in names if name.startswith("layers.")] == [
+        f"layers.{n}" for n in range(32)
+    ]
+    redrawn(page, figure, lambda: group(page, figure, "layers.5").click())
+    names = shown_names(page, figure)
+    assert {"layers.5.input_norm", "layers.5.post_attention_norm"} <= set(names)
+    assert "layers.4" in names and "layers.6" in names
+    save_screenshot(page, "explore-modules-decoder-layer5")
+
+
+def test_a_keras_scope_opens_to_its_blocks(page) -> None:
+    figure = "fig-keras"
+    names = shown_names(page, figure)
+    assert "conv3" in names or "conv3_block1" in names
+    if "conv3" in names:
+        redrawn(page, figure, lambda: group(page, figure, "conv3").click())
+    assert {"conv3_block1", "conv3_block4"} <= set(shown_names(page, figure))
+    save_screenshot(page, "explore-modules-keras-conv3")

@@ -1,0 +1,230 @@
+"""The modules view as a hierarchy, on traces written by hand: which groups there are, what is
+inside them, what the first sight opens, and that opening everything gives every atom."""
+
+from __future__ import annotations
+
+import re
+
+from sphinx_archviz.capture.graph import heatmap
+from sphinx_archviz.capture.graph.explorable import (
+    PictureNode,
+    modules_hierarchy,
+    picture_hierarchy,
+)
+from sphinx_archviz.capture.graph.grouping import ModuleGraph
+from sphinx_archviz.capture.graph.hierarchy import (
+    FIRST_SIGHT_NODES,
+    Hierarchy,
+    state_dot,
+    visible_count,
+)
+from sphinx_archviz.capture.graph.trace import Trace
+from tests.unit.graph.traces import HandTracer, chain_of_blocks, nested, residual
+
+
+def group_names(hierarchy: Hierarchy) -> list[str]:
+    return [group.name for group in hierarchy.groups]
+
+
+def names_inside(hierarchy: Hierarchy, name: str) -> list[str]:
+    """The names of what a group holds, in drawing order (a leaf by its search text's first
+    word)."""
+    group = group_names(hierarchy).index(name)
+    return [
+        hierarchy.leaves[item].text.split(" ")[0] if item >= 0 else hierarchy.groups[-1 - item].name
+        for item in hierarchy.groups[group].children
+    ]
+
+
+def everything_open(hierarchy: Hierarchy) -> str:
+    return state_dot(hierarchy, range(len(hierarchy.groups)))
+
+
+def test_module_calls_are_groups_and_every_atom_is_a_leaf() -> None:
+    trace = nested()
+    hierarchy = modules_hierarchy(trace, "TB")
+    assert group_names(hierarchy) == ["encoder", "encoder.stem", "encoder.pool"]
+    assert names_inside(hierarchy, "encoder.stem") == ["encoder.stem.conv", "encoder.stem.norm"]
+    # encoder.pool holds one module, which is kept: it is the group's only content, not a group.
+    assert names_inside(hierarchy, "encoder.pool") == ["encoder.pool.max"]
+    leaves = [leaf.text.split(" ")[0] for leaf in hierarchy.leaves]
+    assert leaves == [
+        "x",
+        "encoder.stem.conv",
+        "encoder.stem.norm",
+        "encoder.pool.max",
+        "head",
+        "output",
+    ]
+    # Opened everywhere, the picture has the full-depth modules view's nodes and edges.
+    whole = ModuleGraph(trace, 10, fold=False)
+    dot = everything_open(hierarchy)
+    assert len(re.findall(r"^\s*n\d+ \[", dot, re.MULTILINE)) == len(whole.nodes())
+    assert len(re.findall(r" -> ", dot)) == len(whole.edges())
+
+
+def test_a_folded_run_is_a_group_of_its_members_closed_at_first_sight() -> None:
+    hierarchy = modules_hierarchy(chain_of_blocks(32), "TB")
+    assert group_names(hierarchy)[0] == "layers.0–31"
+    fold = hierarchy.groups[0]
+    assert fold.folded
+    assert names_inside(hierarchy, "layers.0–31") == [f"layers.{n}" for n in range(32)]
+    assert names_inside(hierarchy, "layers.7") == ["layers.7.linear", "layers.7.act"]
+    assert "× 32" in fold.node and "32 structurally identical repeats" in fold.cluster
+    # First sight: the input, the fold, the output; the reader opens the fold to step through.
+    assert hierarchy.open == []
+    assert visible_count(hierarchy, set()) == 3
+    assert len(hierarchy.leaves) == 2 + 32 * 2
+
+
+def test_without_folding_the_blocks_are_siblings() -> None:
+    hierarchy = modules_hierarchy(chain_of_blocks(4), "TB", fold=False)
+    assert group_names(hierarchy) == [f"layers.{n}" for n in range(4)]
+    assert not any(group.folded for group in hierarchy.groups)
+
+
+def test_a_small_model_opens_fully_and_explicit_depth_is_obeyed() -> None:
+    hierarchy = modules_hierarchy(nested(), "TB")
+    assert sorted(group_names(hierarchy)[group] for group in hierarchy.open) == [
+        "encoder",
+        "encoder.pool",
+        "encoder.stem",
+    ]
+    one_level = modules_hierarchy(nested(), "TB", depth=2)
+    assert [one_level.groups[group].name for group in one_level.open] == ["encoder"]
+
+
+def flat(names_and_types: list[tuple[str, str]]) -> Trace:
+    """A Keras-like flat model: every layer a leaf of the model, each feeding the next, each
+    different (nothing folds)."""
+    tracer = HandTracer()
+    x = tracer.input(1, 8)
+    with tracer.model("Functional", x) as returned:
+        for number, (name, type_name) in enumerate(names_and_types):
+            x = tracer.leaf(name, type_name, x, params=number + 1)
+        returned.append(x)
+    return tracer.trace
+
+
+def test_a_flat_model_is_grouped_by_the_scopes_of_its_layer_names() -> None:
+    layers = [("conv1_conv", "Conv2D"), ("conv1_bn", "BatchNormalization")]
+    for block in (1, 2):
+        for step in (1, 2):
+            prefix = f"conv2_block{block}_{step}"
+            layers += [(f"{prefix}_conv", "Conv2D"), (f"{prefix}_bn", "BatchNormalization")]
+        layers.append((f"conv2_block{block}_out", "Activation"))
+    layers += [
+        ("dense", "Dense"),
+        ("dense_1", "Dense"),
+        ("batch_normalization_3", "BatchNormalization"),
+    ]
+    layers += [("batch_normalization_4", "BatchNormalization")]
+    hierarchy = modules_hierarchy(flat(layers), "TB")
+    names = group_names(hierarchy)
+    assert names == [
+        "conv1",
+        "conv2",
+        "conv2_block1",
+        "conv2_block1_1",
+        "conv2_block1_2",
+        "conv2_block2",
+        "conv2_block2_1",
+        "conv2_block2_2",
+    ]
+    assert names_inside(hierarchy, "conv2_block1") == [
+        "conv2_block1_1",
+        "conv2_block1_2",
+        "conv2_block1_out",
+    ]
+    # Keras numbering the second dense layer, and type-made names, are no scopes.
+    top = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.top if item >= 0]
+    assert top == [
+        "x",
+        "dense",
+        "dense_1",
+        "batch_normalization_3",
+        "batch_normalization_4",
+        "output",
+    ]
+    # A scope's closed node counts the parameters inside it.
+    conv2 = hierarchy.groups[names.index("conv2")]
+    assert f"{sum(range(3, 13))} params" in conv2.node
+
+
+def branching(blocks: int) -> Trace:
+    """Inception-like: blocks of two branches joined by a concatenation, with layer names
+    that share no scope (``conv2d_7``), five calls to a block."""
+    tracer = HandTracer()
+    x = tracer.input(1, 8)
+    number = 0
+    with tracer.model("Functional", x) as returned:
+        for _ in range(blocks):
+            branches = []
+            for _ in range(2):
+                y = x
+                for _ in range(2):
+                    y = tracer.leaf(f"conv2d_{number}", "Conv2D", y, params=number + 1)
+                    number += 1
+                branches.append(y)
+            x = tracer.op("cat", *branches, shape=(1, 8))
+        returned.append(x)
+    return tracer.trace
+
+
+def test_siblings_too_many_to_read_are_grouped_where_the_branches_join() -> None:
+    hierarchy = modules_hierarchy(branching(10), "TB")
+    assert group_names(hierarchy)[:2] == ["conv2d_0 … cat", "conv2d_4 … cat"]
+    assert names_inside(hierarchy, "conv2d_0 … cat") == [
+        "conv2d_0",
+        "conv2d_1",
+        "conv2d_2",
+        "conv2d_3",
+        "cat",
+    ]
+    assert visible_count(hierarchy, set(hierarchy.open)) <= FIRST_SIGHT_NODES
+
+
+def test_a_very_long_flat_chain_is_cut_into_even_parts() -> None:
+    hierarchy = modules_hierarchy(flat([(f"layer{n}", "Dense") for n in range(400)]), "TB")
+    assert len(hierarchy.top) <= FIRST_SIGHT_NODES
+    assert group_names(hierarchy)[0] == "layer0 … layer19"
+    assert len(hierarchy.leaves) == 402
+
+
+def test_the_heatmap_colours_the_hierarchy_on_the_modules_views_scale() -> None:
+    trace = residual()
+    scale = heatmap.scale(heatmap.METRICS["macs"], ModuleGraph(trace, 2, True).nodes())
+    hierarchy = modules_hierarchy(trace, "TB", scale=scale)
+    legend = hierarchy.leaves[-1]
+    assert 'class="archviz-legend"' in legend.attributes and "MACs" in legend.attributes
+    conv = next(leaf for leaf in hierarchy.leaves if leaf.text.startswith("conv "))
+    assert "archviz-heat" in conv.attributes
+
+
+def test_a_model_that_calls_no_module_is_one_node_between_its_inputs_and_output() -> None:
+    tracer = HandTracer()
+    x, mask = tracer.input(1, 4), tracer.input(1, 4, name="mask")
+    with tracer.model("Masked", x, mask) as returned:
+        returned.append(tracer.op("mul", x, mask))
+    hierarchy = modules_hierarchy(tracer.trace, "TB")
+    assert [leaf.text for leaf in hierarchy.leaves] == ["x", "mask", "Masked", "output"]
+    assert hierarchy.groups == []
+    assert len(hierarchy.edges) == 3
+
+
+def test_a_flat_picture_keeps_its_own_nodes_and_edges_gathered_by_name() -> None:
+    convs = [f"block{b}_conv{c}" for b in (1, 2, 3, 4) for c in (1, 2, 3)]
+    names = ["input_layer", *convs, "head"]
+    nodes = [PictureNode(name, "Conv2D", f'label="{name}", shape=record') for name in names]
+    edges = [(at, at + 1, "penwidth=2") for at in range(len(nodes) - 1)]
+    hierarchy = picture_hierarchy("node [shape=record];", nodes, edges)
+    assert group_names(hierarchy) == ["block1", "block2", "block3", "block4"]
+    assert names_inside(hierarchy, "block2") == ["block2_conv1", "block2_conv2", "block2_conv3"]
+    assert "3 layers" in hierarchy.groups[0].node
+    # Opened fully, it is the picture: the same node attributes and edges, in order.
+    dot = everything_open(hierarchy)
+    leaves = [line for line in dot.splitlines() if re.match(r"\s*n\d+ \[", line)]
+    assert [line.split(" [", 1)[1] for line in leaves] == [
+        f'id="n{at}" label="{name}", shape=record]' for at, name in enumerate(names)
+    ]
+    assert dot.count("[penwidth=2]") == len(edges)
