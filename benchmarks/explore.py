@@ -111,6 +111,7 @@ def open_inside(page: object, prefix: str) -> None:
     before = int(diagram.get_attribute("data-archviz-drawn") or 0)
     page.evaluate(f"() => {{ location.hash = '#{key}:open={','.join(map(str, inside))}'; }}")
     page.wait_for_function(DRAWN.format(before), timeout=120_000)
+    diagram.locator('button[data-archviz-action="reset"]').click()  # the whole picture in view
 
 
 def opening(page: object, name: str) -> str:

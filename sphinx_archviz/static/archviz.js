@@ -203,6 +203,23 @@
     }
   }
 
+  /* The top left corner of what Graphviz drew for a node or cluster (its first shape), read
+     from the SVG's coordinates rather than measured. */
+  function topLeft(element) {
+    const shape = element.querySelector("polygon, path, ellipse");
+    if (!shape) return { x: 0, y: 0 };
+    if (shape.tagName === "ellipse") {
+      const number = (name) => Number(shape.getAttribute(name));
+      return { x: number("cx") - number("rx"), y: number("cy") - number("ry") };
+    }
+    const numbers = (shape.getAttribute("points") || shape.getAttribute("d") || "")
+      .match(/-?\d+(?:\.\d+)?/g)
+      .map(Number);
+    const xs = numbers.filter((_, index) => index % 2 === 0);
+    const ys = numbers.filter((_, index) => index % 2 === 1);
+    return { x: Math.min(...xs), y: Math.min(...ys) };
+  }
+
   function itemName(item) {
     return item >= 0 ? `n${item}` : `g${-1 - item}`;
   }
@@ -564,6 +581,7 @@
       this.selected = null;
       this.drawing = 0;
       this.layouts = new Map([[this.hierarchy.stateDot(this.open), this.picture]]);
+      this.putInReadingOrder(this.picture);
       this.decorate();
       this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
       this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
@@ -596,7 +614,6 @@
     decorate() {
       // Its groups are buttons: a picture with controls in it, not an image.
       this.picture.setAttribute("role", "group");
-      this.putInReadingOrder();
       for (const element of this.picture.querySelectorAll("g.node, g.cluster")) {
         const group = this.groupOf(element);
         if (group === null) continue;
@@ -614,28 +631,27 @@
     }
 
     /* Tab and screen readers follow the document's order, and Graphviz writes every cluster
-       before every node: put groups and nodes in reading order instead (top to bottom, then left
-       to right; an open group before what is in it, which it is drawn under) and the edges
-       after them. */
-    putInReadingOrder() {
-      const graph = this.picture.querySelector("g.graph");
-      if (!graph || graph.dataset.archvizOrdered) return;
-      graph.dataset.archvizOrdered = "true";
+       before every node: put the groups and nodes of a picture in reading order instead (top to
+       bottom, then left to right; an open group before what is in it, which it is drawn under)
+       and the edges after them. Done before the picture is shown: no layout is needed. */
+    putInReadingOrder(picture) {
+      const graph = picture.querySelector("g.graph");
+      if (!graph) return;
       const inside = new Map();
       for (const element of graph.querySelectorAll(":scope > :is(g.node, g.cluster)")) {
         const match = /^([ng])(\d+)$/.exec(element.id.slice(this.key.length + 1));
         if (!match) continue;
         const index = Number(match[2]);
-        const item = match[1] === "n" ? index : -1 - index;
-        const parent =
-          item >= 0 ? this.hierarchy.leaves[index].parent : this.hierarchy.groups[index].parent;
-        const box = element.getBBox();
+        const { parent } =
+          match[1] === "n" ? this.hierarchy.leaves[index] : this.hierarchy.groups[index];
         if (!inside.has(parent)) inside.set(parent, []);
-        inside.get(parent).push({ element, group: item >= 0 ? null : index, box });
+        inside
+          .get(parent)
+          .push({ element, group: match[1] === "g" ? index : null, ...topLeft(element) });
       }
       const place = (parent) => {
         const items = inside.get(parent) || [];
-        items.sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+        items.sort((a, b) => a.y - b.y || a.x - b.x);
         for (const { element, group } of items) {
           graph.appendChild(element);
           if (group !== null && element.classList.contains("cluster")) place(group);
@@ -753,6 +769,7 @@
         }
       } else {
         svg = this.svgElement(await layOut(dot));
+        this.putInReadingOrder(svg);
       }
       this.layouts.delete(dot); // the most recent last; the oldest is forgotten first
       this.layouts.set(dot, svg);
