@@ -161,6 +161,7 @@ class _Recorder(Recorder):
         super().__init__(Trace([], root=-1, trainable=trainable, non_trainable=non_trainable))
         self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
+        self.trace.module_paths = tuple(self._paths.values())
         self._flops = _FlopCounter()
 
     # Hooks -----------------------------------------------------------------------------------
