@@ -49,8 +49,9 @@ def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
     try:
         with torch.device(device):
             if hasattr(found, "from_config"):
-                return found.from_config(settings, **options)
-            return found._from_config(settings, **options)
+                model = found.from_config(settings, **options)
+            else:
+                model = found._from_config(settings, **options)
     except ImportError as exc:
         raise _missing_package(exc) from exc
     except Exception as exc:
@@ -59,6 +60,9 @@ def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
             f"building the model from its configuration ({type(settings).__name__}) raised "
             f"{describe_exception(exc, ())}; give a complete configuration with :config:",
         ) from exc
+    # As from_pretrained gives it (:mode: train still applies): some models need labels, or a
+    # batch of two for batch norm, in training mode.
+    return model.eval()
 
 
 def _without_cache(config: Any) -> None:
