@@ -11,7 +11,9 @@ includes it). ``--sample N`` draws every N-th architecture only.
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -76,12 +78,61 @@ def outcome(rows: list[Row]) -> str:
     )
 
 
+#: The warning a page shows in place of its diagram, or the banner of a partial one.
+PROBLEM = re.compile(
+    r"<p><strong>Diagram unavailable: [^<]*</strong></p>\s*<p>(.*?)</p>|"
+    r'class="archviz-partial-banner"><strong>(Partial diagram: .*?)</p>',
+    re.S,
+)
+
+
+def tabulate_report(pages: dict[str, str], outdir: Path) -> list[Row]:
+    """The rows from a finished build's ``archviz-report.json`` and pages, for a build whose
+    log was lost (``--tabulate``)."""
+    diagrams = json.loads((outdir / "archviz-report.json").read_text())["diagrams"]
+    rows = {page: Row(page, reference) for page, reference in pages.items()}
+    for diagram in diagrams:
+        row = rows[diagram["docname"]]
+        row.capture = diagram.get("capture_seconds") or 0.0
+        row.layout = diagram.get("layout_seconds") or 0.0
+        page = (outdir / f"{row.page}.html").read_text()
+        image = re.search(r'data-archviz="(archviz-[0-9a-f]+)"', page)
+        if image and (dot := outdir / "_images" / f"{image[1]}.dot").exists():
+            row.edges = dot.read_text().count("->")
+            row.kib = (outdir / "_images" / f"{image[1]}.svg").stat().st_size / 1024
+        if diagram["outcome"] == "ok":
+            continue
+        found = PROBLEM.search(page)
+        text = next((group for group in found.groups() if group), "") if found else ""
+        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+        row.problem = f"{diagram['result']}: {' '.join(text.split())}"[:160]
+    return list(rows.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks/results/hf-zoo.md")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--sample", type=int, default=1, help="draw every N-th architecture")
+    parser.add_argument(
+        "--tabulate",
+        type=Path,
+        metavar="SITE",
+        help="only write the table of a site this script built before (its zoo/ folder)",
+    )
+    parser.add_argument("--cold", type=float, default=0.0, help="with --tabulate: its build time")
     args = parser.parse_args()
+    if args.tabulate:
+        pages = {
+            path.stem: f"transformers:AutoModel ({path.stem[3:]})"
+            for path in sorted(args.tabulate.glob("hf_*.rst"))
+        }
+        rows = tabulate_report(pages, args.tabulate / "_build")
+        text = outcome(rows) + "\n" + report(rows, args.cold, 0.0, args.jobs)
+        text = text.replace(", no-change rebuild 0.0 s", "")
+        print(text)
+        args.output.write_text(text)
+        return
     with tempfile.TemporaryDirectory(prefix="archviz-hf-zoo-") as temporary:
         srcdir = Path(temporary) / "zoo"
         pages = make_zoo(srcdir, architectures(args.sample))

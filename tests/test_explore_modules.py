@@ -162,3 +162,25 @@ def test_a_keras_scope_opens_to_its_blocks(page) -> None:
         redrawn(page, figure, lambda: group(page, figure, "conv3").click())
     assert {"conv3_block1", "conv3_block4"} <= set(shown_names(page, figure))
     save_screenshot(page, "explore-modules-keras-conv3")
+
+
+def test_a_parameter_whose_module_never_runs_belongs_to_the_module_that_uses_it() -> None:
+    """torch's MultiheadAttention multiplies by its ``out_proj``'s weight itself (``out_proj``
+    is never called): in ViT's autograd hierarchy those parameters sit in their attention, not
+    loose at the top where they spread the first sight across 9,900 points."""
+    from sphinx_archviz.capture import capture
+    from sphinx_archviz.request import CaptureRequest, ExampleInput
+
+    drawn = capture(
+        CaptureRequest("torchvision.models:vit_b_16", "torch", (ExampleInput((1, 3, 224, 224)),))
+    )
+    tree = json.loads(drawn.hierarchy)
+    top = [tree["leaves"][item][2] for item in tree["top"] if item >= 0]
+    assert not [text for text in top if "out_proj" in text]
+    names = [group[0] for group in tree["groups"]]
+    attention = names.index("encoder.layers.encoder_layer_3.self_attention")
+    inside = [leaf[2] for leaf in tree["leaves"] if leaf[0] == attention]
+    assert any(
+        text.startswith("encoder.layers.encoder_layer_3.self_attention.out_proj.weight")
+        for text in inside
+    )

@@ -30,11 +30,20 @@ def fills(svg: str) -> dict[str, str]:
 def test_an_overlay_colours_the_nodes_with_a_legend_tooltips_and_a_summary_column(
     build_project: BuildProject,
 ) -> None:
+    spare = ".. archviz:: torch_models:WithASpareHead\n   :input-shape: 2, 4\n"
     built = build_project(
-        {"index.rst": RESIDUAL + "   :overlay: overlays:latency_ms\n   :summary:\n"}
+        {
+            "index.rst": RESIDUAL
+            + "   :overlay: overlays:latency_ms\n   :summary:\n\n"
+            + spare
+            + "   :overlay: overlays:every_module\n"
+        }
     )
+    # every_module names "spare" too: a module of the model that did not run, so not drawn
     assert built.warnings == ""
-    [svg] = svgs(built)
+    svg, with_a_spare = svgs(built)
+    assert "spare" not in node_classes(with_a_spare)
+    assert heat(node_classes(with_a_spare)["hidden"]) == heat(node_classes(with_a_spare)["out"])
     levels = {name: heat(names) for name, names in node_classes(svg).items()}
     # 0.25 ms (head) to 7 ms (the three blocks, folded): five log-spaced steps between them
     assert levels["head"] == 1 and levels["stem"] == 2 and levels["blocks.0–2"] == 5

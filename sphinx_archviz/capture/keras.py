@@ -142,6 +142,9 @@ def draw(model: keras.Model, request: CaptureRequest, device: str) -> tuple[str,
     return dot, _hierarchy(graph, layers, request.explore_depth)
 
 
+#: The size of the layer names in plot_model's labels, in points.
+PLOT_MODEL_FONT_SIZE = 16
+
 _STATEMENT = re.compile(r"^\S+(?: -> \S+)? \[(.*)\];?\s*$", re.DOTALL)
 
 
@@ -161,7 +164,7 @@ def _hierarchy(
     ]
     text = graph.to_string()
     defaults = text[text.index("{") + 1 : text.index(nodes[0].to_string())] if nodes else ""
-    return picture_hierarchy(defaults.strip(), pictured, edges, depth)
+    return picture_hierarchy(defaults.strip(), pictured, edges, depth, PLOT_MODEL_FONT_SIZE)
 
 
 def _attributes(statement: pydot.Node | pydot.Edge) -> str:

@@ -33,12 +33,15 @@ class AutogradRecorder(_Recorder):
         self.owners: dict[Any, int] = {}
         self._inputs: dict[int, set[Any]] = {}
         self.parameter_owner: dict[str, int] = {}
+        #: The first call of each module that ran, by its attribute path.
+        self.called: dict[str, int] = {}
 
     def _before_module(self, module: Any, args: tuple[Any, ...]) -> None:
         super()._before_module(module, args)
         index = self.stack[-1].index
         self._inputs[index] = {t.grad_fn for t in find_tensors(args) if t.grad_fn is not None}
         name = self.trace.calls[index].name if index != self.trace.root else ""
+        self.called.setdefault(name, index)
         for parameter, _ in module.named_parameters(recurse=False):
             self.parameter_owner.setdefault(f"{name}.{parameter}" if name else parameter, index)
 
@@ -67,9 +70,9 @@ def autograd_hierarchy(
     """The hierarchy of torchviz's ``graph`` (a ``graphviz.Digraph``) over the recorded calls."""
     trace = recorder.trace
     owner_of_parameter = {
-        id(tensor): recorder.parameter_owner[name]
+        id(tensor): owner
         for name, tensor in parameters.items()
-        if name in recorder.parameter_owner
+        if (owner := _parameter_owner(recorder, name)) is not None
     }
     owner_by_id = {}
     for node, call in recorder.owners.items():
@@ -103,6 +106,19 @@ def autograd_hierarchy(
     hierarchy = tree.prune(hierarchy)
     hierarchy.open = tree.first_sight(hierarchy, depth)
     return hierarchy
+
+
+def _parameter_owner(recorder: AutogradRecorder, name: str) -> int | None:
+    """The module call a parameter belongs to: its module's, or if that module never ran (a
+    ``MultiheadAttention`` uses its ``out_proj``'s weight itself) the nearest enclosing one's."""
+    if name in recorder.parameter_owner:
+        return recorder.parameter_owner[name]
+    module = name.rpartition(".")[0]
+    while module:
+        if module in recorder.called:
+            return recorder.called[module]
+        module = module.rpartition(".")[0]
+    return None
 
 
 def _statements(body: list[str]) -> tuple[dict[str, str], list[tuple[str, str, str]]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
@@ -119,13 +119,35 @@ def _input_names(model: nn.Module, count: int) -> list[str]:
 
 
 def _count(module: nn.Module) -> tuple[int, int]:
+    return _sizes(module.parameters())
+
+
+def _sizes(parameters: Iterable[nn.Parameter]) -> tuple[int, int]:
     trainable = non_trainable = 0
-    for parameter in module.parameters():
+    for parameter in parameters:
         if parameter.requires_grad:
             trainable += parameter.numel()
         else:
             non_trainable += parameter.numel()
     return trainable, non_trainable
+
+
+def _counts(model: nn.Module) -> dict[int, tuple[int, int]]:
+    """:func:`_count` of every module in ``model``, by id, in one walk of the module tree
+    (each parameter counted once under a module, as ``parameters()`` counts a shared one)."""
+    under: dict[int, dict[int, nn.Parameter]] = {}
+
+    def parameters_under(module: nn.Module) -> dict[int, nn.Parameter]:
+        if id(module) not in under:
+            found = {id(p): p for p in module._parameters.values() if p is not None}
+            for child in module._modules.values():
+                if child is not None:
+                    found.update(parameters_under(child))
+            under[id(module)] = found
+        return under[id(module)]
+
+    parameters_under(model)
+    return {key: _sizes(found.values()) for key, found in under.items()}
 
 
 def _type_path(cls: type) -> str:
@@ -134,11 +156,12 @@ def _type_path(cls: type) -> str:
 
 class _Recorder(Recorder):
     def __init__(self, model: nn.Module) -> None:
-        trainable, non_trainable = _count(model)
+        self._counts = _counts(model)  # modules made in forward are counted when called
+        trainable, non_trainable = self._counts[id(model)]
         super().__init__(Trace([], root=-1, trainable=trainable, non_trainable=non_trainable))
         self.model = model
         self._paths = {id(module): name for name, module in model.named_modules()}
-        self._counts: dict[int, tuple[int, int]] = {}
+        self.trace.module_paths = tuple(self._paths.values())
         self._flops = _FlopCounter()
 
     # Hooks -----------------------------------------------------------------------------------

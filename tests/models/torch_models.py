@@ -16,6 +16,14 @@ class TinyMLP(nn.Module):
         return self.out(torch.relu(self.hidden(x)))
 
 
+class WithASpareHead(TinyMLP):
+    """A module its forward never calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.spare = nn.Linear(8, 2)
+
+
 class WithExampleInput(TinyMLP):
     """Follows the PyTorch Lightning convention, so it needs no :input-shape:."""
 

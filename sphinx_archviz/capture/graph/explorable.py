@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sphinx_archviz import style
 from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.dot import (
     cluster_attributes,
@@ -243,9 +244,11 @@ def picture_hierarchy(
     nodes: list[PictureNode],
     edges: list[tuple[int, int, str]],
     depth: int | None = None,
+    font_size: int = style.FONT_SIZE,
 ) -> Hierarchy:
     """The hierarchy of a flat picture: its own nodes and edges, gathered by their names
-    (:mod:`.siblings`), so that it opens readable and, opened fully, is the picture itself."""
+    (:mod:`.siblings`), so that it opens readable and, opened fully, is the picture itself.
+    Groups are labelled in ``font_size`` points, the size of the picture's own names."""
     hierarchy = Hierarchy(defaults)
 
     def add(items: list[Unit | Scope], parent: int | None) -> None:
@@ -262,6 +265,7 @@ def picture_hierarchy(
                 is_container=True,
                 details=[],
                 summary="",
+                font_size=font_size,
             )
             group = hierarchy.add_group(
                 Group(item.name, parent, attributes["node"], attributes["cluster"], item.name)

@@ -158,11 +158,17 @@ def _only_a_group(hierarchy: Hierarchy, group: int) -> bool:
 
 
 def group_attributes(
-    *, name: str, type_name: str, is_container: bool, details: list[str], summary: str
+    *,
+    name: str,
+    type_name: str,
+    is_container: bool,
+    details: list[str],
+    summary: str,
+    font_size: int = style.FONT_SIZE,
 ) -> dict[str, str]:
     """The DOT attributes of a module's group, closed (``node``) and open (``cluster``): its
     name and type, and ``summary`` (the parameter count) in the label, ``details`` in the
-    tooltip."""
+    tooltip; its text ``font_size`` points (a picture with bigger text has bigger groups)."""
     family = style.family_of(type_name, is_container=is_container)
     shown_name, shown_type = html.escape(name), html.escape(type_name)
     lines = [
@@ -176,12 +182,13 @@ def group_attributes(
         "label": HtmlLabel(f"<{'<BR/>'.join(lines)}>"),
         **style.node_attributes(family),
         "fontname": style.FONT,
-        "fontsize": str(style.FONT_SIZE),
+        "fontsize": str(font_size),
         **common,
     }
     cluster = {
         "label": HtmlLabel(f"<<B>{shown_name}</B>&#160;{shown_type}>"),
         **style.cluster_attributes(),
+        "fontsize": str(font_size),
         **common,
     }
     return {"node": dot_attributes(node), "cluster": dot_attributes(cluster)}

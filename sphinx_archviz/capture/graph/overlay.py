@@ -76,9 +76,10 @@ def call_values(trace: Trace, values: Mapping[str, float]) -> dict[int, float | 
 
 
 def unknown_keys(trace: Trace, values: Mapping[str, float]) -> list[str]:
-    """The keys that name no module that ran: neither a module call's path, nor a prefix of one
-    (a container such as ``layers``), nor ``""`` (the model)."""
-    known = module_paths(trace)
+    """The keys that name no module: neither a module call's path, nor a prefix of one (a
+    container such as ``layers``), nor ``""`` (the model), nor a module the tracer knows that
+    did not run (it is not drawn)."""
+    known = module_paths(trace) | set(trace.module_paths)
     return [key for key in values if key not in known]
 
 

@@ -67,6 +67,9 @@ class Trace:
     #: op a container ran), and the error. The trace then holds what ran before it.
     failed: int | None = None
     error: str = ""
+    #: Where the tracer knows them: the paths of all the model's modules, called or not (an
+    #: overlay's key for a module that did not run names one all the same).
+    module_paths: tuple[str, ...] = ()
 
     def add(self, call: Call) -> Call:
         self.calls.append(call)
