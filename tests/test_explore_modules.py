@@ -5,6 +5,8 @@ single layers. Headless Chromium; screenshots go to docs/_build/browser-tests/."
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,23 +166,30 @@ def test_a_keras_scope_opens_to_its_blocks(page) -> None:
     save_screenshot(page, "explore-modules-keras-conv3")
 
 
+#: Run in a process of its own, so that this pytest process never imports torch.
+_VIT_SCRIPT = """
+import json
+from sphinx_archviz.capture import capture
+from sphinx_archviz.request import CaptureRequest, ExampleInput
+drawn = capture(
+    CaptureRequest("torchvision.models:vit_b_16", "torch", (ExampleInput((1, 3, 224, 224)),))
+)
+print(drawn.hierarchy)
+"""
+
+
 def test_a_parameter_whose_module_never_runs_belongs_to_the_module_that_uses_it() -> None:
     """torch's MultiheadAttention multiplies by its ``out_proj``'s weight itself (``out_proj``
     is never called): in ViT's autograd hierarchy those parameters sit in their attention, not
     loose at the top where they spread the first sight across 9,900 points."""
-    from sphinx_archviz.capture import capture
-    from sphinx_archviz.request import CaptureRequest, ExampleInput
-
-    drawn = capture(
-        CaptureRequest("torchvision.models:vit_b_16", "torch", (ExampleInput((1, 3, 224, 224)),))
+    result = subprocess.run(
+        [sys.executable, "-c", _VIT_SCRIPT], capture_output=True, text=True, check=True
     )
-    tree = json.loads(drawn.hierarchy)
+    tree = json.loads(result.stdout.strip().splitlines()[-1])
     top = [tree["leaves"][item][2] for item in tree["top"] if item >= 0]
     assert not [text for text in top if "out_proj" in text]
     names = [group[0] for group in tree["groups"]]
     attention = names.index("encoder.layers.encoder_layer_3.self_attention")
     inside = [leaf[2] for leaf in tree["leaves"] if leaf[0] == attention]
-    assert any(
-        text.startswith("encoder.layers.encoder_layer_3.self_attention.out_proj.weight")
-        for text in inside
-    )
+    weight = "encoder.layers.encoder_layer_3.self_attention.out_proj.weight"
+    assert any(text.startswith(weight) for text in inside)
