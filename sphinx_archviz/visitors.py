@@ -75,6 +75,8 @@ def render_files(
         for_print=for_print,
     )
     seconds = time.perf_counter() - started
+    if formats == ["dot"]:  # the DOT file is written as it is, not laid out
+        return names
     logger.verbose(
         "archviz: %s (%s:%s): %s laid out in %.2f s (%d edges)",
         node["reference"],
@@ -96,8 +98,8 @@ def render_files(
 
 
 def _say_fallback(node: archviz, message: str) -> None:
-    """Log a layout fallback once per diagram, though its first sight and its whole graph are
-    each laid out."""
+    """Log a layout fallback once per diagram, however many of its pictures (first sight,
+    whole graph, print files) are laid out."""
     said = node.setdefault("fallbacks_said", [])
     if message not in said:
         said.append(message)
