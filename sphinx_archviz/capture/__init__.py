@@ -205,7 +205,8 @@ def _draw(
         dot, hierarchy = backend.draw(model, request, device)
         summary = None
         if request.summary:
-            summary = load_modules_view(request.framework).draw(model, request, device)[1]
+            view_module = load_modules_view(request.framework)
+            summary = view_module.draw(model, request, device, explore=False)[1]
     return dot, summary if request.summary else None, tuple(notes), hierarchy
 
 

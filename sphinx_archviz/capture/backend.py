@@ -73,11 +73,17 @@ class ModulesView(Protocol):
     """The modules view of a framework's models (see :mod:`sphinx_archviz.capture.graph`)."""
 
     def draw(
-        self, model: Any, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-    ) -> tuple[str, Summary, Hierarchy]:
-        """Trace one forward pass; the modules view as DOT, the summary table's rows and the
-        hierarchy the reader explores it by, with the numbers of the overlay ``overlay_of``
-        gives, if any."""
+        self,
+        model: Any,
+        request: CaptureRequest,
+        device: str,
+        overlay_of: OverlayOf | None = None,
+        *,
+        explore: bool = True,
+    ) -> tuple[str, Summary, Hierarchy | None]:
+        """Trace one forward pass; the modules view as DOT, the summary table's rows and, with
+        ``explore``, the hierarchy the reader explores it by; with the numbers of the overlay
+        ``overlay_of`` gives, if any."""
 
     def draw_partial(
         self, model: Any, request: CaptureRequest, device: str

@@ -143,7 +143,7 @@ def warm_up() -> None:
     scoped_graph(model, CaptureRequest("warm-up:model", "flax", (ExampleInput((1, 2)),)))
 
 
-def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> tuple[str, Hierarchy]:
+def draw(model: nnx.Module, request: CaptureRequest, _device: str) -> tuple[str, Hierarchy | None]:
     """The jaxpr view: every equation of the call, in order, with the shapes between them,
     inside the module calls it ran in (each equation is drawn as a call of its own)."""
     traced = scoped_graph(model, request)

@@ -15,11 +15,16 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
 def draw(
-    model: nnx.Module, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary, Hierarchy]:
+    model: nnx.Module,
+    request: CaptureRequest,
+    device: str,
+    overlay_of: OverlayOf | None = None,
+    *,
+    explore: bool = True,
+) -> tuple[str, Summary, Hierarchy | None]:
     trace = trace_model(model, request, device)
     title = type(model).__name__
-    return graph.draw_request(trace, request, title, overlay_of)
+    return graph.draw_request(trace, request, title, overlay_of, explore=explore)
 
 
 def trace_model(model: nnx.Module, request: CaptureRequest, _device: str) -> Trace:

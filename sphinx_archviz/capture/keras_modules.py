@@ -49,10 +49,15 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
 def draw(
-    model: keras.Model, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary, Hierarchy]:
+    model: keras.Model,
+    request: CaptureRequest,
+    device: str,
+    overlay_of: OverlayOf | None = None,
+    *,
+    explore: bool = True,
+) -> tuple[str, Summary, Hierarchy | None]:
     trace = trace_model(model, request, device)
-    return graph.draw_request(trace, request, model.name, overlay_of)
+    return graph.draw_request(trace, request, model.name, overlay_of, explore=explore)
 
 
 def draw_partial(model: keras.Model, request: CaptureRequest, device: str) -> PartialDrawing | None:

@@ -74,7 +74,7 @@ def construct(found: Any, _request: CaptureRequest, _device: str) -> ScopedGraph
 def draw(model: ScopedGraph, request: CaptureRequest, _device: str) -> tuple[str, Hierarchy]:
     """Every operator, ungrouped; the reader explores them grouped by module scopes."""
     flat = dataclasses.replace(model, ops=[dataclasses.replace(op, scopes=()) for op in model.ops])
-    dot = graph.draw(to_trace(flat), 1, False, request.rankdir, model.title)[0]
+    dot = graph.draw(to_trace(flat), 1, False, request.rankdir, model.title, explore=False)[0]
     hierarchy = modules_hierarchy(
         to_trace(model), request.rankdir, fold=request.fold, depth=request.explore_depth
     )

@@ -14,10 +14,15 @@ from sphinx_archviz.request import CaptureRequest, PartialDrawing, Summary
 
 
 def draw(
-    model: ScopedGraph, request: CaptureRequest, _device: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary, Hierarchy]:
+    model: ScopedGraph,
+    request: CaptureRequest,
+    _device: str,
+    overlay_of: OverlayOf | None = None,
+    *,
+    explore: bool = True,
+) -> tuple[str, Summary, Hierarchy | None]:
     trace = trace_model(model, request)
-    return graph.draw_request(trace, request, model.title, overlay_of)
+    return graph.draw_request(trace, request, model.title, overlay_of, explore=explore)
 
 
 def trace_model(model: ScopedGraph, _request: CaptureRequest, _device: str = "") -> Trace:

@@ -65,13 +65,18 @@ _TRANSPARENT = frozenset(
 
 
 def draw(
-    model: nn.Module, request: CaptureRequest, device: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary, Hierarchy]:
+    model: nn.Module,
+    request: CaptureRequest,
+    device: str,
+    overlay_of: OverlayOf | None = None,
+    *,
+    explore: bool = True,
+) -> tuple[str, Summary, Hierarchy | None]:
     if request.export or isinstance(model, torch.export.ExportedProgram):
         trace = torch_export.trace_program(model, request, device)
     else:
         trace = trace_model(model, request, device)
-    return graph.draw_request(trace, request, type(model).__name__, overlay_of)
+    return graph.draw_request(trace, request, type(model).__name__, overlay_of, explore=explore)
 
 
 def trace_model(

@@ -32,28 +32,36 @@ def draw(
     color_by: str = "",
     overlay_of: OverlayOf | None = None,
     *,
+    explore: bool = True,
     explore_depth: int | None = None,
-) -> tuple[str, Summary, Hierarchy]:
-    """The modules view at ``depth`` as DOT, its summary rows, and the hierarchy the reader
-    explores it by, open at first sight to ``explore_depth`` levels (else as far as reads
-    well); ``overlay_of`` is asked for an overlay now that the model has run."""
+) -> tuple[str, Summary, Hierarchy | None]:
+    """The modules view at ``depth`` as DOT, its summary rows, and (with ``explore``) the
+    hierarchy the reader explores it by, open at first sight to ``explore_depth`` levels (else
+    as far as reads well); ``overlay_of`` is asked for an overlay now that the model has run."""
     graph = ModuleGraph(trace, depth, fold)
     overlay = overlay_of() if overlay_of else None
-    hierarchy = modules_hierarchy(
-        trace,
-        rankdir,
-        fold=fold,
-        scale=heat_scale(graph, color_by, overlay),
-        overlay=overlay,
-        depth=explore_depth,
-    )
+    hierarchy = None
+    if explore:
+        hierarchy = modules_hierarchy(
+            trace,
+            rankdir,
+            fold=fold,
+            scale=heat_scale(graph, color_by, overlay),
+            overlay=overlay,
+            depth=explore_depth,
+        )
     dot = to_dot(graph, rankdir, title, color_by, overlay=overlay)
     return dot, summary(graph, overlay), hierarchy
 
 
 def draw_request(
-    trace: Trace, request: CaptureRequest, title: str, overlay_of: OverlayOf | None = None
-) -> tuple[str, Summary, Hierarchy]:
+    trace: Trace,
+    request: CaptureRequest,
+    title: str,
+    overlay_of: OverlayOf | None = None,
+    *,
+    explore: bool = True,
+) -> tuple[str, Summary, Hierarchy | None]:
     """:func:`draw` as the request asks."""
     return draw(
         trace,
@@ -63,6 +71,7 @@ def draw_request(
         title,
         request.color_by,
         overlay_of,
+        explore=explore,
         explore_depth=request.explore_depth,
     )
 
