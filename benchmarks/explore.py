@@ -6,8 +6,9 @@ Builds a one-page site (or reuses ``--site``), then prints: the bytes the diagra
 page (the inline SVG and the hierarchy) and the Graphviz bundle, the first sight (nodes shown,
 smallest label in CSS pixels), the time to a page ready to explore, and the time from a click
 to the first frame painted after the redraw, measured in the page: the first click (1.5 s after
-pointing at the diagram, which loads Graphviz), the opening of a ~200-node group, closing and opening it again (pictures of states
-seen before are kept), and opening another ~200-node group. Beside them, the raw library call:
+pointing at the diagram, which loads Graphviz), the opening of a ~200-node group, closing
+and opening it again (pictures of states seen before are kept), and opening another ~200-node
+group. Beside them, the raw library call:
 Graphviz laying out the same state's DOT in the same page, so the rest is ours.
 Run it under ``flock /work/bench.lock`` on a shared machine.
 """
