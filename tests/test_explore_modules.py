@@ -154,21 +154,45 @@ def test_the_hierarchy_holds_every_layer_once(site: Path) -> None:
     assert len(plot_model["edges"]) == plot_model_dot.count(" -> ")
 
 
-def test_a_folded_repeat_opens_to_its_members_and_a_member_to_its_layers(page) -> None:
+def test_a_folded_repeat_opens_on_its_first_member_and_steps_to_the_others(page) -> None:
     figure = "fig-decoder"
+    root = diagram(page, figure)
+    stepper = root.locator(".archviz-stepper")
     assert "layers.0–31" in shown_names(page, figure)
+    assert stepper.is_hidden()
     fold = group(page, figure, "layers.0–31")
     assert fold.get_attribute("aria-expanded") == "false"
     redrawn(page, figure, lambda: fold.click())
     names = shown_names(page, figure)
-    assert [name for name in names if name.startswith("layers.")] == [
-        f"layers.{n}" for n in range(32)
+    # The first member open, the others closed, one node each.
+    assert {"layers.0.input_norm", "layers.0.post_attention_norm"} <= set(names)
+    assert [name for name in names if name.startswith("layers.") and name.count(".") == 1] == [
+        f"layers.{n}" for n in range(1, 32)
     ]
-    redrawn(page, figure, lambda: group(page, figure, "layers.5").click())
+    assert stepper.is_visible()
+    assert root.locator(".archviz-step-position").text_content() == "1 / 32"
+    assert root.locator('[data-archviz-action="previous-repeat"]').is_disabled()
+    # The next member, opened the same way (its attention too, once the reader opened it).
+    redrawn(page, figure, lambda: group(page, figure, "layers.0.attention").click())
+    redrawn(page, figure, lambda: root.locator('[data-archviz-action="next-repeat"]').click())
     names = shown_names(page, figure)
-    assert {"layers.5.input_norm", "layers.5.post_attention_norm"} <= set(names)
-    assert "layers.4" in names and "layers.6" in names
-    save_screenshot(page, "explore-modules-decoder-layer5")
+    assert "layers.1.attention.q_proj" in names and "layers.0" in names
+    assert not any(name.startswith("layers.0.") for name in names)
+    assert root.locator(".archviz-step-position").text_content() == "2 / 32"
+    assert "open=" in page.evaluate("location.hash")
+    # A member the reader opens is the one the stepper goes on from; [ and ] on the keyboard.
+    redrawn(page, figure, lambda: group(page, figure, "layers.5").click())
+    assert root.locator(".archviz-step-position").text_content() == "6 / 32"
+    group(page, figure, "layers.5").focus()
+    redrawn(page, figure, lambda: page.keyboard.press("]"))
+    names = shown_names(page, figure)
+    assert "layers.6.input_norm" in names and "layers.5" in names
+    assert "layers.1.attention.q_proj" in names  # what the reader left open stays open
+    assert root.locator(".archviz-step-position").text_content() == "7 / 32"
+    save_screenshot(page, "explore-modules-decoder-layer6")
+    # Closing the fold hides the stepper.
+    redrawn(page, figure, lambda: group(page, figure, "layers.0–31").click())
+    assert stepper.is_hidden()
 
 
 def test_a_keras_scope_opens_to_its_blocks(page) -> None:

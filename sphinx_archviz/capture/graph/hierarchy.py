@@ -57,9 +57,15 @@ class Group:
     #: The leaves and groups inside, in drawing order: a leaf ``i`` as ``i``, a group ``g`` as
     #: ``-1 - g``.
     children: list[int] = field(default_factory=list)
-    #: A folded repeat (``layers.0–31 × 32``): its members are structurally identical, so it
-    #: stays closed at first sight, as the modules view draws it.
-    folded: bool = False
+    #: For a folded repeat (``layers.0–31 × 32``), how many times its insides repeat (its
+    #: children are that many equal runs); 0 for any other group. Its members are structurally
+    #: identical, so it stays closed at first sight, as the modules view draws it, and opened it
+    #: shows the first member open, which the reader steps through.
+    repeats: int = 0
+
+    @property
+    def folded(self) -> bool:
+        return self.repeats > 1
 
 
 @dataclass
@@ -150,7 +156,7 @@ def prune(hierarchy: Hierarchy) -> Hierarchy:
                         group.node,
                         group.cluster,
                         group.text,
-                        folded=group.folded,
+                        repeats=group.repeats,
                     )
                 )
             visit(group.children)
@@ -378,6 +384,7 @@ def to_json(hierarchy: Hierarchy) -> str:
                 group.node,
                 group.cluster,
                 group.text,
+                group.repeats,
             ]
             for group in hierarchy.groups
         ],

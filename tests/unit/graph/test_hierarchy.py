@@ -82,7 +82,7 @@ def test_the_pages_copy_lists_groups_leaves_and_their_order() -> None:
     tree.open = first_sight(tree)
     text = to_json(tree)
     data = json.loads(text)
-    assert data["groups"][1] == ["layer0.0", 0, 'label="b"', 'label="b"', ""]
+    assert data["groups"][1] == ["layer0.0", 0, 'label="b"', 'label="b"', "", 0]
     assert data["children"][0] == [-2, -3] and data["top"] == [0, -1, -4]
     assert data["font"] == "Helvetica,Arial,sans-serif"
 
