@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from explore import build  # noqa: E402  (beside this script)
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
@@ -108,18 +109,6 @@ CENTRE = """(root, block) => {
 }"""
 
 
-def build(site: Path) -> Path:
-    source = site / "src"
-    source.mkdir(parents=True, exist_ok=True)
-    (source / "conf.py").write_text("extensions = ['sphinx_archviz']\n")
-    (source / "index.rst").write_text(PAGE)
-    html = site / "html"
-    subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(source), str(html)], check=True
-    )
-    return html
-
-
 def open_state(page: object, root: object, open_groups: list[int]) -> float:
     """Seconds from the address naming ``open_groups`` to the picture drawn."""
     key = root.get_attribute("data-archviz")
@@ -181,11 +170,11 @@ def main() -> None:
     if arguments.site:
         html = arguments.site / "html"
         if not html.exists():
-            html = build(arguments.site)
+            html = build(arguments.site, PAGE)
         measure(html, arguments.unreduced, arguments.screenshots)
         return
     with tempfile.TemporaryDirectory() as folder:
-        measure(build(Path(folder)), arguments.unreduced, arguments.screenshots)
+        measure(build(Path(folder), PAGE), arguments.unreduced, arguments.screenshots)
 
 
 if __name__ == "__main__":

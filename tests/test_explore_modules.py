@@ -237,11 +237,12 @@ def test_a_parameter_whose_module_never_runs_belongs_to_the_module_that_uses_it(
 def as_hierarchy(data: dict) -> Hierarchy:
     """The page's copy of a hierarchy (``to_json``'s), read back."""
     tree = Hierarchy(data["defaults"], reveals_insides=data["revealsInsides"])
-    for (name, parent, node, cluster, text), children in zip(
+    for (name, parent, *drawn, repeats), children in zip(
         data["groups"], data["children"], strict=True
     ):
-        tree.groups.append(Group(name, None if parent < 0 else parent, node, cluster, text))
-        tree.groups[-1].children = children
+        group = Group(name, None if parent < 0 else parent, *drawn, repeats=repeats)
+        tree.groups.append(group)
+        group.children = children
     tree.leaves = [Leaf(None if p < 0 else p, attrs, text) for p, attrs, text in data["leaves"]]
     tree.edges = [tuple(edge) for edge in data["edges"]]
     tree.top, tree.open = data["top"], data["open"]
