@@ -151,6 +151,7 @@
       this.top = data.top;
       this.initial = data.open;
       this.revealsInsides = data.revealsInsides;
+      [this.denseInputs, this.denseNote] = data.dense;
       this.levels = this.groups.map((group) => {
         let level = 1;
         for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
@@ -171,9 +172,29 @@
       return leaf;
     }
 
+    /* Dense connections are drawn once per node, with a note (hierarchy.py's dense_inputs). */
     stateDot(open) {
       const lines = ["digraph {", this.defaults];
       this.itemLines(this.top, open, "\t", lines);
+      const edges = this.stateEdges(open);
+      const hidden = denseInputs(edges, this.denseInputs);
+      for (const [from, to, attributes] of edges) {
+        if (hidden.get(to)?.has(from)) continue;
+        let all = attributes;
+        if (hidden.has(to)) {
+          const note = this.denseNote.replaceAll("{hidden}", hidden.get(to).size);
+          all = all ? `${all}, ${note}` : note;
+        }
+        const extra = all ? ` [${all}]` : "";
+        lines.push(`\t${itemName(from)} -> ${itemName(to)}${extra}`);
+      }
+      lines.push("}");
+      return `${lines.join("\n")}\n`;
+    }
+
+    /* The edges between what is drawn, each once, in the order of their first edge. */
+    stateEdges(open) {
+      const edges = [];
       const seen = new Set();
       for (const [start, end, attributes] of this.edges) {
         const from = this.shownAs(start, open);
@@ -181,11 +202,9 @@
         const pair = `${from} ${to}`;
         if (from === to || seen.has(pair)) continue;
         seen.add(pair);
-        const extra = attributes ? ` [${attributes}]` : "";
-        lines.push(`\t${itemName(from)} -> ${itemName(to)}${extra}`);
+        edges.push([from, to, attributes]);
       }
-      lines.push("}");
-      return `${lines.join("\n")}\n`;
+      return edges;
     }
 
     itemLines(items, open, indent, lines) {
@@ -249,6 +268,41 @@
       });
       return found;
     }
+  }
+
+  /* Per node, its inputs that also reach it through another of its inputs, if some node has
+     ``dense`` of them or more (a dense block); for nodes with two or more (hierarchy.py's
+     dense_inputs). */
+  function denseInputs(edges, dense) {
+    const inputs = new Map();
+    for (const [from, to] of edges) {
+      if (!inputs.has(to)) inputs.set(to, []);
+      inputs.get(to).push(from);
+    }
+    const redundant = (minimum) => {
+      const found = new Map();
+      for (const [node, sources] of inputs) {
+        if (sources.length <= minimum) continue;
+        const earlier = reaching(inputs, sources, node);
+        const dropped = new Set(sources.filter((source) => earlier.has(source)));
+        if (dropped.size >= minimum) found.set(node, dropped);
+      }
+      return found;
+    };
+    return redundant(dense).size ? redundant(2) : new Map();
+  }
+
+  /* What reaches one of ``sources`` through at least one edge, not through ``node``. */
+  function reaching(inputs, sources, node) {
+    const found = new Set();
+    const stack = sources.flatMap((source) => inputs.get(source) || []);
+    while (stack.length) {
+      const item = stack.pop();
+      if (item === node || found.has(item)) continue;
+      found.add(item);
+      stack.push(...(inputs.get(item) || []));
+    }
+    return found;
   }
 
   /* The top left corner of what Graphviz drew for a node or cluster (its first shape), read
