@@ -37,11 +37,12 @@ PAGE = """Wide ResNet50-2
 DRAWN = "Number(document.querySelector('div.archviz').dataset.archvizDrawn || 0) > {}"
 
 
-def build(site: Path) -> Path:
+def build(site: Path, page: str = PAGE) -> Path:
+    """A one-page site of ``page`` built in ``site``; its HTML folder."""
     source = site / "src"
     source.mkdir(parents=True, exist_ok=True)
     (source / "conf.py").write_text("extensions = ['sphinx_archviz']\n")
-    (source / "index.rst").write_text(PAGE)
+    (source / "index.rst").write_text(page)
     html = site / "html"
     subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(source), str(html)], check=True

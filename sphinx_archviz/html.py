@@ -37,6 +37,8 @@ LABELS = {
         "dot": "Graphviz source",
         "open-level": "Open one more level",
         "close-level": "Close one level",
+        "previous-repeat": "Previous repeat",
+        "next-repeat": "Next repeat",
         "laying-out": "Laying out…",
         "print": "For print",
         "source": "Source",
@@ -64,6 +66,8 @@ LABELS = {
         "dot": "Graphviz 소스",
         "open-level": "한 단계 더 펼치기",
         "close-level": "한 단계 접기",
+        "previous-repeat": "이전 반복",
+        "next-repeat": "다음 반복",
         "laying-out": "배치하는 중…",
         "print": "인쇄용",
         "source": "소스 코드",
@@ -99,7 +103,19 @@ LEVEL_BUTTONS = {
     "open-level": _ICON.format("M2 3h12M2 8h12M2 13h12M8 5.5v5M5.5 8h5"),
     "close-level": _ICON.format("M2 3h12M2 13h12M5.5 8h5"),
 }
-KEYS = {"zoom-in": "+", "zoom-out": "-", "reset": "0", "fullscreen": "F"}
+#: Step through the members of an open folded repeat (``layers.0–31 × 32``).
+STEP_BUTTONS = {
+    "previous-repeat": _ICON.format("M10 3L5 8l5 5"),
+    "next-repeat": _ICON.format("M6 3l5 5-5 5"),
+}
+KEYS = {
+    "zoom-in": "+",
+    "zoom-out": "-",
+    "reset": "0",
+    "fullscreen": "F",
+    "previous-repeat": "[",
+    "next-repeat": "]",
+}
 
 #: Finds a page's address for a class's qualified name, or None.
 Linker = Callable[[str], str | None]
@@ -214,12 +230,14 @@ def diagram_html(
 
 def _toolbar(words: dict[str, str], explorable: bool) -> str:
     # ``hidden`` until the script runs: without JavaScript there are no dead buttons.
-    faces = {**(LEVEL_BUTTONS if explorable else {}), **BUTTONS}
-    buttons = "".join(
-        f'<button type="button" data-archviz-action="{action}" aria-label="{words[action]}" '
-        f'title="{words[action]}{f" ({KEYS[action]})" if action in KEYS else ""}">{face}</button>'
-        for action, face in faces.items()
-    )
+    buttons = _buttons({**(LEVEL_BUTTONS if explorable else {}), **BUTTONS}, words)
+    if explorable:
+        # Shown by the script while a folded repeat is open.
+        buttons = (
+            '<span class="archviz-stepper" hidden="hidden">'
+            f"{_buttons(STEP_BUTTONS, words)}"
+            '<span class="archviz-step-position" aria-live="polite"></span></span>'
+        ) + buttons
     search = (
         f'<input type="search" class="archviz-search" placeholder="{words["search"]}" '
         f'aria-label="{words["search"]}" /><span class="archviz-matches" aria-live="polite">'
@@ -228,6 +246,14 @@ def _toolbar(words: dict[str, str], explorable: bool) -> str:
     return (
         f'<div class="archviz-toolbar" role="toolbar" aria-label="{words["toolbar"]}" '
         f'hidden="hidden">{buttons}{search}</div>\n'
+    )
+
+
+def _buttons(faces: dict[str, str], words: dict[str, str]) -> str:
+    return "".join(
+        f'<button type="button" data-archviz-action="{action}" aria-label="{words[action]}" '
+        f'title="{words[action]}{f" ({KEYS[action]})" if action in KEYS else ""}">{face}</button>'
+        for action, face in faces.items()
     )
 
 

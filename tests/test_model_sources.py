@@ -273,3 +273,54 @@ def test_a_bad_model_file_is_one_located_warning(
     assert warning["line"] == "4"
     assert expected in warning["text"]
     assert "[archviz.file]" in warning["text"]
+
+
+def test_inputs_of_patches_and_audio_take_the_layout_the_model_runs_on(
+    build_project: BuildProject,
+) -> None:
+    """Qwen2.5-VL's vision encoder takes flat patches and the grid they were cut from, whose
+    values it reads (on the CPU while the model stays on meta); Speech2Text takes frames × mel
+    bins although its configuration gives encoder positions (Whisper's bins × frames comes
+    first and fails); DAC takes audio with a channel axis. All draw on the meta device."""
+    tiny = {"hidden_size": 32, "intermediate_size": 64}
+    vision = small(
+        "qwen2_5_vl_vision",
+        **tiny,
+        depth=2,
+        num_heads=2,
+        out_hidden_size=32,
+        fullatt_block_indexes=[1],
+    )
+    speech = small(
+        "speech_to_text",
+        encoder_layers=1,
+        decoder_layers=1,
+        d_model=32,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        conv_channels=32,
+        input_feat_per_channel=8,
+        max_source_positions=100,
+    )
+    codec = small("dac", decoder_hidden_size=64)
+    built = build_project({"index.rst": "Layouts\n=======\n" + vision + speech + codec})
+    assert built.archviz_warnings() == []
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    patches, features, audio = dots(built)
+    assert {"hidden_states", "grid_thw", "patch_embed", "blocks.1", "merger"} <= groups(patches)
+    assert "64×1176" in patches  # 8 × 8 patches of 3 channels × 2 frames × 14 × 14
+    assert "input_features" in groups(features) and "1×200×8" in features
+    assert "input_values" in groups(audio) and "1×1×16000" in audio
+
+
+def test_a_model_without_a_forward_pass_names_the_models_it_is_made_of(
+    build_project: BuildProject,
+) -> None:
+    built = build_project({"index.rst": "Bark\n====\n" + small("bark")})
+    (warning,) = built.archviz_warnings()
+    assert "[archviz.forward]" in warning["text"] and warning["line"] == "4"
+    assert "BarkModel has no forward pass of its own" in warning["text"]
+    assert "transformers:BarkSemanticModel" in warning["text"]
+    assert "meta device" not in warning["text"]

@@ -20,9 +20,11 @@ import torch
 from torch import nn
 from torch.func import functional_call
 from torch.nn.parameter import is_lazy
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten, tree_map
 from torchviz import make_dot
 
-from sphinx_archviz.capture import torch_transformers
+from sphinx_archviz.capture import torch_transformers, torch_transformers_inputs
 from sphinx_archviz.capture.backend import model_run_failed, tensors_in
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.errors import ArchvizError
@@ -202,15 +204,39 @@ def run_model(
 def shapes_only(model: nn.Module, inputs: tuple[torch.Tensor | None, ...]) -> Iterator[None]:
     """While a model runs on the meta device: ops whose output size depends on values
     (``nonzero``, as a mixture of experts routes tokens) assume every value is non-zero, so
-    each expert is drawn with all the tokens; transformers models skip their value checks."""
-    if not any(tensor is not None and tensor.is_meta for tensor in inputs):
+    each expert is drawn with all the tokens; transformers models skip their value checks;
+    inputs given on the CPU for their values to be read join the meta tensors they meet."""
+    given = [tensor for tensor in inputs if tensor is not None]
+    if not any(tensor.is_meta for tensor in given):
         yield
         return
+    read = any(not tensor.is_meta for tensor in given)
     with (
         torch.fx.experimental._config.patch(meta_nonzero_assume_all_nonzero=True),
         torch_transformers.shapes_only(model),
+        _MetaAbsorbsCpu() if read else contextlib.nullcontext(),
     ):
         yield
+
+
+class _MetaAbsorbsCpu(TorchDispatchMode):
+    """An op given both meta tensors and CPU tensors (the values of an image's patch grid, and
+    what the model computed from them) runs on the meta device."""
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        kwargs = kwargs or {}
+        tensors = [
+            each for each in tree_flatten((args, kwargs))[0] if isinstance(each, torch.Tensor)
+        ]
+        if any(each.is_meta for each in tensors) and any(
+            not each.is_meta and each.dim() > 0 for each in tensors
+        ):
+            args, kwargs = tree_map(_on_meta, (args, kwargs))
+        return func(*args, **kwargs)
+
+
+def _on_meta(value: Any) -> Any:
+    return value.to("meta") if isinstance(value, torch.Tensor) and not value.is_meta else value
 
 
 def _advice(exc: Exception) -> str:
@@ -275,12 +301,33 @@ def example_inputs(
     if isinstance(own, tuple | list) and all(isinstance(t, torch.Tensor) for t in own):
         return tuple(t.to(device) for t in own)
     if torch_transformers.is_transformers_model(model):
-        return torch_transformers.example_inputs(model, device)
+        return _first_that_runs(model, torch_transformers_inputs.example_inputs(model, device))
     raise ArchvizError(
         "input",
         "PyTorch models need :input-shape: (for example :input-shape: 1, 3, 224, 224) "
         "unless they have an example_input_array attribute",
     )
+
+
+def _first_that_runs(
+    model: nn.Module, layouts: list[tuple[torch.Tensor | None, ...]]
+) -> tuple[torch.Tensor | None, ...]:
+    """The first of the example inputs the model runs on (each tried once, without
+    gradients); else the first it fails on only for want of values on the meta device (the
+    CPU may draw it); else the first, for its error."""
+    if len(layouts) == 1:
+        return layouts[0]
+    needs_values = None
+    for inputs in layouts:
+        try:
+            with torch.no_grad(), shapes_only(model, inputs):
+                model(*inputs)
+        except Exception as exc:  # a layout the model does not take, or not on meta
+            if needs_values is None and is_device_failure(exc):
+                needs_values = inputs
+            continue
+        return inputs
+    return needs_values or layouts[0]
 
 
 #: The largest example input built on the CPU; on the meta device inputs take no memory.

@@ -3,14 +3,14 @@
 A reference to a ``PreTrainedModel`` subclass (``transformers:BertModel``) or to an
 ``AutoModel*`` class is built with ``from_config``: on the meta device every tensor its
 constructor makes is a shape only, so an 8B-parameter decoder costs no memory. The model's
-example input comes from its configuration when the docs give no ``:input-shape:``.
+example input comes from its configuration (:mod:`.torch_transformers_inputs`) when the docs
+give no ``:input-shape:``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import inspect
 import json
 import os
 import re
@@ -22,9 +22,6 @@ import torch
 from torch import nn
 
 from sphinx_archviz.errors import ArchvizError, describe_exception
-
-#: Sequence length of the token ids fed to a text model.
-TOKENS = 16
 
 
 def is_transformers_class(found: Any) -> bool:
@@ -60,9 +57,36 @@ def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
             f"building the model from its configuration ({type(settings).__name__}) raised "
             f"{describe_exception(exc, ())}; give a complete configuration with :config:",
         ) from exc
+    _require_forward(model)
     # As from_pretrained gives it (:mode: train still applies): some models need labels, or a
     # batch of two for batch norm, in training mode.
     return model.eval()
+
+
+def _require_forward(model: nn.Module) -> None:
+    """A model that is never called (Bark generates with its models one after another) has no
+    forward pass to draw: name the models it is made of, which have one."""
+    if _has_forward(model):
+        return
+    parts = [
+        f"transformers:{type(child).__name__}"
+        for child in model.children()
+        if is_transformers_model(child) and _has_forward(child)
+    ]
+    instead = (
+        f"draw one of the models it is made of instead: {', '.join(parts)}"
+        if parts
+        else "return the part you want to show from a factory instead"
+    )
+    raise ArchvizError(
+        "forward",
+        f"{type(model).__name__} has no forward pass of its own (it is used through its "
+        f"methods, such as generate), so there is nothing to trace; {instead}",
+    )
+
+
+def _has_forward(model: nn.Module) -> bool:
+    return type(model).forward is not nn.Module.forward
 
 
 def _without_cache(config: Any) -> None:
@@ -154,97 +178,6 @@ def _config_from_dict(found: type, values: dict[str, Any], transformers: Any, na
         return transformers.AutoConfig.for_model(model_type, **values)
     except ValueError as exc:
         raise ArchvizError("config", f"unknown model_type {model_type!r} ({exc})") from None
-
-
-def example_inputs(model: nn.Module, device: str) -> tuple[torch.Tensor | None, ...]:
-    """The model's own example input, in ``forward``'s order (None where a parameter is left
-    to its default): its main input, every input ``forward`` requires, and the inputs that go
-    with them (the attention mask of token ids, the image of a text-and-image model), sized
-    from the configuration."""
-    config = model.config
-    parameters = inspect.signature(model.forward).parameters
-    wanted = {model.main_input_name} | {
-        name
-        for name, parameter in parameters.items()
-        if parameter.default is parameter.empty
-        and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
-    }
-    if getattr(config, "is_encoder_decoder", False):
-        wanted.add("decoder_input_ids")
-    wanted |= _companions(wanted, set(parameters), config)
-    values = [
-        _example(parameter, config, device) if parameter in wanted else None
-        for parameter in parameters
-    ]
-    while values and values[-1] is None:
-        values.pop()
-    return tuple(values)
-
-
-def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
-    """The inputs that go with the ``wanted`` ones, among those ``forward`` accepts."""
-    companions = set()
-    if "input_ids" in wanted and "bbox" in accepted:  # a document model (LayoutLM)
-        companions.add("bbox")
-    if {"input_ids", "pixel_values"} <= accepted and not _has_image_tokens(config):
-        # A model of text and images (CLIP) needs both; one that puts the image's features in
-        # the text at image tokens (LLaVA) draws its language model from the text alone.
-        companions |= {"input_ids", "pixel_values"}
-    return companions
-
-
-def _has_image_tokens(config: Any) -> bool:
-    return any("image_token" in name for name in vars(config))
-
-
-def _example(parameter: str, config: Any, device: str) -> torch.Tensor:
-    if parameter.endswith("input_ids"):
-        return torch.ones(1, TOKENS, dtype=torch.long, device=device)
-    if parameter.endswith("attention_mask"):
-        return torch.ones(1, TOKENS, dtype=torch.long, device=device)
-    if parameter == "token_type_ids":
-        return torch.zeros(1, TOKENS, dtype=torch.long, device=device)
-    if parameter == "bbox":
-        return torch.zeros(1, TOKENS, 4, dtype=torch.long, device=device)
-    if parameter == "pixel_values":
-        return _image(config, device)
-    if parameter == "input_features":
-        return _audio_features(config, device)
-    if parameter == "input_values":
-        return torch.zeros(1, 16000, device=device)
-    raise ArchvizError(
-        "input",
-        f"cannot make an example {parameter!r} for {type(config).__name__}; give :input-shape:",
-    )
-
-
-def _image(config: Any, device: str) -> torch.Tensor:
-    """An image (a clip of ``num_frames`` images for a video model) of the vision
-    configuration's size."""
-    vision = getattr(config, "vision_config", None) or config
-    size = getattr(vision, "image_size", 224)
-    height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
-    channels = getattr(vision, "num_channels", 3)
-    frames = getattr(vision, "num_frames", None)
-    clip = (frames,) if isinstance(frames, int) else ()
-    return torch.zeros(1, *clip, channels, height, width, device=device)
-
-
-def _audio_features(config: Any, device: str) -> torch.Tensor:
-    """Log-mel features: Whisper's layout (bins × 30 s of frames) where the configuration
-    gives its encoder's positions, else frames × bins."""
-    bins = next(
-        (
-            value
-            for name in ("num_mel_bins", "feature_size", "input_feat_size", "n_mels")
-            if isinstance(value := getattr(config, name, None), int)
-        ),
-        80,
-    )
-    positions = getattr(config, "max_source_positions", None)
-    if isinstance(positions, int):
-        return torch.zeros(1, bins, 2 * positions, device=device)
-    return torch.zeros(1, 200, bins, device=device)
 
 
 @contextlib.contextmanager

@@ -122,12 +122,13 @@
   class Hierarchy {
     constructor(data) {
       this.defaults = data.defaults;
-      this.groups = data.groups.map(([name, parent, node, cluster, text], index) => ({
+      this.groups = data.groups.map(([name, parent, node, cluster, text, repeats], index) => ({
         name,
         parent,
         node,
         cluster,
         text,
+        repeats,
         children: data.children[index],
       }));
       this.leaves = data.leaves.map(([parent, attributes, text]) => ({ parent, attributes, text }));
@@ -135,6 +136,7 @@
       this.top = data.top;
       this.initial = data.open;
       this.revealsInsides = data.revealsInsides;
+      [this.denseInputs, this.denseNote] = data.dense;
       this.levels = this.groups.map((group) => {
         let level = 1;
         for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
@@ -155,9 +157,29 @@
       return leaf;
     }
 
+    /* Dense connections are drawn once per node, with a note (hierarchy.py's dense_inputs). */
     stateDot(open) {
       const lines = ["digraph {", this.defaults];
       this.itemLines(this.top, open, "\t", lines);
+      const edges = this.stateEdges(open);
+      const hidden = denseInputs(edges, this.denseInputs);
+      for (const [from, to, attributes] of edges) {
+        if (hidden.get(to)?.has(from)) continue;
+        let all = attributes;
+        if (hidden.has(to)) {
+          const note = this.denseNote.replaceAll("{hidden}", hidden.get(to).size);
+          all = all ? `${all}, ${note}` : note;
+        }
+        const extra = all ? ` [${all}]` : "";
+        lines.push(`\t${itemName(from)} -> ${itemName(to)}${extra}`);
+      }
+      lines.push("}");
+      return `${lines.join("\n")}\n`;
+    }
+
+    /* The edges between what is drawn, each once, in the order of their first edge. */
+    stateEdges(open) {
+      const edges = [];
       const seen = new Set();
       for (const [start, end, attributes] of this.edges) {
         const from = this.shownAs(start, open);
@@ -165,11 +187,9 @@
         const pair = `${from} ${to}`;
         if (from === to || seen.has(pair)) continue;
         seen.add(pair);
-        const extra = attributes ? ` [${attributes}]` : "";
-        lines.push(`\t${itemName(from)} -> ${itemName(to)}${extra}`);
+        edges.push([from, to, attributes]);
       }
-      lines.push("}");
-      return `${lines.join("\n")}\n`;
+      return edges;
     }
 
     itemLines(items, open, indent, lines) {
@@ -190,6 +210,38 @@
       }
     }
 
+    /* A folded repeat's members: its children cut into ``repeats`` equal runs, or null. */
+    members(fold) {
+      const { repeats, children } = this.groups[fold];
+      if (!(repeats > 1) || children.length % repeats) return null;
+      const size = children.length / repeats;
+      return Array.from({ length: repeats }, (_, k) => children.slice(k * size, (k + 1) * size));
+    }
+
+    /* The folded repeat an item is in (the innermost), or null. */
+    foldAround(item) {
+      const chain = this.ancestors(item);
+      for (let index = chain.length - 1; index >= 0; index--) {
+        if (this.members(chain[index])) return chain[index];
+      }
+      return null;
+    }
+
+    /* The groups open in ``from``, read as the same places in ``to``: structurally identical
+       runs of items, whose groups hold the same items in the same order. */
+    *correspondingOpen(from, to, open) {
+      for (let index = 0; index < Math.min(from.length, to.length); index++) {
+        const [a, b] = [from[index], to[index]];
+        if (a >= 0 || b >= 0 || !open.has(-1 - a)) continue;
+        yield [-1 - a, -1 - b];
+        yield* this.correspondingOpen(
+          this.groups[-1 - a].children,
+          this.groups[-1 - b].children,
+          open,
+        );
+      }
+    }
+
     /* Leaves and groups whose name or details contain the words. */
     search(words) {
       const found = [];
@@ -201,6 +253,41 @@
       });
       return found;
     }
+  }
+
+  /* Per node, its inputs that also reach it through another of its inputs, if some node has
+     ``dense`` of them or more (a dense block); for nodes with two or more (hierarchy.py's
+     dense_inputs). */
+  function denseInputs(edges, dense) {
+    const inputs = new Map();
+    for (const [from, to] of edges) {
+      if (!inputs.has(to)) inputs.set(to, []);
+      inputs.get(to).push(from);
+    }
+    const redundant = (minimum) => {
+      const found = new Map();
+      for (const [node, sources] of inputs) {
+        if (sources.length <= minimum) continue;
+        const earlier = reaching(inputs, sources, node);
+        const dropped = new Set(sources.filter((source) => earlier.has(source)));
+        if (dropped.size >= minimum) found.set(node, dropped);
+      }
+      return found;
+    };
+    return redundant(dense).size ? redundant(2) : new Map();
+  }
+
+  /* What reaches one of ``sources`` through at least one edge, not through ``node``. */
+  function reaching(inputs, sources, node) {
+    const found = new Set();
+    const stack = sources.flatMap((source) => inputs.get(source) || []);
+    while (stack.length) {
+      const item = stack.pop();
+      if (item === node || found.has(item)) continue;
+      found.add(item);
+      stack.push(...(inputs.get(item) || []));
+    }
+    return found;
   }
 
   /* The top left corner of what Graphviz drew for a node or cluster (its first shape), read
@@ -410,6 +497,8 @@
       else if (action === "fullscreen") this.toggleFullscreen();
       else if (action === "open-level") this.openToLevel(this.currentLevel() + 1);
       else if (action === "close-level") this.openToLevel(this.currentLevel() - 1);
+      else if (action === "previous-repeat") this.step(-1);
+      else if (action === "next-repeat") this.step(1);
     }
 
     /* The wheel zooms only while the diagram is active (focused or full screen) or with Ctrl,
@@ -480,6 +569,8 @@
       else if (event.key === "+" || event.key === "=") this.zoom(STEP);
       else if (event.key === "-" || event.key === "_") this.zoom(1 / STEP);
       else if (event.key === "0") this.fit();
+      else if (this.hierarchy && (event.key === "[" || event.key === "]"))
+        this.step(event.key === "]" ? 1 : -1);
       else if (event.key === "f" || event.key === "F") this.toggleFullscreen();
       else if (event.key === "Escape" && this.root.classList.contains("archviz-maximized"))
         this.setMaximized(false);
@@ -579,10 +670,15 @@
       this.key = this.root.dataset.archviz;
       this.open = new Set(this.hierarchy.initial);
       this.selected = null;
+      this.stepping = null;
+      this.memberOn = new Map();
+      this.stepper = this.toolbar && this.toolbar.querySelector(".archviz-stepper");
+      this.stepperPosition = this.stepper && this.stepper.querySelector(".archviz-step-position");
       this.drawing = 0;
       this.layouts = new Map([[this.hierarchy.stateDot(this.open), this.picture]]);
       this.putInReadingOrder(this.picture);
       this.decorate();
+      this.showStepper();
       this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
       this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
       window.addEventListener("hashchange", () => this.restore());
@@ -677,7 +773,17 @@
 
     onGroupKey(event) {
       const element = event.target.closest && event.target.closest("g.archviz-group");
-      if (!element || (event.key !== "Enter" && event.key !== " ")) return;
+      if (!element) return;
+      const steps = { "[": -1, "]": 1 };
+      if (event.key in steps) {
+        const fold = this.hierarchy.foldAround(-1 - this.groupOf(element));
+        if (fold === null) return;
+        event.preventDefault();
+        event.stopPropagation();
+        this.step(steps[event.key], fold, true);
+        return;
+      }
+      if (event.key !== "Enter" && event.key !== " ") return;
       event.preventDefault();
       event.stopPropagation();
       this.toggle(this.groupOf(element), true);
@@ -695,8 +801,77 @@
       } else {
         this.open.add(group);
         for (const outer of this.hierarchy.ancestors(-1 - group)) this.open.add(outer);
+        const members = this.hierarchy.members(group);
+        if (members) for (const item of members[0]) if (item < 0) this.open.add(-1 - item);
       }
+      this.noteMember(group);
       return this.redraw(-1 - group, keyboard);
+    }
+
+    /* The folded repeat the stepper works on: the one last opened or stepped through while it
+       is open, else the last open one. */
+    steppedFold() {
+      if (this.open.has(this.stepping)) return this.stepping;
+      const open = [...this.open].filter((group) => this.hierarchy.members(group));
+      return open.length ? Math.max(...open) : null;
+    }
+
+    /* Remember which folded repeat, and which of its members, the reader last opened or closed
+       something in. */
+    noteMember(group) {
+      const fold = this.hierarchy.members(group) ? group : this.hierarchy.foldAround(-1 - group);
+      if (fold === null) return;
+      this.stepping = fold;
+      const chain = [...this.hierarchy.ancestors(-1 - group), group];
+      const member = chain[chain.indexOf(fold) + 1];
+      if (member === undefined) return;
+      const index = this.hierarchy.members(fold).findIndex((items) => items.includes(-1 - member));
+      if (index >= 0) this.memberOn.set(fold, index);
+    }
+
+    /* Which member of a folded repeat the reader is on: the one last opened, while something
+       in it is open; else the first with an open group. */
+    memberShown(fold) {
+      const members = this.hierarchy.members(fold);
+      const isOpen = (index) => members[index].some((item) => item < 0 && this.open.has(-1 - item));
+      const last = this.memberOn.get(fold);
+      if (last !== undefined && isOpen(last)) return last;
+      return Math.max(
+        members.findIndex((_, index) => isOpen(index)),
+        0,
+      );
+    }
+
+    /* Show the next (``by`` 1) or previous (-1) member of a folded repeat instead of the one
+       shown, opened the same way. */
+    step(by, fold = this.steppedFold(), keyboard = false) {
+      if (fold === null) return null;
+      const members = this.hierarchy.members(fold);
+      const from = this.memberShown(fold);
+      const to = Math.min(Math.max(from + by, 0), members.length - 1);
+      this.stepping = fold;
+      this.memberOn.set(fold, to);
+      if (to === from) return null;
+      const moves = [...this.hierarchy.correspondingOpen(members[from], members[to], this.open)];
+      for (const [closed] of moves) this.open.delete(closed);
+      for (const [, opened] of moves) this.open.add(opened);
+      if (!moves.length) for (const item of members[to]) if (item < 0) this.open.add(-1 - item);
+      return this.redraw(members[to][0], keyboard);
+    }
+
+    /* The stepper's buttons and position ("6 / 32"), shown while a folded repeat is open. */
+    showStepper() {
+      if (!this.stepper) return;
+      const fold = this.steppedFold();
+      this.stepper.hidden = fold === null;
+      if (fold === null) return;
+      const count = this.hierarchy.members(fold).length;
+      const shown = this.memberShown(fold);
+      this.stepperPosition.textContent = `${shown + 1} / ${count}`;
+      this.stepperPosition.title = this.hierarchy.groups[fold].name;
+      this.stepper.querySelector('[data-archviz-action="previous-repeat"]').disabled = shown === 0;
+      this.stepper.querySelector('[data-archviz-action="next-repeat"]').disabled =
+        shown === count - 1;
     }
 
     /* What shows an item now: itself, or its outermost closed group. */
@@ -744,6 +919,7 @@
       svg.style.width = `${width}px`;
       svg.style.height = `${height}px`;
       this.decorate();
+      this.showStepper();
       this.apply();
       const after = anchor !== null && this.elementOf(anchor);
       if (from && after) {

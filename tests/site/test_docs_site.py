@@ -106,26 +106,31 @@ def test_the_decoder_page_walks_through_what_its_diagram_shows(chromium, docs_si
             )
         )
 
-    def open_group(name: str) -> None:
+    def redrawn(control: str) -> None:
         before = int(diagram.get_attribute("data-archviz-drawn") or 0)
-        diagram.locator(f'[aria-expanded="false"][aria-label="{name}"]').click()
+        diagram.locator(control).click()
         page.wait_for_function(
             "([root, before]) => Number(root.dataset.archvizDrawn || 0) > before",
             arg=[diagram.element_handle(), before],
             timeout=120_000,
         )
 
+    def open_group(name: str) -> None:
+        redrawn(f'[aria-expanded="false"][aria-label="{name}"]')
+
     # 1. Embedding, the fold of 32 layers, the last norm, the head.
     assert {"model.embed_tokens", "model.layers.0–31", "model.norm", "lm_head"} <= shown()
-    # 2–3. The fold opens to its 32 layers; a layer to its norms, attention and MLP.
+    # 2–3. The fold opens to its 32 layers, the first open: its norms, attention and MLP.
     open_group("model.layers.0–31")
-    assert {f"model.layers.{n}" for n in range(32)} <= shown()
-    open_group("model.layers.0")
+    assert {f"model.layers.{n}" for n in range(1, 32)} <= shown()
     assert {"model.layers.0.input_layernorm", "model.layers.0.self_attn"} <= shown()
-    # 4. The attention down to its ops.
+    # 4. The attention down to its ops; the next layer, opened the same way.
     open_group("model.layers.0.self_attn")
     assert {"model.layers.0.self_attn.q_proj", "scaled_dot_product_attention"} <= shown()
     assert "1×32×16×128" in diagram.inner_text()
+    redrawn('[data-archviz-action="next-repeat"]')
+    assert "model.layers.1.self_attn.q_proj" in shown() and "model.layers.0" in shown()
+    assert diagram.locator(".archviz-step-position").text_content() == "2 / 32"
     # 5. Search opens the way to another layer's part.
     search = diagram.locator("input.archviz-search")
     search.fill("layers.17.mlp.down_proj")

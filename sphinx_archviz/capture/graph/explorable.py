@@ -155,8 +155,11 @@ class _Builder:
     def _add_unit(self, unit: Unit, parent: int | None) -> None:
         folded: GraphNode | None = unit.payload
         if folded is not None:
-            note = f"{folded.repeat} structurally identical repeats; open one to see it"
-            parent = self._add_group(folded, parent, unit.keys, note=note, folded_repeat=True)
+            note = (
+                f"{folded.repeat} structurally identical repeats: opened, the first shows; "
+                "[ and ] step to the others"
+            )
+            parent = self._add_group(folded, parent, unit.keys, note=note, repeats=folded.repeat)
         for call in unit.members:
             self.add_call(call, parent)
 
@@ -183,12 +186,10 @@ class _Builder:
         atoms: list[int],
         *,
         note: str = "",
-        folded_repeat: bool = False,
+        repeats: int = 0,
         scope: bool = False,
     ) -> int:
-        scale, told = (
-            (self.folded_scale, self.folded_told) if folded_repeat else (self.scale, self.told)
-        )
+        scale, told = (self.folded_scale, self.folded_told) if repeats else (self.scale, self.told)
         if scope and self.colours.overlay is not None:
             scale, told = None, {}  # an overlay's numbers are for modules, not names' scopes
         told_here = told.get(node.key, "")
@@ -202,7 +203,7 @@ class _Builder:
                 dot_attributes(with_class_link(node, closed)),
                 dot_attributes(with_class_link(node, opened)),
                 _search_text(node),
-                folded=folded_repeat,
+                repeats=repeats,
             )
         )
 

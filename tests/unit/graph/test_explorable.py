@@ -87,7 +87,7 @@ def test_a_folded_run_is_a_group_of_its_members_closed_at_first_sight() -> None:
     hierarchy = modules_hierarchy(chain_of_blocks(32), "TB")
     assert group_names(hierarchy)[0] == "layers.0–31"
     fold = hierarchy.groups[0]
-    assert fold.folded
+    assert fold.folded and fold.repeats == 32
     assert names_inside(hierarchy, "layers.0–31") == [f"layers.{n}" for n in range(32)]
     assert names_inside(hierarchy, "layers.7") == ["layers.7.linear", "layers.7.act"]
     assert "× 32" in fold.node and "32 structurally identical repeats" in fold.cluster

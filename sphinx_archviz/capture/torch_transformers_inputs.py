@@ -1,0 +1,235 @@
+"""The example input of a Hugging Face ``transformers`` model, from its ``forward`` signature
+and its configuration, when the docs give no ``:input-shape:``.
+
+Where the configuration does not say which layout a model takes (audio as samples or as
+spectrogram frames, image patches flat or as small images), :func:`example_inputs` gives the
+few layouts it allows, likeliest first; the caller keeps the first one the model runs on.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+from sphinx_archviz.errors import ArchvizError
+
+#: Sequence length of the token ids fed to a text model.
+TOKENS = 16
+#: One second of audio at 16 kHz; spectrograms have this many frames unless the configuration
+#: gives its encoder's positions.
+SAMPLES = 16000
+FRAMES = 200
+#: Image patches: the side of the grid, in merged patches.
+GRID = 4
+#: At most this many layouts are tried.
+LAYOUTS = 8
+
+#: Inputs whose values the model's Python code reads (the grid of patches an image was cut
+#: into): made on the CPU, so that they can be read, even when the model runs on meta.
+VALUES_READ = ("grid_thw", "merge_sizes")
+
+#: Configuration fields that give the number of features per audio frame (mel bins).
+BINS = (
+    "num_mel_bins",
+    "feature_size",
+    "input_feat_per_channel",
+    "input_feat_size",
+    "n_mels",
+    "feature_projection_input_dim",
+)
+
+Inputs = tuple[torch.Tensor | None, ...]
+
+
+def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
+    """The model's own example input, in ``forward``'s order (None where a parameter is left
+    to its default): its main input, every input ``forward`` requires, and the inputs that go
+    with them (the attention mask of token ids, the image of a text-and-image model), sized
+    from the configuration. One tuple per layout the configuration allows, likeliest first."""
+    config = model.config
+    parameters = list(inspect.signature(model.forward).parameters.values())
+    accepted = {parameter.name for parameter in parameters}
+    wanted = {model.main_input_name} | {
+        parameter.name
+        for parameter in parameters
+        if parameter.default is parameter.empty
+        and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    }
+    if getattr(config, "is_encoder_decoder", False):
+        wanted.add("decoder_input_ids")
+    wanted |= _companions(wanted, accepted, config)
+    names = [parameter.name for parameter in parameters]
+    choices = [
+        _examples(name, config, device, accepted) if name in wanted else [None] for name in names
+    ]
+    layouts = []
+    for values in itertools.islice(itertools.product(*choices), LAYOUTS):
+        values = _with_masks(dict(zip(names, values, strict=True)))
+        trimmed = list(values.values())
+        while trimmed and trimmed[-1] is None:
+            trimmed.pop()
+        layouts.append(tuple(trimmed))
+    return layouts
+
+
+def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
+    """The inputs that go with the ``wanted`` ones, among those ``forward`` accepts."""
+    companions = set()
+    if "input_ids" in wanted and "bbox" in accepted:  # a document model (LayoutLM)
+        companions.add("bbox")
+    if {"input_ids", "pixel_values"} <= accepted and not _has_image_tokens(config):
+        # A model of text and images (CLIP) needs both; one that puts the image's features in
+        # the text at image tokens (LLaVA) draws its language model from the text alone.
+        companions |= {"input_ids", "pixel_values"}
+    if "input_features" in wanted and "input_features_mask" in accepted:
+        companions.add("input_features_mask")
+    return companions
+
+
+def _has_image_tokens(config: Any) -> bool:
+    return any("image_token" in name for name in vars(config))
+
+
+def _examples(
+    parameter: str, config: Any, device: str, accepted: set[str]
+) -> list[torch.Tensor | None]:
+    """The example values of ``parameter``: one, or one per layout it may take."""
+    if parameter.endswith(VALUES_READ):
+        return [_read_values(parameter, config)]
+    if parameter in ("hidden_states", "pixel_values") and any(
+        name.endswith("grid_thw") for name in accepted
+    ):
+        return list(_patches(config, device))
+    if parameter.endswith("input_ids"):
+        return [torch.ones(1, TOKENS, dtype=torch.long, device=device)]
+    if parameter.endswith("attention_mask"):
+        return [torch.ones(1, TOKENS, dtype=torch.long, device=device)]
+    if parameter == "token_type_ids":
+        return [torch.zeros(1, TOKENS, dtype=torch.long, device=device)]
+    if parameter == "bbox":
+        return [torch.zeros(1, TOKENS, 4, dtype=torch.long, device=device)]
+    if parameter == "pixel_values":
+        return [_image(config, device)]
+    if parameter == "input_features":
+        return list(_audio_features(config, device))
+    if parameter == "input_values":
+        return list(_audio(config, device))
+    if parameter == "input_features_mask":
+        return [None]  # sized from the features, by _with_masks
+    raise ArchvizError(
+        "input",
+        f"cannot make an example {parameter!r} for {type(config).__name__}; give :input-shape:",
+    )
+
+
+def _image(config: Any, device: str) -> torch.Tensor:
+    """An image (a clip of ``num_frames`` images for a video model) of the vision
+    configuration's size."""
+    vision = _vision(config)
+    size = getattr(vision, "image_size", 224)
+    height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
+    channels = getattr(vision, "num_channels", 3)
+    frames = getattr(vision, "num_frames", None)
+    clip = (frames,) if isinstance(frames, int) else ()
+    return torch.zeros(1, *clip, channels, height, width, device=device)
+
+
+def _vision(config: Any) -> Any:
+    return getattr(config, "vision_config", None) or config
+
+
+def _number(config: Any, names: tuple[str, ...], default: int) -> int:
+    """The first of the configuration's ``names`` that is an integer, else ``default``."""
+    for name in names:
+        value = getattr(config, name, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return default
+
+
+def _read_values(parameter: str, config: Any) -> torch.Tensor:
+    """The grid an image was cut into (one image, ``GRID`` merged patches a side), or the
+    merge size of each image, on the CPU."""
+    merge = _number(_vision(config), ("spatial_merge_size", "merge_kernel_size"), 2)
+    if parameter.endswith("merge_sizes"):
+        return torch.tensor([merge])
+    return torch.tensor([[1, GRID * merge, GRID * merge]])
+
+
+def _patches(config: Any, device: str) -> Iterator[torch.Tensor]:
+    """The image cut into the patches of :func:`_read_values`'s grid, each flat (Qwen-VL's
+    layout), as a small image, or as a small clip of ``temporal_patch_size`` frames."""
+    vision = _vision(config)
+    merge = _number(vision, ("spatial_merge_size", "merge_kernel_size"), 2)
+    count = (GRID * merge) ** 2
+    channels = _number(vision, ("in_channels", "num_channels"), 3)
+    frames = _number(vision, ("temporal_patch_size",), 1)
+    side = _number(vision, ("patch_size",), 14)
+    yield torch.zeros(count, channels * frames * side * side, device=device)
+    yield torch.zeros(count, channels, side, side, device=device)
+    if frames > 1:
+        yield torch.zeros(count, channels, frames, side, side, device=device)
+
+
+def _configs(config: Any) -> Iterator[Any]:
+    """The configuration and the ones nested in it (an encoder's, the audio tower's)."""
+    yield config
+    for value in vars(config).values():
+        if hasattr(value, "to_dict") and hasattr(value, "model_type"):
+            yield from _configs(value)
+
+
+def _bins(config: Any) -> list[int]:
+    """The numbers of features per audio frame the configurations give, outermost first."""
+    found = [
+        value
+        for each in _configs(config)
+        for name in BINS
+        if isinstance(value := getattr(each, name, None), int) and not isinstance(value, bool)
+    ]
+    return list(dict.fromkeys(found)) or [80]
+
+
+def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
+    """Log-mel features: Whisper's layout (bins × 30 s of frames) where the configuration
+    gives its encoder's positions, and frames × bins, for each number of bins it gives."""
+    positions = getattr(config, "max_source_positions", None)
+    frames = 2 * positions if isinstance(positions, int) else FRAMES
+    for bins in _bins(config):
+        bins_first = torch.zeros(1, bins, frames, device=device)
+        frames_first = torch.zeros(1, frames, bins, device=device)
+        yield from (
+            (bins_first, frames_first)
+            if isinstance(positions, int)
+            else (
+                frames_first,
+                bins_first,
+            )
+        )
+
+
+def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
+    """A second of raw audio, without and with a channel axis (``audio_channels``); frames of
+    spectrogram features, or of features already of the model's width."""
+    yield torch.zeros(1, SAMPLES, device=device)
+    channels = _number(config, ("audio_channels", "channels"), 1)
+    yield torch.zeros(1, channels, SAMPLES, device=device)
+    for features in (*_bins(config)[:1], _number(config, ("hidden_size", "d_model"), 0)):
+        if features:
+            yield torch.zeros(1, FRAMES, features, device=device)
+
+
+def _with_masks(values: dict[str, torch.Tensor | None]) -> dict[str, torch.Tensor | None]:
+    """The mask of the audio features: every frame is real."""
+    features = values.get("input_features")
+    if "input_features_mask" in values and features is not None:
+        frames = max(features.shape[1:])
+        values["input_features_mask"] = torch.ones(
+            1, frames, dtype=torch.long, device=features.device
+        )
+    return values
