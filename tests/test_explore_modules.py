@@ -1,16 +1,19 @@
 """Exploring the modules view in the page: a 7B decoder (on the meta device), ResNet-50 and a
 flat Keras ResNet50 open readable, and the reader opens folded repeats and name scopes down to
-single layers. Headless Chromium; screenshots go to docs/_build/browser-tests/."""
+single layers; DenseNet-201's dense blocks open as layered chains in both views. Headless
+Chromium; screenshots go to docs/_build/browser-tests/."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from sphinx_archviz.capture.graph.hierarchy import Group, Hierarchy, Leaf, state_dot
 from tests.browser import requires_chromium, save_screenshot, serve, watched_page
 from tests.conftest import built_site, requires_dot
 
@@ -39,6 +42,15 @@ PAGES = {
 .. archviz:: keras.applications:ResNet50
    :kwargs: {"weights": null}
    :name: fig-plot-model
+
+.. archviz:: torchvision.models:densenet201
+   :input-shape: 1, 3, 224, 224
+   :view: modules
+   :name: fig-densenet
+
+.. archviz:: torchvision.models:densenet201
+   :input-shape: 1, 3, 224, 224
+   :name: fig-densenet-autograd
 """,
 }
 
@@ -58,7 +70,7 @@ def page(chromium, server: str, request: pytest.FixtureRequest):
     yield from watched_page(
         chromium,
         f"{server}/index.html",
-        "document.querySelectorAll('div.archviz.archviz-js').length === 4",
+        "document.querySelectorAll('div.archviz.archviz-js').length === 6",
         f"explore-modules-{request.node.name}",
     )
 
@@ -107,7 +119,10 @@ def hierarchy(site: Path, figure: str) -> dict:
     return json.loads(html[script : html.index("</script>", script)].replace("<\\/", "</"))
 
 
-@pytest.mark.parametrize("figure", ["fig-decoder", "fig-resnet", "fig-keras", "fig-plot-model"])
+FIGURES = ["fig-decoder", "fig-resnet", "fig-keras", "fig-plot-model", "fig-densenet"]
+
+
+@pytest.mark.parametrize("figure", [*FIGURES, "fig-densenet-autograd"])
 def test_every_modules_view_opens_readable(page, figure: str) -> None:
     names = shown_names(page, figure)
     assert 3 <= len(names) <= 40
@@ -217,3 +232,112 @@ def test_a_parameter_whose_module_never_runs_belongs_to_the_module_that_uses_it(
     inside = [leaf[2] for leaf in tree["leaves"] if leaf[0] == attention]
     weight = "encoder.layers.encoder_layer_3.self_attention.out_proj.weight"
     assert any(text.startswith(weight) for text in inside)
+
+
+def as_hierarchy(data: dict) -> Hierarchy:
+    """The page's copy of a hierarchy (``to_json``'s), read back."""
+    tree = Hierarchy(data["defaults"], reveals_insides=data["revealsInsides"])
+    for (name, parent, *drawn, repeats), children in zip(
+        data["groups"], data["children"], strict=True
+    ):
+        group = Group(name, None if parent < 0 else parent, *drawn, repeats=repeats)
+        tree.groups.append(group)
+        group.children = children
+    tree.leaves = [Leaf(None if p < 0 else p, attrs, text) for p, attrs, text in data["leaves"]]
+    tree.edges = [tuple(edge) for edge in data["edges"]]
+    tree.top, tree.open = data["top"], data["open"]
+    return tree
+
+
+def dense_block_open(data: dict, block: int) -> list[int]:
+    """The first sight's groups and those around the layers of ``block`` (not the layers)."""
+    names = [group[0] for group in data["groups"]]
+    prefix = f"features.denseblock{block}."
+    opened = set(data["open"])
+    for name in names:
+        if name.startswith(f"{prefix}denselayer") and "." not in name[len(prefix) :]:
+            parent = data["groups"][names.index(name)][1]
+            while parent >= 0:
+                opened.add(parent)
+                parent = data["groups"][parent][1]
+    return sorted(opened)
+
+
+def show_state(page, figure: str, groups: list[int]) -> None:
+    root = diagram(page, figure)
+    key = root.get_attribute("data-archviz")
+    state = f"#{key}:open={','.join(map(str, groups))}"
+    redrawn(page, figure, lambda: page.evaluate(f"location.hash = '{state}'"))
+
+
+@pytest.mark.parametrize("figure", ["fig-densenet", "fig-densenet-autograd"])
+def test_a_dense_block_opens_as_a_layered_chain_that_says_what_it_hides(
+    page, site: Path, figure: str
+) -> None:
+    """DenseNet-201's third block: 48 layers, each taking the outputs of all before it (1,240
+    edges drawn whole). Each layer is drawn below the one before, joined by one edge that
+    says how many earlier inputs it stands for."""
+    data = hierarchy(site, figure)
+    show_state(page, figure, dense_block_open(data, 3))
+    layers = [f"features.denseblock3.denselayer{n}" for n in range(1, 49)]
+    tops = diagram(page, figure).evaluate(
+        """(root, names) => names.map(name =>
+          root.querySelector(`g.node[aria-label="${name}"]`).getBoundingClientRect().top)""",
+        layers,
+    )
+    assert tops == sorted(tops) and len(set(tops)) == 48  # one rank per layer, in order
+    svg = diagram(page, figure).locator("svg.archviz-graph")
+    edges, nodes = svg.locator("g.edge").count(), svg.locator("g.node").count()
+    assert edges <= nodes + 25  # drawn whole: over 1,200
+    notes = svg.locator("g.edge text").all_text_contents()
+    assert "+ 47 earlier inputs" in notes  # into the 48th layer: x and layers 1–46
+    assert smallest_label(page, figure) >= 9
+    save_screenshot(page, f"explore-modules-{figure}-denseblock3")
+    if figure == "fig-densenet-autograd":  # its DOT download stays torchviz's whole picture
+        assert downloaded_dot(site, figure).count(" -> ") == len(data["edges"]) > 3000
+
+
+def downloaded_dot(site: Path, figure: str) -> str:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    start = html.index(f'id="{figure}"')
+    link = re.search(r'href="(_images/archviz-[^"]+[.]dot)"', html[start:])
+    assert link is not None
+    return (site / link.group(1)).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("figure", ["fig-densenet", "fig-densenet-autograd"])
+def test_the_page_draws_a_dense_state_as_this_process_does(page, site: Path, figure: str) -> None:
+    """archviz.js's stateDot is state_dot's twin: the same DOT for DenseNet-201's dense
+    third block, whose nodes end with the shapes they pass on (modules view) or not (autograd
+    view)."""
+    data = hierarchy(site, figure)
+    opened = dense_block_open(data, 3)
+    in_page = diagram(page, figure).evaluate(
+        "(root, open) => root.archvizDiagram.hierarchy.stateDot(new Set(open))", opened
+    )
+    expected = state_dot(as_hierarchy(data), opened)
+    assert in_page == expected and "+ 47 earlier inputs" in expected
+
+
+def test_an_opened_layer_shows_its_shapes_in_its_nodes_and_draws_bare_edges(page) -> None:
+    """The shapes of the tensors a node passes on end its label (``→ 1×16×4096``); an edge
+    label would be a node of its own to Graphviz, and states with them took seconds."""
+    figure = "fig-decoder"
+    redrawn(page, figure, lambda: group(page, figure, "layers.0–31").click())
+    redrawn(page, figure, lambda: group(page, figure, "layers.5").click())
+    root = diagram(page, figure)
+    dot = root.evaluate("root => root.archvizDiagram.hierarchy.stateDot(root.archvizDiagram.open)")
+    edges = [line.strip() for line in dot.splitlines() if " -> " in line]
+    assert len(edges) > 10 and all(line.count(" ") == 2 for line in edges)  # "n4 -> g7"
+    assert "→ 1×16×4096" in dot and "→ 1×16×32×128" not in dot  # the attention is closed
+    assert root.locator("svg.archviz-graph g.edge text").count() == 0
+    texts = root.evaluate(
+        """root => Object.fromEntries([...root.querySelectorAll('svg.archviz-graph g.node')]
+          .map(node => [node.getAttribute('aria-label')
+                          || node.querySelector('text').textContent.trim(),
+                        [...node.querySelectorAll('text')].map(text => text.textContent)])
+          .filter(([name]) => name))"""
+    )
+    assert texts["layers.5.attention"][-1] == "→ 1×16×4096"
+    assert texts["layers.4"][-1] == "→ 1×16×4096"
+    assert texts["embed_tokens"][-1] == "→ 1×16×4096"

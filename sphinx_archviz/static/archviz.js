@@ -102,6 +102,21 @@
     }
   }
 
+  let graphvizWarming = false;
+
+  /* Load Graphviz and lay out ``dot`` when the page is idle, once per page whatever the
+     diagram: a first big layout in a fresh Graphviz runs WebAssembly the browser has not
+     optimized yet, and takes two to three times as long as later ones. The SVG, or null. */
+  function warmGraphviz(dot) {
+    if (graphvizWarming) return Promise.resolve(null);
+    graphvizWarming = true;
+    const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 50));
+    return graphviz()
+      .then(() => new Promise((done) => idle(done, { timeout: 1000 })))
+      .then(() => layOut(dot))
+      .catch(() => null);
+  }
+
   function layOutWith(layout, dot) {
     const drawnAs = new Map();
     const text = withoutEmptyFirstLines(dot).replace(FONT_NAME, (_, quoted, bare) => {
@@ -136,6 +151,7 @@
       this.top = data.top;
       this.initial = data.open;
       this.revealsInsides = data.revealsInsides;
+      [this.denseInputs, this.denseNote] = data.dense;
       this.levels = this.groups.map((group) => {
         let level = 1;
         for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
@@ -156,9 +172,29 @@
       return leaf;
     }
 
+    /* Dense connections are drawn once per node, with a note (hierarchy.py's dense_inputs). */
     stateDot(open) {
       const lines = ["digraph {", this.defaults];
       this.itemLines(this.top, open, "\t", lines);
+      const edges = this.stateEdges(open);
+      const hidden = denseInputs(edges, this.denseInputs);
+      for (const [from, to, attributes] of edges) {
+        if (hidden.get(to)?.has(from)) continue;
+        let all = attributes;
+        if (hidden.has(to)) {
+          const note = this.denseNote.replaceAll("{hidden}", hidden.get(to).size);
+          all = all ? `${all}, ${note}` : note;
+        }
+        const extra = all ? ` [${all}]` : "";
+        lines.push(`\t${itemName(from)} -> ${itemName(to)}${extra}`);
+      }
+      lines.push("}");
+      return `${lines.join("\n")}\n`;
+    }
+
+    /* The edges between what is drawn, each once, in the order of their first edge. */
+    stateEdges(open) {
+      const edges = [];
       const seen = new Set();
       for (const [start, end, attributes] of this.edges) {
         const from = this.shownAs(start, open);
@@ -166,11 +202,9 @@
         const pair = `${from} ${to}`;
         if (from === to || seen.has(pair)) continue;
         seen.add(pair);
-        const extra = attributes ? ` [${attributes}]` : "";
-        lines.push(`\t${itemName(from)} -> ${itemName(to)}${extra}`);
+        edges.push([from, to, attributes]);
       }
-      lines.push("}");
-      return `${lines.join("\n")}\n`;
+      return edges;
     }
 
     itemLines(items, open, indent, lines) {
@@ -234,6 +268,41 @@
       });
       return found;
     }
+  }
+
+  /* Per node, its inputs that also reach it through another of its inputs, if some node has
+     ``dense`` of them or more (a dense block); for nodes with two or more (hierarchy.py's
+     dense_inputs). */
+  function denseInputs(edges, dense) {
+    const inputs = new Map();
+    for (const [from, to] of edges) {
+      if (!inputs.has(to)) inputs.set(to, []);
+      inputs.get(to).push(from);
+    }
+    const redundant = (minimum) => {
+      const found = new Map();
+      for (const [node, sources] of inputs) {
+        if (sources.length <= minimum) continue;
+        const earlier = reaching(inputs, sources, node);
+        const dropped = new Set(sources.filter((source) => earlier.has(source)));
+        if (dropped.size >= minimum) found.set(node, dropped);
+      }
+      return found;
+    };
+    return redundant(dense).size ? redundant(2) : new Map();
+  }
+
+  /* What reaches one of ``sources`` through at least one edge, not through ``node``. */
+  function reaching(inputs, sources, node) {
+    const found = new Set();
+    const stack = sources.flatMap((source) => inputs.get(source) || []);
+    while (stack.length) {
+      const item = stack.pop();
+      if (item === node || found.has(item)) continue;
+      found.add(item);
+      stack.push(...(inputs.get(item) || []));
+    }
+    return found;
   }
 
   /* The top left corner of what Graphviz drew for a node or cluster (its first shape), read
@@ -628,6 +697,10 @@
       this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
       this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
       window.addEventListener("hashchange", () => this.restore());
+      // Pointing at the diagram or focusing it is when a reader may open a group next.
+      for (const intent of ["pointerenter", "focusin"]) {
+        this.root.addEventListener(intent, () => this.warm(), { once: true });
+      }
       this.root.addEventListener("archviz:reveal", (event) => {
         event.preventDefault();
         this.reveal(event.detail.path);
@@ -641,6 +714,20 @@
         }
       }
       this.restore();
+    }
+
+    /* Lay out, before the reader clicks, the picture with one more level open (what "open one
+       more level" shows), unless it is big; and keep it. */
+    async warm() {
+      const dot = this.hierarchy.stateDot(this.levelOpen(this.currentLevel() + 1));
+      const small = dot.split("->").length <= BIG_LAYOUT_EDGES;
+      const text = await warmGraphviz(small ? dot : this.hierarchy.stateDot(this.open));
+      if (small && text && !this.layouts.has(dot)) {
+        const svg = this.svgElement(text);
+        this.putInReadingOrder(svg);
+        this.layouts.set(dot, svg);
+      }
+      this.root.dataset.archvizWarm = "";
     }
 
     /* The group an element of the picture draws, or null. */
@@ -836,11 +923,16 @@
 
     /* Every group above ``level`` open, the others closed. */
     openToLevel(level) {
-      this.open = new Set();
-      this.hierarchy.levels.forEach((groupLevel, group) => {
-        if (groupLevel <= level) this.open.add(group);
-      });
+      this.open = this.levelOpen(level);
       return this.redraw(null, false);
+    }
+
+    levelOpen(level) {
+      const open = new Set();
+      this.hierarchy.levels.forEach((groupLevel, group) => {
+        if (groupLevel <= level) open.add(group);
+      });
+      return open;
     }
 
     /* Lay out the current state and put it where the old picture was, keeping the item that

@@ -24,6 +24,22 @@ from sphinx_archviz.capture.graph.dot import HtmlLabel, dot_attributes
 
 #: About as many nodes as a reader takes in at first sight.
 FIRST_SIGHT_NODES = 40
+#: A picture is dense when a node has this many inputs that also reach it through another of
+#: its inputs: DenseNet's, not NASNet's cells (4 at most) nor a residual sum (1). See
+#: :func:`dense_inputs`.
+DENSE_INPUTS = 5
+#: What the edge into a node whose dense connections are not drawn adds to its attributes,
+#: ``{hidden}`` standing for their number. The page's copy of a hierarchy carries it.
+DENSE_NOTE = dot_attributes(
+    {
+        "xlabel": "+ {hidden} earlier inputs",
+        "fontname": style.FONT,
+        "fontsize": str(style.FONT_SIZE - 2),
+        "fontcolor": style.EDGE_FONT_COLOUR,
+        "tooltip": "+ {hidden} earlier inputs, not drawn: each layer of a dense block takes"
+        " the outputs of all the layers before it",
+    }
+)
 
 
 @dataclass
@@ -222,20 +238,78 @@ def _name(item: int) -> str:
 
 
 def state_dot(hierarchy: Hierarchy, open_groups: Iterable[int]) -> str:
-    """The DOT of the picture with ``open_groups`` open (archviz.js's ``stateDot`` twin)."""
+    """The DOT of the picture with ``open_groups`` open (archviz.js's ``stateDot`` twin).
+    Dense connections are drawn once per node, with a note (:func:`dense_inputs`)."""
     opened = set(open_groups)
     lines = ["digraph {", hierarchy.defaults]
     lines.extend(_item_lines(hierarchy, hierarchy.top, opened, "\t"))
+    edges = state_edges(hierarchy, opened)
+    hidden = dense_inputs([(start, end) for start, end, _ in edges])
+    for start, end, attributes in edges:
+        if start in hidden.get(end, ()):
+            continue
+        if end in hidden:
+            attributes = _with_note(attributes, len(hidden[end]))
+        extra = f" [{attributes}]" if attributes else ""
+        lines.append(f"\t{_name(start)} -> {_name(end)}{extra}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def state_edges(hierarchy: Hierarchy, opened: set[int]) -> list[tuple[int, int, str]]:
+    """The edges between what is drawn with ``opened`` open (items as :func:`shown_as` names
+    them), each once, in the order of the hierarchy's first edge between them."""
+    edges = []
     seen: set[tuple[int, int]] = set()
     for start, end, attributes in hierarchy.edges:
         pair = (shown_as(hierarchy, start, opened), shown_as(hierarchy, end, opened))
-        if pair[0] == pair[1] or pair in seen:
-            continue
-        seen.add(pair)
-        extra = f" [{attributes}]" if attributes else ""
-        lines.append(f"\t{_name(pair[0])} -> {_name(pair[1])}{extra}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        if pair[0] != pair[1] and pair not in seen:
+            seen.add(pair)
+            edges.append((*pair, attributes))
+    return edges
+
+
+def dense_inputs(edges: list[tuple[int, int]]) -> dict[int, set[int]]:
+    """The dense connections of a picture whose ``edges`` are given: per node, its inputs
+    that also reach it through another of its inputs (what a transitive reduction drops).
+
+    A picture is dense when some node has :data:`DENSE_INPUTS` such inputs or more (every
+    layer of DenseNet's blocks takes the outputs of all the layers before it); then each node
+    with two or more of them gets them here, and they are not drawn. A residual block's sum
+    has one (the skip) and is always drawn whole; so is every picture that is not dense."""
+    inputs: dict[int, list[int]] = {}
+    for start, end in edges:
+        inputs.setdefault(end, []).append(start)
+
+    def redundant(minimum: int) -> dict[int, set[int]]:
+        found = {}
+        for node, sources in inputs.items():
+            if len(sources) > minimum:
+                earlier = _reaching(inputs, sources, node)
+                dropped = {source for source in sources if source in earlier}
+                if len(dropped) >= minimum:
+                    found[node] = dropped
+        return found
+
+    return redundant(2) if redundant(DENSE_INPUTS) else {}
+
+
+def _reaching(inputs: dict[int, list[int]], sources: list[int], node: int) -> set[int]:
+    """What reaches one of ``sources`` through at least one edge, not through ``node``."""
+    found: set[int] = set()
+    stack = [before for source in sources for before in inputs.get(source, [])]
+    while stack:
+        item = stack.pop()
+        if item != node and item not in found:
+            found.add(item)
+            stack.extend(inputs.get(item, []))
+    return found
+
+
+def _with_note(attributes: str, hidden: int) -> str:
+    """An edge into a node whose ``hidden`` dense connections are not drawn, saying so."""
+    note = DENSE_NOTE.replace("{hidden}", str(hidden))
+    return f"{attributes}, {note}" if attributes else note
 
 
 def _item_lines(hierarchy: Hierarchy, items: list[int], opened: set[int], indent: str) -> list[str]:
@@ -323,6 +397,7 @@ def to_json(hierarchy: Hierarchy) -> str:
         "children": [group.children for group in hierarchy.groups],
         "open": hierarchy.open,
         "revealsInsides": hierarchy.reveals_insides,
+        "dense": [DENSE_INPUTS, DENSE_NOTE],
         # For the browser's Graphviz, which sizes text by tables of a few fonts.
         "font": style.FONT,
     }

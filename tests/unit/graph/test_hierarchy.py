@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sphinx_archviz.capture.graph.hierarchy import (
+    DENSE_INPUTS,
     FIRST_SIGHT_NODES,
     Group,
     Hierarchy,
     Leaf,
+    dense_inputs,
     first_sight,
     prune,
     state_dot,
@@ -87,3 +90,60 @@ def test_the_pages_copy_lists_groups_leaves_and_their_order() -> None:
 def test_a_depth_opens_every_group_above_it_even_a_layers_own() -> None:
     tree = stages(blocks=2, ops=3)
     assert first_sight(tree, depth=9) == list(range(len(tree.groups)))
+
+
+def dense_block(layers: int) -> Hierarchy:
+    """x → a block of ``layers`` layers, each taking x and every earlier layer's output, and
+    a concatenation of all of them (DenseNet's); each layer a group of two ops."""
+    tree = Hierarchy("")
+    x = tree.add_leaf(Leaf(None, 'label="x"', "x"))
+    block = tree.add_group(Group("block", None, 'label="block"', 'label="block"'))
+    outputs, edges = [x], []
+    for layer in range(layers):
+        group = tree.add_group(Group(f"layer{layer}", block, 'label="L"', 'label="L"'))
+        conv = tree.add_leaf(Leaf(group, 'label="conv"'))
+        relu = tree.add_leaf(Leaf(group, 'label="relu"'))
+        edges += [(output, conv, "") for output in outputs] + [(conv, relu, 'label="s"')]
+        outputs.append(relu)
+    cat = tree.add_leaf(Leaf(block, 'label="cat"'))
+    tree.edges = edges + [(output, cat, "") for output in outputs]
+    return tree
+
+
+def arrows(dot: str) -> list[tuple[str, str]]:
+    return re.findall(r"^\t+(\w+) -> (\w+)", dot, re.MULTILINE)
+
+
+def test_a_dense_block_is_drawn_as_a_chain_saying_what_it_hides() -> None:
+    tree = dense_block(layers=8)
+    layers = set(range(1, 9))  # the block open, its layers closed: x → g1 … g8 → cat
+    dot = state_dot(tree, {0})
+    chain = [(f"g{n}", f"g{n + 1}") for n in range(1, 8)]
+    # Layer 2 takes x and layer 1 (one would be hidden): both are drawn.
+    assert arrows(dot) == [("n0", "g1"), ("n0", "g2"), *chain, ("g8", "n17")]
+    assert '\tg7 -> g8 [xlabel="+ 7 earlier inputs"' in dot
+    assert dot.count("earlier inputs, not drawn") == 7  # layers 3 … 8 and the concatenation
+    assert '\tg8 -> n17 [xlabel="+ 8 earlier inputs"' in dot
+    assert dense_inputs([(a, b) for a, b in [(0, 1), (0, 2), (1, 2)]]) == {}
+    # Opened fully, the layers' own edges keep their attributes, and still one edge per input.
+    opened = state_dot(tree, {0} | layers)
+    assert '\tn1 -> n2 [label="s"]' in opened
+    assert len(arrows(opened)) == 8 + 1 + 2 + 6 + 1  # conv → relu; into layers 1, 2, 3 … 8; cat
+
+
+def test_a_picture_without_dense_connections_is_drawn_whole() -> None:
+    """A residual sum (the skip reaches it through the block too), a small dense block (no
+    node with :data:`DENSE_INPUTS` inputs that reach it otherwise) and NASNet-like cells keep
+    every edge."""
+    residual = Hierarchy("")
+    for name in ("x", "conv", "relu", "add", "out"):
+        residual.add_leaf(Leaf(None, f'label="{name}"'))
+    residual.edges = [(0, 1, ""), (1, 2, ""), (2, 3, ""), (0, 3, ""), (3, 4, "")]
+    assert len(arrows(state_dot(residual, []))) == 5
+    layers = DENSE_INPUTS - 1  # the concatenation takes x and every layer: all but one hidden
+    small = state_dot(dense_block(layers), {0})
+    assert len(arrows(small)) == sum(range(1, layers + 1)) + layers + 1
+    assert "earlier inputs" not in small
+    assert "earlier inputs" in state_dot(dense_block(layers + 1), {0})
+    nasnet_like = [(0, 1), (0, 2), (1, 2), (0, 3), (2, 3), (1, 3), (0, 4), (3, 4), (2, 4), (1, 4)]
+    assert dense_inputs(nasnet_like) == {}  # 4 hidden at most: not dense

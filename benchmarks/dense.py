@@ -1,0 +1,181 @@
+"""Measure DenseNet-201's dense blocks opened in headless Chromium, in both views.
+
+    python benchmarks/dense.py [--site FOLDER] [--unreduced] [--screenshots FOLDER]
+
+Builds a one-page site with torchvision's densenet201 in the modules view and the autograd view
+(or reuses ``--site``), then opens each dense block down to its layers through the address and
+prints, per view and block: the edges of that state before and after its dense connections are
+drawn once per node (hierarchy.py's ``dense_inputs``), the time from the address change to the
+picture drawn, the raw library call (WebAssembly Graphviz laying out the drawn DOT, median of
+three) and, with ``--unreduced``, the same call on the DOT with every dense connection drawn
+(slow: about a minute for the third block), the nodes shown and the smallest node label and
+note on screen, in CSS px. Screenshots of each state (light, and dark for the third block) go
+to ``--screenshots``. Run it under ``flock /work/bench.lock`` on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from explore import build  # noqa: E402  (beside this script)
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+PAGE = """DenseNet-201
+============
+
+.. archviz:: torchvision.models:densenet201
+   :input-shape: 1, 3, 224, 224
+   :view: modules
+   :name: fig-modules
+
+.. archviz:: torchvision.models:densenet201
+   :input-shape: 1, 3, 224, 224
+   :name: fig-autograd
+"""
+FIGURES = {"modules": "fig-modules", "autograd": "fig-autograd"}
+BLOCKS = range(1, 5)
+
+# The groups around a block's layers (not the layers), open with the first sight's.
+OPEN_BLOCK = """(root, block) => {
+  const hierarchy = root.archvizDiagram.hierarchy;
+  const open = new Set(hierarchy.initial);
+  hierarchy.groups.forEach((group, index) => {
+    if (group.name.startsWith(`features.denseblock${block}.denselayer`)
+        && !group.name.slice(`features.denseblock${block}.`.length).includes(".")) {
+      for (const outer of hierarchy.ancestors(-1 - index)) open.add(outer);
+    }
+  });
+  return [...open].sort((a, b) => a - b);
+}"""
+# Edges before and after, and Graphviz alone on the drawn DOT (and on the unreduced one).
+LAYOUT = """async (root, [open, unreduced]) => {
+  const hierarchy = root.archvizDiagram.hierarchy;
+  const state = new Set(open);
+  if (!window.archvizGraphviz) {
+    await new Promise((loaded) => {
+      const script = document.createElement("script");
+      script.src = document.querySelector('script[src*="archviz.js"]').src
+        .replace(/archviz[.]js.*$/, "archviz-graphviz.js");
+      script.onload = loaded;
+      document.head.appendChild(script);
+    });
+  }
+  const graphviz = await window.archvizGraphviz();
+  const time = (dot, runs) => {
+    const text = dot.replaceAll('label="\\n', 'label="\\u00a0\\n');
+    const times = [];
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      graphviz.layout(text, "svg", "dot");
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+  };
+  const dot = hierarchy.stateDot(state);
+  const all = Object.create(hierarchy);
+  all.denseInputs = Infinity;
+  return {
+    before: hierarchy.stateEdges(state).length,
+    after: dot.split("->").length - 1,
+    alone: time(dot, 3),
+    unreduced: unreduced ? time(all.stateDot(state), 1) : null,
+  };
+}"""
+SMALLEST = """root => {
+  const heights = (selector) => [...root.querySelectorAll(selector)]
+    .map(text => text.getBoundingClientRect().height).filter(height => height > 0);
+  const nodes = heights('svg.archviz-graph g.node text');
+  const notes = [...root.querySelectorAll('svg.archviz-graph g.edge text')]
+    .filter(text => text.textContent.includes('earlier inputs'))
+    .map(text => text.getBoundingClientRect().height);
+  return [root.querySelectorAll('svg.archviz-graph g.node').length, Math.min(...nodes),
+          notes.length ? Math.min(...notes) : 0, notes.length];
+}"""
+
+# The middle of the block in view (its middle layer, or its last).
+CENTRE = """(root, block) => {
+  const name = `features.denseblock${block}.denselayer`;
+  const layers = [...root.querySelectorAll(`[aria-label^="${name}"]`)];
+  root.archvizDiagram.centre(layers[Math.floor(layers.length / 2)]);
+}"""
+
+
+def open_state(page: object, root: object, open_groups: list[int]) -> float:
+    """Seconds from the address naming ``open_groups`` to the picture drawn."""
+    key = root.get_attribute("data-archviz")
+    before = int(root.get_attribute("data-archviz-drawn") or 0)
+    started = time.perf_counter()
+    page.evaluate(f"() => {{ location.hash = '#{key}:open={','.join(map(str, open_groups))}'; }}")
+    page.wait_for_function(
+        "([root, before]) => Number(root.dataset.archvizDrawn || 0) > before",
+        arg=[root.element_handle(), before],
+        timeout=300_000,
+    )
+    return time.perf_counter() - started
+
+
+def measure(html: Path, unreduced: bool, screenshots: Path | None) -> None:
+    from playwright.sync_api import sync_playwright
+
+    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((html / "index.html").as_uri())
+        page.wait_for_function("document.querySelectorAll('div.archviz.archviz-js').length === 2")
+        for view, figure in FIGURES.items():
+            root = page.locator(f"#{figure} div.archviz, div.archviz#{figure}").first
+            for block in BLOCKS:
+                open_groups = root.evaluate(OPEN_BLOCK, block)
+                drawn = open_state(page, root, open_groups)
+                layout = root.evaluate(LAYOUT, [open_groups, unreduced])
+                nodes, label, note, notes = root.evaluate(SMALLEST)
+                line = (
+                    f"{view} denseblock{block}: {layout['before']} → {layout['after']} edges, "
+                    f"drawn in {drawn:.2f} s; Graphviz alone {layout['alone']:.0f} ms"
+                )
+                if layout["unreduced"] is not None:
+                    line += f" (every dense connection drawn: {layout['unreduced']:.0f} ms)"
+                line += (
+                    f"; {nodes} nodes, smallest label {label:.1f} px, {notes} notes "
+                    f"of {note:.1f} px"
+                )
+                print(line, flush=True)
+                if screenshots:
+                    screenshots.mkdir(parents=True, exist_ok=True)
+                    root.evaluate(CENTRE, block)
+                    root.screenshot(path=str(screenshots / f"{view}-denseblock{block}.png"))
+                    if block == 3:
+                        page.evaluate("document.documentElement.dataset.theme = 'dark'")
+                        root.screenshot(path=str(screenshots / f"{view}-denseblock3-dark.png"))
+                        page.evaluate("delete document.documentElement.dataset.theme")
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--site", type=Path, help="a folder with html/ built by this script")
+    parser.add_argument("--unreduced", action="store_true", help="also time the full DOT")
+    parser.add_argument("--screenshots", type=Path, help="where to save the states' pictures")
+    arguments = parser.parse_args()
+    if arguments.site:
+        html = arguments.site / "html"
+        if not html.exists():
+            html = build(arguments.site, PAGE)
+        measure(html, arguments.unreduced, arguments.screenshots)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        measure(build(Path(folder), PAGE), arguments.unreduced, arguments.screenshots)
+
+
+if __name__ == "__main__":
+    main()
