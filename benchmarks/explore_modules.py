@@ -16,24 +16,12 @@ and opening it again, and one layer opened down to every op. Run it under
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from explore import (
-    DRAWN,
-    GRAPHVIZ_ALONE,
-    ROOT,
-    WATCH,
-    build,
-    click_and_time,
-    page_bytes,
-)
+from explore import DRAWN, GRAPHVIZ_ALONE, ROOT, click_and_time, open_page, run
 
 sys.path.insert(0, str(ROOT))
 
@@ -86,25 +74,9 @@ def closed(name: str) -> str:
 def measure(html: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
-    for name, size in page_bytes(html).items():
-        print(f"{name}: {size / 1024:.1f} KiB")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(300_000)
-        started = time.perf_counter()
-        page.goto((html / "index.html").as_uri())
-        page.wait_for_function("document.querySelector('div.archviz.archviz-js') !== null")
-        print(f"first paint (load to explorer ready): {time.perf_counter() - started:.2f} s")
-        diagram = page.locator("div.archviz")
-        diagram.evaluate(WATCH)
-        scale = float(diagram.get_attribute("data-archviz-scale"))
-        sizes = diagram.evaluate(
-            "r => [...r.querySelectorAll('g.node text')].map(t => +t.getAttribute('font-size'))"
-        )
-        shown = diagram.locator("g.node").count()
-        print(f"first sight: {shown} nodes, smallest label {min(sizes) * 4 / 3 * scale:.1f} px")
+        page = open_page(browser, html)
         print(timed(page, "first click: the folded layers (loads Graphviz)", closed(FOLD)))
         layers = [f"model.layers.{n}" for n in range(4, 7)]
         attention = [f"model.layers.{n}.self_attn" for n in range(4, 8)]
@@ -127,19 +99,5 @@ def measure(html: Path) -> None:
         browser.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--site", type=Path, help="a folder with html/ built by this script")
-    arguments = parser.parse_args()
-    if arguments.site:
-        html = arguments.site / "html"
-        if not html.exists():
-            html = build(arguments.site, PAGE)
-        measure(html)
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        measure(build(Path(folder), PAGE))
-
-
 if __name__ == "__main__":
-    main()
+    run(measure, PAGE)
