@@ -205,6 +205,25 @@ def test_level_buttons_open_and_close_every_group_of_a_level(page) -> None:
     assert diagram(page).locator('[aria-expanded="true"]').count() == 0
 
 
+def test_pointing_at_the_diagram_lays_out_the_next_level_before_the_click(page) -> None:
+    root = diagram(page)
+    drawn = root.get_attribute("data-archviz-drawn")
+    assert page.evaluate("typeof window.archvizGraphviz") == "undefined"
+    root.hover()
+    page.wait_for_function("'archvizWarm' in document.querySelector('div.archviz').dataset")
+    # Graphviz is loaded and the next level laid out, but nothing is redrawn yet.
+    assert page.evaluate("typeof window.archvizGraphviz") == "function"
+    assert root.get_attribute("data-archviz-drawn") == drawn
+    root.evaluate(
+        """root => { root.busy = [];
+          new MutationObserver(() => root.busy.push(root.getAttribute('aria-busy')))
+            .observe(root, { attributes: true, attributeFilter: ['aria-busy'] }); }"""
+    )
+    redrawn(page, lambda: root.get_by_role("button", name="한 단계 더 펼치기").click())
+    assert group(page, "layer4.1").get_attribute("aria-expanded") == "true"
+    assert root.evaluate("root => root.busy") == []  # shown without a layout
+
+
 def test_search_finds_a_node_in_a_closed_group_and_opens_the_way(page) -> None:
     search = diagram(page).get_by_role("searchbox")
     search.fill("layer4.0.downsample.0.weight")

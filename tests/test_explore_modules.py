@@ -308,7 +308,8 @@ def downloaded_dot(site: Path, figure: str) -> str:
 @pytest.mark.parametrize("figure", ["fig-densenet", "fig-densenet-autograd"])
 def test_the_page_draws_a_dense_state_as_this_process_does(page, site: Path, figure: str) -> None:
     """archviz.js's stateDot is state_dot's twin: the same DOT for DenseNet-201's dense
-    third block, whose edges carry shapes (modules view) or nothing (autograd view)."""
+    third block, whose nodes end with the shapes they pass on (modules view) or not (autograd
+    view)."""
     data = hierarchy(site, figure)
     opened = dense_block_open(data, 3)
     in_page = diagram(page, figure).evaluate(
@@ -316,3 +317,27 @@ def test_the_page_draws_a_dense_state_as_this_process_does(page, site: Path, fig
     )
     expected = state_dot(as_hierarchy(data), opened)
     assert in_page == expected and "+ 47 earlier inputs" in expected
+
+
+def test_an_opened_layer_shows_its_shapes_in_its_nodes_and_draws_bare_edges(page) -> None:
+    """The shapes of the tensors a node passes on end its label (``→ 1×16×4096``); an edge
+    label would be a node of its own to Graphviz, and states with them took seconds."""
+    figure = "fig-decoder"
+    redrawn(page, figure, lambda: group(page, figure, "layers.0–31").click())
+    redrawn(page, figure, lambda: group(page, figure, "layers.5").click())
+    root = diagram(page, figure)
+    dot = root.evaluate("root => root.archvizDiagram.hierarchy.stateDot(root.archvizDiagram.open)")
+    edges = [line.strip() for line in dot.splitlines() if " -> " in line]
+    assert len(edges) > 10 and all(line.count(" ") == 2 for line in edges)  # "n4 -> g7"
+    assert "→ 1×16×4096" in dot and "→ 1×16×32×128" not in dot  # the attention is closed
+    assert root.locator("svg.archviz-graph g.edge text").count() == 0
+    texts = root.evaluate(
+        """root => Object.fromEntries([...root.querySelectorAll('svg.archviz-graph g.node')]
+          .map(node => [node.getAttribute('aria-label')
+                          || node.querySelector('text').textContent.trim(),
+                        [...node.querySelectorAll('text')].map(text => text.textContent)])
+          .filter(([name]) => name))"""
+    )
+    assert texts["layers.5.attention"][-1] == "→ 1×16×4096"
+    assert texts["layers.4"][-1] == "→ 1×16×4096"
+    assert texts["embed_tokens"][-1] == "→ 1×16×4096"

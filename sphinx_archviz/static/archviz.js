@@ -102,6 +102,21 @@
     }
   }
 
+  let graphvizWarming = false;
+
+  /* Load Graphviz and lay out ``dot`` when the page is idle, once per page whatever the
+     diagram: a first big layout in a fresh Graphviz runs WebAssembly the browser has not
+     optimized yet, and takes two to three times as long as later ones. The SVG, or null. */
+  function warmGraphviz(dot) {
+    if (graphvizWarming) return Promise.resolve(null);
+    graphvizWarming = true;
+    const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 50));
+    return graphviz()
+      .then(() => new Promise((done) => idle(done, { timeout: 1000 })))
+      .then(() => layOut(dot))
+      .catch(() => null);
+  }
+
   function layOutWith(layout, dot) {
     const drawnAs = new Map();
     const text = withoutEmptyFirstLines(dot).replace(FONT_NAME, (_, quoted, bare) => {
@@ -682,6 +697,10 @@
       this.viewport.addEventListener("click", (event) => this.onGroupClick(event));
       this.viewport.addEventListener("keydown", (event) => this.onGroupKey(event));
       window.addEventListener("hashchange", () => this.restore());
+      // Pointing at the diagram or focusing it is when a reader may open a group next.
+      for (const intent of ["pointerenter", "focusin"]) {
+        this.root.addEventListener(intent, () => this.warm(), { once: true });
+      }
       this.root.addEventListener("archviz:reveal", (event) => {
         event.preventDefault();
         this.reveal(event.detail.path);
@@ -695,6 +714,20 @@
         }
       }
       this.restore();
+    }
+
+    /* Lay out, before the reader clicks, the picture with one more level open (what "open one
+       more level" shows), unless it is big; and keep it. */
+    async warm() {
+      const dot = this.hierarchy.stateDot(this.levelOpen(this.currentLevel() + 1));
+      const small = dot.split("->").length <= BIG_LAYOUT_EDGES;
+      const text = await warmGraphviz(small ? dot : this.hierarchy.stateDot(this.open));
+      if (small && text && !this.layouts.has(dot)) {
+        const svg = this.svgElement(text);
+        this.putInReadingOrder(svg);
+        this.layouts.set(dot, svg);
+      }
+      this.root.dataset.archvizWarm = "";
     }
 
     /* The group an element of the picture draws, or null. */
@@ -890,11 +923,16 @@
 
     /* Every group above ``level`` open, the others closed. */
     openToLevel(level) {
-      this.open = new Set();
-      this.hierarchy.levels.forEach((groupLevel, group) => {
-        if (groupLevel <= level) this.open.add(group);
-      });
+      this.open = this.levelOpen(level);
       return this.redraw(null, false);
+    }
+
+    levelOpen(level) {
+      const open = new Set();
+      this.hierarchy.levels.forEach((groupLevel, group) => {
+        if (groupLevel <= level) open.add(group);
+      });
+      return open;
     }
 
     /* Lay out the current state and put it where the old picture was, keeping the item that

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from sphinx_archviz import style
 from sphinx_archviz.capture.graph import heatmap
@@ -193,16 +193,34 @@ def told_by(graph: ModuleGraph, overlay: Overlay | None) -> dict[int, str]:
 
 
 def node_attributes(
-    node: GraphNode, scale: heatmap.Scale | None = None, told: str = ""
+    node: GraphNode,
+    scale: heatmap.Scale | None = None,
+    told: str = "",
+    shapes_out: Sequence[Shape] = (),
 ) -> dict[str, str]:
     """A node's label, colours (on ``scale``'s heatmap if given) and tooltip, ``told`` its last
-    line; no class link."""
+    line; no class link. ``shapes_out``, the shapes of the tensors it passes on, end its label
+    (``→ 1×16×4096``): the explorable picture draws them there rather than on its edges."""
     fill = (
         style.heat_attributes(node.family, scale.level(scale.metric.value(node) or 0.0))
         if scale is not None and heatmap.is_coloured(node)
         else style.node_attributes(node.family)
     )
-    return {"label": _label(node), **fill, "tooltip": _tooltip_and(node, told)}
+    label = _label(node)
+    if shapes_out:
+        label = HtmlLabel(f"{label[:-1]}<BR/>{style.muted(_escape(shapes_line(shapes_out)))}>")
+    return {"label": label, **fill, "tooltip": _tooltip_and(node, told)}
+
+
+#: The most shapes a node's label lists as what it passes on (its tooltip has them all).
+SHAPES_OUT_SHOWN = 3
+
+
+def shapes_line(shapes: Sequence[Shape]) -> str:
+    """``→ 1×16×4096``: the distinct shapes of the tensors a node passes on."""
+    distinct = list(dict.fromkeys(tuple(shape) for shape in shapes))
+    shown = format_shapes(distinct[:SHAPES_OUT_SHOWN])
+    return f"→ {shown}" + (", …" if len(distinct) > SHAPES_OUT_SHOWN else "")
 
 
 def cluster_attributes(node: GraphNode, note: str = "", told: str = "") -> dict[str, str]:

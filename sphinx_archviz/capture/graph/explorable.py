@@ -25,7 +25,6 @@ from sphinx_archviz.capture.graph.dot import (
     cluster_attributes,
     defaults,
     dot_attributes,
-    edge_attributes,
     legend_attributes,
     node_attributes,
     told_by,
@@ -43,7 +42,7 @@ from sphinx_archviz.capture.graph.hierarchy import (
 from sphinx_archviz.capture.graph.metrics import Measure
 from sphinx_archviz.capture.graph.overlay import Overlay, node_values
 from sphinx_archviz.capture.graph.siblings import Scope, Unit, gather
-from sphinx_archviz.capture.graph.trace import Trace
+from sphinx_archviz.capture.graph.trace import Shape, Trace
 
 #: Deeper than any model: every module is opened down to its atoms.
 EVERY_LEVEL = 10_000
@@ -104,13 +103,16 @@ class _Builder:
         self.folded_scale, self.folded_told = colours.for_graph(self.folded)
         self.drawn = {node.key: node for node in self.whole.nodes()}
         self.edges = self.whole.edges()
+        self.outputs: dict[int, list[tuple[int, list[Shape]]]] = {}
+        for start, end, shapes in self.edges:
+            self.outputs.setdefault(start, []).append((end, shapes))
         self.hierarchy = Hierarchy("\n".join(defaults(rankdir)))
         self.leaf_of: dict[int, int] = {}
 
     def finish(self) -> Hierarchy:
+        # Bare edges: the shapes they carry are in their start's label (see shapes_out).
         self.hierarchy.edges = [
-            (self.leaf_of[start], self.leaf_of[end], edge_attributes(shapes))
-            for start, end, shapes in self.edges
+            (self.leaf_of[start], self.leaf_of[end], "") for start, end, _ in self.edges
         ]
         if self.scale is not None:
             legend = dot_attributes(legend_attributes(self.scale))
@@ -146,7 +148,8 @@ class _Builder:
             if isinstance(item, Unit):
                 self._add_unit(item, parent)
                 continue
-            group = self._add_group(self._scope_node(item), parent, scope=True)
+            atoms = [atom for unit in item.units() for atom in unit.keys]
+            group = self._add_group(self._scope_node(item), parent, atoms, scope=True)
             self._add_gathered(item.items, group)
 
     def _add_unit(self, unit: Unit, parent: int | None) -> None:
@@ -156,7 +159,7 @@ class _Builder:
                 f"{folded.repeat} structurally identical repeats: opened, the first shows; "
                 "[ and ] step to the others"
             )
-            parent = self._add_group(folded, parent, note=note, repeats=folded.repeat)
+            parent = self._add_group(folded, parent, unit.keys, note=note, repeats=folded.repeat)
         for call in unit.members:
             self.add_call(call, parent)
 
@@ -165,18 +168,22 @@ class _Builder:
             if call in self.drawn:
                 self.leaf_of[call] = self.hierarchy.add_leaf(self._leaf(self.drawn[call], parent))
             return
-        group = self._add_group(self.whole.node(call, folded=True), parent)
+        group = self._add_group(
+            self.whole.node(call, folded=True), parent, self.whole.atoms_under(call)
+        )
         self.add_children(call, group)
 
     def _leaf(self, node: GraphNode, parent: int | None) -> Leaf:
         told = self.told.get(node.key, "")
-        attributes = with_class_link(node, node_attributes(node, self.scale, told))
+        shapes = self.shapes_out([node.key]) if node.kind != "input" else []
+        attributes = with_class_link(node, node_attributes(node, self.scale, told, shapes))
         return Leaf(parent, dot_attributes(attributes), _search_text(node))
 
     def _add_group(
         self,
         node: GraphNode,
         parent: int | None,
+        atoms: list[int],
         *,
         note: str = "",
         repeats: int = 0,
@@ -186,7 +193,7 @@ class _Builder:
         if scope and self.colours.overlay is not None:
             scale, told = None, {}  # an overlay's numbers are for modules, not names' scopes
         told_here = told.get(node.key, "")
-        closed = node_attributes(node, scale, told_here)
+        closed = node_attributes(node, scale, told_here, self.shapes_out(atoms))
         opened = cluster_attributes(node, note, told_here)
         # A click on a group opens or closes it; its class link is offered in its tooltip.
         return self.hierarchy.add_group(
@@ -199,6 +206,17 @@ class _Builder:
                 repeats=repeats,
             )
         )
+
+    def shapes_out(self, atoms: list[int]) -> list[Shape]:
+        """The shapes of the tensors that leave ``atoms`` (a node, or what a group holds)."""
+        inside = set(atoms)
+        return [
+            shape
+            for atom in atoms
+            for end, shapes in self.outputs.get(atom, ())
+            if end not in inside
+            for shape in shapes
+        ]
 
     def _scope_node(self, scope: Scope) -> GraphNode:
         """A scope's closed node: its name, the parameters and costs of what it holds."""

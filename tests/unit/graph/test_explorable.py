@@ -63,6 +63,26 @@ def test_module_calls_are_groups_and_every_atom_is_a_leaf() -> None:
     assert len(re.findall(r" -> ", dot)) == len(whole.edges())
 
 
+def test_shapes_are_drawn_in_the_node_that_passes_them_on_not_on_edges() -> None:
+    """An edge label is a node of its own to dot (states with them took seconds to lay out):
+    the shapes end the label of the node or closed group they leave, edges are bare."""
+    hierarchy = modules_hierarchy(nested(), "TB")
+    assert all(attributes == "" for _, _, attributes in hierarchy.edges)
+    labels = {leaf.text.split(" ")[0]: leaf.attributes for leaf in hierarchy.leaves}
+    assert "→ 1×16×16×16" in labels["encoder.stem.conv"]
+    assert "→ 1×16×8×8" in labels["encoder.pool.max"]
+    assert "→ 1×1024" in labels["head"]
+    # The input's label has its shape already; the output passes nothing on.
+    assert "→" not in labels["x"] and "→" not in labels["output"]
+    # A closed group: the shapes of what leaves it, not of what passes inside it.
+    stem = hierarchy.groups[group_names(hierarchy).index("encoder.stem")]
+    assert "→ 1×16×16×16" in stem.node and "→ 1×3×32×32" not in stem.node
+    closed = state_dot(hierarchy, [])
+    assert re.search(r'^\tg0 \[id="g0" label=<.*→ 1×16×8×8', closed, re.MULTILINE)
+    edges = [line for line in closed.splitlines() if " -> " in line]
+    assert edges and all(line.strip().count(" ") == 2 for line in edges)  # "g0 -> n4", bare
+
+
 def test_a_folded_run_is_a_group_of_its_members_closed_at_first_sight() -> None:
     hierarchy = modules_hierarchy(chain_of_blocks(32), "TB")
     assert group_names(hierarchy)[0] == "layers.0–31"
