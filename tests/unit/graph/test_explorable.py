@@ -276,3 +276,38 @@ def test_a_flat_picture_keeps_its_own_nodes_and_edges_gathered_by_name() -> None
         f'id="n{at}" label="{name}", shape=record]' for at, name in enumerate(names)
     ]
     assert dot.count("[penwidth=2]") == len(edges)
+
+
+def dense_block(layers: int) -> Trace:
+    """DenseNet's ``features.denseblock3``: each layer concatenates the block's input and the
+    outputs of all the layers before it; the block returns them all concatenated."""
+    tracer = HandTracer()
+    x = tracer.input(1, 8)
+    with tracer.model("DenseNet", x) as returned:
+        with tracer.container("features.denseblock3", "_DenseBlock", x) as block:
+            features = [x]
+            for number in range(1, layers + 1):
+                name = f"features.denseblock3.denselayer{number}"
+                with tracer.container(name, "_DenseLayer", *features) as layer:
+                    joined = tracer.op("cat", *features)
+                    layer.append(tracer.leaf(f"{name}.conv", "Conv2d", joined, params=number))
+                features.append(layer[0])
+            block.append(tracer.op("cat", *features))
+        returned.append(block[0])
+    return tracer.trace
+
+
+def test_a_dense_blocks_layers_are_gathered_under_their_run_and_drawn_as_a_chain() -> None:
+    """More layers than read at once are gathered under the run of their names, not under
+    ``features`` (the scope of the block's own name); opened, they are a chain whose edges say
+    how many earlier inputs each layer also takes."""
+    hierarchy = modules_hierarchy(dense_block(14), "TB")
+    names = group_names(hierarchy)
+    assert names[:2] == ["features.denseblock3", "features.denseblock3.denselayer1–14"]
+    assert names_inside(hierarchy, "features.denseblock3") == [
+        "features.denseblock3.denselayer1–14",
+        "cat",
+    ]
+    dot = state_dot(hierarchy, {0, 1})
+    assert "+ 13 earlier inputs" in dot and "+ 14 earlier inputs" in dot  # layer 14, cat
+    assert dot.count(" -> ") <= 14 + 4
