@@ -1,16 +1,17 @@
 """Measure DenseNet-201's dense blocks opened in headless Chromium, in both views.
 
     python benchmarks/dense.py [--site FOLDER] [--unreduced] [--screenshots FOLDER]
+                               [--output FILE]
 
 Builds a one-page site with torchvision's densenet201 in the modules view and the autograd view
-(or reuses ``--site``), then opens each dense block down to its layers through the address and
-prints, per view and block: the edges of that state before and after its dense connections are
-drawn once per node (hierarchy.py's ``dense_inputs``), the time from the address change to the
-picture drawn, the raw library call (WebAssembly Graphviz laying out the drawn DOT, median of
-three) and, with ``--unreduced``, the same call on the DOT with every dense connection drawn
-(slow: about a minute for the third block), the nodes shown and the smallest node label and
-note on screen, in CSS px. Screenshots of each state (light, and dark for the third block) go
-to ``--screenshots``. Run it under ``flock /work/bench.lock`` on a shared machine.
+(or reuses ``--site``), then opens each dense block down to its layers through the address, and
+then every group, and prints per view and state: its edges before and after its dense
+connections are drawn once per node (hierarchy.py's ``dense_inputs``), the time from the
+address change to the picture drawn, the raw library call (WebAssembly Graphviz laying out the
+drawn DOT, median of three) and, with ``--unreduced``, the same call on the autograd view's
+DOT with every dense connection drawn (slow: minutes for the third block), the nodes shown and
+the smallest node label and note on screen, in CSS px. Screenshots of each block's state (light
+and dark) go to ``--screenshots``. Run it under ``flock /work/bench.lock`` on a shared machine.
 """
 
 from __future__ import annotations
@@ -123,10 +124,11 @@ def open_state(page: object, root: object, open_groups: list[int]) -> float:
     return time.perf_counter() - started
 
 
-def measure(html: Path, unreduced: bool, screenshots: Path | None) -> None:
+def measure(html: Path, unreduced: bool, screenshots: Path | None) -> list[str]:
     from playwright.sync_api import sync_playwright
 
-    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    lines = [f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}"]
+    print(lines[0])
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -134,13 +136,17 @@ def measure(html: Path, unreduced: bool, screenshots: Path | None) -> None:
         page.wait_for_function("document.querySelectorAll('div.archviz.archviz-js').length === 2")
         for view, figure in FIGURES.items():
             root = page.locator(f"#{figure} div.archviz, div.archviz#{figure}").first
-            for block in BLOCKS:
-                open_groups = root.evaluate(OPEN_BLOCK, block)
+            every = root.evaluate("r => [...r.archvizDiagram.hierarchy.groups.keys()]")
+            states = [(f"denseblock{block}", root.evaluate(OPEN_BLOCK, block)) for block in BLOCKS]
+            for name, open_groups in [*states, ("every group open", every)]:
                 drawn = open_state(page, root, open_groups)
-                layout = root.evaluate(LAYOUT, [open_groups, unreduced])
+                # Every group open takes minutes unreduced, and so do the modules view's
+                # labelled edges (denseblock3 had not been laid out after 9 minutes).
+                full = unreduced and view == "autograd" and name != "every group open"
+                layout = root.evaluate(LAYOUT, [open_groups, full])
                 nodes, label, note, notes = root.evaluate(SMALLEST)
                 line = (
-                    f"{view} denseblock{block}: {layout['before']} → {layout['after']} edges, "
+                    f"{view}, {name}: {layout['before']} → {layout['after']} edges, "
                     f"drawn in {drawn:.2f} s; Graphviz alone {layout['alone']:.0f} ms"
                 )
                 if layout["unreduced"] is not None:
@@ -150,15 +156,16 @@ def measure(html: Path, unreduced: bool, screenshots: Path | None) -> None:
                     f"of {note:.1f} px"
                 )
                 print(line, flush=True)
-                if screenshots:
+                lines.append(line)
+                if screenshots and name != "every group open":
                     screenshots.mkdir(parents=True, exist_ok=True)
-                    root.evaluate(CENTRE, block)
-                    root.screenshot(path=str(screenshots / f"{view}-denseblock{block}.png"))
-                    if block == 3:
-                        page.evaluate("document.documentElement.dataset.theme = 'dark'")
-                        root.screenshot(path=str(screenshots / f"{view}-denseblock3-dark.png"))
-                        page.evaluate("delete document.documentElement.dataset.theme")
+                    root.evaluate(CENTRE, int(name[-1]))
+                    root.screenshot(path=str(screenshots / f"{view}-{name}.png"))
+                    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+                    root.screenshot(path=str(screenshots / f"{view}-{name}-dark.png"))
+                    page.evaluate("delete document.documentElement.dataset.theme")
         browser.close()
+    return lines
 
 
 def main() -> None:
@@ -166,15 +173,18 @@ def main() -> None:
     parser.add_argument("--site", type=Path, help="a folder with html/ built by this script")
     parser.add_argument("--unreduced", action="store_true", help="also time the full DOT")
     parser.add_argument("--screenshots", type=Path, help="where to save the states' pictures")
+    parser.add_argument("--output", type=Path, help="a Markdown file for the results")
     arguments = parser.parse_args()
-    if arguments.site:
-        html = arguments.site / "html"
-        if not html.exists():
-            html = build(arguments.site, PAGE)
-        measure(html, arguments.unreduced, arguments.screenshots)
-        return
     with tempfile.TemporaryDirectory() as folder:
-        measure(build(Path(folder), PAGE), arguments.unreduced, arguments.screenshots)
+        site = arguments.site or Path(folder)
+        html = site / "html"
+        if not html.exists():
+            html = build(site, PAGE)
+        lines = measure(html, arguments.unreduced, arguments.screenshots)
+    if arguments.output:
+        command = " ".join(["python benchmarks/dense.py", *sys.argv[1:]])
+        text = "\n".join([f"`{command}`", "", *(f"- {line}" for line in lines)])
+        arguments.output.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

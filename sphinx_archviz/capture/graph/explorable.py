@@ -122,7 +122,7 @@ class _Builder:
     def add_children(self, call: int, parent: int | None) -> None:
         units = list(self._units(self.trace.calls[call].children))
         edges = ((start, end) for start, end, _ in self.edges)
-        self._add_gathered(gather(units, edges), parent)
+        self._add_gathered(gather(units, edges, self.trace.calls[call].name), parent)
 
     def _units(self, children: list[int]) -> Iterator[Unit]:
         position = 0

@@ -19,6 +19,8 @@ from sphinx_archviz.capture.graph.hierarchy import FIRST_SIGHT_NODES
 FLAT = 12
 
 _SCOPE_SEPARATOR = re.compile(r"[_./]")
+#: A name ending in a number: what comes before it, and the number.
+_NUMBERED = re.compile(r"(.*?)(\d+)")
 
 T = TypeVar("T")
 
@@ -49,17 +51,21 @@ class Scope:
             yield from item.units() if isinstance(item, Scope) else [item]
 
 
-def gather(units: list[Unit], edges: Iterable[tuple[int, int]]) -> list[Unit | Scope]:
-    """``units`` as they should be drawn: alone if few, else gathered into scopes."""
+def gather(
+    units: list[Unit], edges: Iterable[tuple[int, int]], within: str = ""
+) -> list[Unit | Scope]:
+    """``units`` as they should be drawn: alone if few, else gathered into scopes. ``within``
+    is the name of the module that calls them, if any: a scope of its own name (``features``
+    around the layers of ``features.denseblock3``) is named by the run of its members."""
     items: list[Unit | Scope] = list(units)
     if len(items) > FLAT:
-        items = _scopes(items)
+        items = _scopes(items, within=within)
     if len(items) > FIRST_SIGHT_NODES:
         items = _segments(items, edges)
     return items
 
 
-def _scopes(units: list[Unit | Scope], depth: int = 0) -> list[Unit | Scope]:
+def _scopes(units: list[Unit | Scope], depth: int = 0, within: str = "") -> list[Unit | Scope]:
     """``units`` with each run of consecutive ones whose names share a scope ``depth`` parts
     deep (``conv2``, then ``conv2_block1``) gathered into a :class:`Scope`, recursively."""
     found: list[Unit | Scope] = []
@@ -67,13 +73,34 @@ def _scopes(units: list[Unit | Scope], depth: int = 0) -> list[Unit | Scope]:
         if key is None or len(members) < 2:
             found.extend(members)
             continue
-        found.append(Scope(key, _scopes(members, depth + 1)))
+        name = _run_of(members) if _is_within(within, key) else key
+        found.append(Scope(name, _scopes(members, depth + 1, within)))
     if len(found) == 1 and isinstance(found[0], Scope):
         return found[0].items
     return found
 
 
 def _runs_by_scope(
+    units: list[Unit | Scope], depth: int
+) -> list[tuple[str | None, list[Unit | Scope]]]:
+    """Runs of consecutive units in one scope; units without a scope between two runs of the
+    same scope belong to it (ResNet V2's shortcut ``max_pooling2d``, called between the layers
+    of a stage's last block)."""
+    runs: list[tuple[str | None, list[Unit | Scope]]] = []
+    for key, run in _plain_runs(units, depth):
+        strays = 0
+        while strays < len(runs) and runs[-1 - strays][0] is None:
+            strays += 1
+        if key is not None and 0 < strays < len(runs) and runs[-1 - strays][0] == key:
+            between = [unit for _, stray in runs[-strays:] for unit in stray]
+            del runs[-strays:]
+            runs[-1][1].extend([*between, *run])
+        else:
+            runs.append((key, run))
+    return runs
+
+
+def _plain_runs(
     units: list[Unit | Scope], depth: int
 ) -> Iterator[tuple[str | None, list[Unit | Scope]]]:
     key: str | None = None
@@ -148,6 +175,23 @@ def _span(items: list[Unit | Scope]) -> Unit | Scope:
         items = [_span(chunk) for chunk in _chunks(items)]
     first, last = next(_units_of(items[0])), list(_units_of(items[-1]))[-1]
     return Scope(run_name(first.name, last.last_name), items)
+
+
+def _is_within(name: str, scope: str) -> bool:
+    """Whether ``name`` is ``scope`` or inside it."""
+    return name.startswith(scope) and (
+        len(name) == len(scope) or _SCOPE_SEPARATOR.match(name, len(scope)) is not None
+    )
+
+
+def _run_of(items: list[Unit | Scope]) -> str:
+    """``features.denseblock3.denselayer1–48`` for the layers ``…denselayer1`` to
+    ``…denselayer48``; else as :func:`run_name` names a run."""
+    first, last = next(_units_of(items[0])).name, list(_units_of(items[-1]))[-1].last_name
+    numbered, last_number = _NUMBERED.fullmatch(first), _NUMBERED.fullmatch(last)
+    if numbered and last_number and numbered[1] == last_number[1] and first != last:
+        return f"{first}–{last_number[2]}"
+    return run_name(first, last)
 
 
 def _chunks(items: list[T]) -> list[list[T]]:

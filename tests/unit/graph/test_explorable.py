@@ -171,6 +171,34 @@ def test_a_flat_model_is_grouped_by_the_scopes_of_its_layer_names() -> None:
     assert f"{sum(range(3, 13))} params" in conv2.node
 
 
+def test_a_layer_without_a_scope_between_two_runs_of_one_scope_belongs_to_it() -> None:
+    """ResNet50V2 calls its shortcut ``max_pooling2d`` between the layers of each stage's last
+    block: one ``conv2`` (and one ``conv2_block3``) around it, not two beside it."""
+    layers = [("conv1_conv", "Conv2D")]
+    for block in (1, 2, 3):
+        layers += [
+            (f"conv2_block{block}_1_conv", "Conv2D"),
+            (f"conv2_block{block}_2_conv", "Conv2D"),
+        ]
+        if block == 3:
+            layers.append(("max_pooling2d", "MaxPooling2D"))
+        layers.append((f"conv2_block{block}_out", "Add"))
+    layers += [("conv3_block1_1_conv", "Conv2D"), ("conv3_block1_out", "Add")]
+    layers += [("flatten", "Flatten"), ("predictions", "Dense")]
+    hierarchy = modules_hierarchy(flat(layers), "TB")
+    names = group_names(hierarchy)
+    assert names.count("conv2") == 1 and names.count("conv2_block3") == 1
+    assert names_inside(hierarchy, "conv2_block3") == [
+        "conv2_block3_1_conv",
+        "conv2_block3_2_conv",
+        "max_pooling2d",
+        "conv2_block3_out",
+    ]
+    # Not flanked by one scope: still at the top.
+    top = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.top if item >= 0]
+    assert top == ["x", "conv1_conv", "flatten", "predictions", "output"]
+
+
 def branching(blocks: int) -> Trace:
     """Inception-like: blocks of two branches joined by a concatenation, with layer names
     that share no scope (``conv2d_7``), five calls to a block."""
@@ -248,3 +276,38 @@ def test_a_flat_picture_keeps_its_own_nodes_and_edges_gathered_by_name() -> None
         f'id="n{at}" label="{name}", shape=record]' for at, name in enumerate(names)
     ]
     assert dot.count("[penwidth=2]") == len(edges)
+
+
+def dense_block(layers: int) -> Trace:
+    """DenseNet's ``features.denseblock3``: each layer concatenates the block's input and the
+    outputs of all the layers before it; the block returns them all concatenated."""
+    tracer = HandTracer()
+    x = tracer.input(1, 8)
+    with tracer.model("DenseNet", x) as returned:
+        with tracer.container("features.denseblock3", "_DenseBlock", x) as block:
+            features = [x]
+            for number in range(1, layers + 1):
+                name = f"features.denseblock3.denselayer{number}"
+                with tracer.container(name, "_DenseLayer", *features) as layer:
+                    joined = tracer.op("cat", *features)
+                    layer.append(tracer.leaf(f"{name}.conv", "Conv2d", joined, params=number))
+                features.append(layer[0])
+            block.append(tracer.op("cat", *features))
+        returned.append(block[0])
+    return tracer.trace
+
+
+def test_a_dense_blocks_layers_are_gathered_under_their_run_and_drawn_as_a_chain() -> None:
+    """More layers than read at once are gathered under the run of their names, not under
+    ``features`` (the scope of the block's own name); opened, they are a chain whose edges say
+    how many earlier inputs each layer also takes."""
+    hierarchy = modules_hierarchy(dense_block(14), "TB")
+    names = group_names(hierarchy)
+    assert names[:2] == ["features.denseblock3", "features.denseblock3.denselayer1–14"]
+    assert names_inside(hierarchy, "features.denseblock3") == [
+        "features.denseblock3.denselayer1–14",
+        "cat",
+    ]
+    dot = state_dot(hierarchy, {0, 1})
+    assert "+ 13 earlier inputs" in dot and "+ 14 earlier inputs" in dot  # layer 14, cat
+    assert dot.count(" -> ") <= 14 + 4
