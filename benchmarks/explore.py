@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,27 +128,36 @@ def opening(page: object, name: str) -> str:
     )
 
 
-def measure(html: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def open_page(browser: object, html: Path) -> object:
+    """A page of ``html``, ready to explore, its clicks timed; prints what it weighs, the time
+    to that and its first sight."""
     print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     for name, size in page_bytes(html).items():
         print(f"{name}: {size / 1024:.1f} KiB")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(300_000)
+    started = time.perf_counter()
+    page.goto((html / "index.html").as_uri())
+    page.wait_for_function("document.querySelector('div.archviz.archviz-js') !== null")
+    print(f"first paint (load to explorer ready): {time.perf_counter() - started:.2f} s")
+    diagram = page.locator("div.archviz")
+    diagram.evaluate(WATCH)
+    scale = float(diagram.get_attribute("data-archviz-scale"))
+    sizes = diagram.evaluate(
+        "r => [...r.querySelectorAll('g.node text')].map(t => +t.getAttribute('font-size'))"
+    )
+    shown = diagram.locator("g.node").count()
+    print(f"first sight: {shown} nodes, smallest label {min(sizes) * 4 / 3 * scale:.1f} px")
+    return page
+
+
+def measure(html: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        started = time.perf_counter()
-        page.goto((html / "index.html").as_uri())
-        page.wait_for_function("document.querySelector('div.archviz.archviz-js') !== null")
-        print(f"first paint (load to explorer ready): {time.perf_counter() - started:.2f} s")
+        page = open_page(browser, html)
         diagram = page.locator("div.archviz")
-        diagram.evaluate(WATCH)
-        scale = float(diagram.get_attribute("data-archviz-scale"))
-        sizes = diagram.evaluate(
-            "r => [...r.querySelectorAll('g.node text')].map(t => +t.getAttribute('font-size'))"
-        )
-        shown = diagram.locator("g.node").count()
-        print(f"first sight: {shown} nodes, smallest label {min(sizes) * 4 / 3 * scale:.1f} px")
         # A reader points at the diagram a moment before clicking.
         diagram.hover()
         page.wait_for_timeout(1500)
@@ -164,19 +174,21 @@ def measure(html: Path) -> None:
         browser.close()
 
 
-def main() -> None:
+def run(measure: Callable[[Path], None], page: str = PAGE) -> None:
+    """``measure`` the site of ``page``: the one in ``--site`` (built there if need be), else
+    one built in a temporary folder."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--site", type=Path, help="a folder with html/ built by this script")
     arguments = parser.parse_args()
     if arguments.site:
         html = arguments.site / "html"
         if not html.exists():
-            html = build(arguments.site)
+            html = build(arguments.site, page)
         measure(html)
         return
     with tempfile.TemporaryDirectory() as folder:
-        measure(build(Path(folder)))
+        measure(build(Path(folder), page))
 
 
 if __name__ == "__main__":
-    main()
+    run(measure)

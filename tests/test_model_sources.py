@@ -279,9 +279,10 @@ def test_inputs_of_patches_and_audio_take_the_layout_the_model_runs_on(
     build_project: BuildProject,
 ) -> None:
     """Qwen2.5-VL's vision encoder takes flat patches and the grid they were cut from, whose
-    values it reads (on the CPU while the model stays on meta); Speech2Text takes frames × mel
-    bins although its configuration gives encoder positions (Whisper's bins × frames comes
-    first and fails); DAC takes audio with a channel axis. All draw on the meta device."""
+        values it reads (on the CPU while the model stays on meta); Speech2Text takes frames × mel
+        bins although its configuration gives encoder positions (Whisper's bins × frames comes
+        first and fails); DAC takes audio with a channel axis; XLM reads its sequences' lengths from
+    the token ids' values. All draw on the meta device."""
     tiny = {"hidden_size": 32, "intermediate_size": 64}
     vision = small(
         "qwen2_5_vl_vision",
@@ -305,14 +306,20 @@ def test_inputs_of_patches_and_audio_take_the_layout_the_model_runs_on(
         max_source_positions=100,
     )
     codec = small("dac", decoder_hidden_size=64)
-    built = build_project({"index.rst": "Layouts\n=======\n" + vision + speech + codec})
+    # XLM reads its sequences' lengths from the token ids' values: they are on the CPU.
+    text = small("xlm", emb_dim=32, n_layers=1, n_heads=2, vocab_size=1000)
+    page = "Layouts\n=======\n" + vision + speech + codec + text
+    built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    patches, features, audio = dots(built)
+    patches, features, audio, tokens = dots(built)
+
     assert {"hidden_states", "grid_thw", "patch_embed", "blocks.1", "merger"} <= groups(patches)
     assert "64×1176" in patches  # 8 × 8 patches of 3 channels × 2 frames × 14 × 14
     assert "input_features" in groups(features) and "1×200×8" in features
     assert "input_values" in groups(audio) and "1×1×16000" in audio
+    assert {"input_ids", "embeddings", "attentions.0", "ffns.0"} <= groups(tokens)
+    assert "1×16×32" in tokens
 
 
 def test_a_model_without_a_forward_pass_names_the_models_it_is_made_of(

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
@@ -117,9 +118,10 @@ def cheap_on_cpu(model: nn.Module, request: CaptureRequest) -> bool:
 
 
 #: A model that cannot run on the meta device is built and run again on the CPU only when its
-#: weights fit comfortably there: at most this many parameters (1 GB as float32, initialised
-#: in seconds). A larger one (transformers' default PaliGemma, NLLB-MoE) is drawn as far as
-#: it ran on the meta device.
+#: weights fit comfortably there: at most this many parameters (1 GB as float32). Not more:
+#: its forward pass then runs for real, and a larger default configuration runs on inputs as
+#: large as it was made for (SAM 3 at 840M parameters took 24 GB and 7 minutes). A larger one
+#: (transformers' default PaliGemma, NLLB-MoE) is drawn as far as it ran on the meta device.
 CPU_RETRY_PARAMETERS = 250_000_000
 
 
@@ -185,7 +187,8 @@ def run_model(
 ) -> tuple[torch.Tensor, ...]:
     """Run the model (inside ``around``, if given) on ``inputs``; the tensors it returned."""
     try:
-        with shapes_only(model, inputs), around or contextlib.nullcontext():
+        weights = tensors_by_name.values() or _own_tensors(model)
+        with shapes_only(model, inputs, weights), around or contextlib.nullcontext():
             output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
         fed = [_as_example_input(tensor) for tensor in inputs if tensor is not None]
@@ -201,13 +204,16 @@ def run_model(
 
 
 @contextlib.contextmanager
-def shapes_only(model: nn.Module, inputs: tuple[torch.Tensor | None, ...]) -> Iterator[None]:
-    """While a model runs on the meta device: ops whose output size depends on values
-    (``nonzero``, as a mixture of experts routes tokens) assume every value is non-zero, so
-    each expert is drawn with all the tokens; transformers models skip their value checks;
-    inputs given on the CPU for their values to be read join the meta tensors they meet."""
+def shapes_only(
+    model: nn.Module, inputs: tuple[torch.Tensor | None, ...], weights: Iterable[torch.Tensor]
+) -> Iterator[None]:
+    """While a model runs on the meta device (its ``weights`` or ``inputs`` are there): ops
+    whose output size depends on values (``nonzero``, as a mixture of experts routes tokens)
+    assume every value is non-zero, so each expert is drawn with all the tokens; transformers
+    models skip their value checks; inputs given on the CPU for their values to be read
+    (token ids, an image's patch grid) join the meta tensors they meet."""
     given = [tensor for tensor in inputs if tensor is not None]
-    if not any(tensor.is_meta for tensor in given):
+    if not any(tensor.is_meta for tensor in itertools.chain(given, weights)):
         yield
         return
     read = any(not tensor.is_meta for tensor in given)
@@ -255,12 +261,18 @@ def prepare(
     """The model ready to run on ``device``: its example input and its parameters and buffers
     there by name. A model with lazy modules (``nn.LazyLinear``) is a copy whose first call
     on the example input has sized them."""
-    inputs = example_inputs(model, request, device)
-    if any(is_lazy(tensor) for tensor in (*model.parameters(), *model.buffers())):
+    if any(is_lazy(tensor) for tensor in _own_tensors(model)):
+        inputs = example_inputs(model, request, device, {})
         model = copy.deepcopy(model)
         _lazy_tensors_to(model, device)
         run_model(model, {}, inputs, request)
-    return model, inputs, _tensors_on(model, device)
+        return model, inputs, _tensors_on(model, device)
+    tensors_by_name = _tensors_on(model, device)
+    return model, example_inputs(model, request, device, tensors_by_name), tensors_by_name
+
+
+def _own_tensors(model: nn.Module) -> list[torch.Tensor]:
+    return [*model.parameters(), *model.buffers()]
 
 
 def _lazy_tensors_to(model: nn.Module, device: str) -> None:
@@ -291,7 +303,10 @@ def _tensors_on(model: nn.Module, device: str) -> dict[str, torch.Tensor]:
 
 
 def example_inputs(
-    model: nn.Module, request: CaptureRequest, device: str
+    model: nn.Module,
+    request: CaptureRequest,
+    device: str,
+    tensors_by_name: dict[str, torch.Tensor],
 ) -> tuple[torch.Tensor, ...]:
     if request.inputs:
         return tuple(_dummy_tensor(spec, device) for spec in request.inputs)
@@ -301,7 +316,8 @@ def example_inputs(
     if isinstance(own, tuple | list) and all(isinstance(t, torch.Tensor) for t in own):
         return tuple(t.to(device) for t in own)
     if torch_transformers.is_transformers_model(model):
-        return _first_that_runs(model, torch_transformers_inputs.example_inputs(model, device))
+        layouts = torch_transformers_inputs.example_inputs(model, device)
+        return _first_that_runs(model, tensors_by_name, layouts)
     raise ArchvizError(
         "input",
         "PyTorch models need :input-shape: (for example :input-shape: 1, 3, 224, 224) "
@@ -310,7 +326,9 @@ def example_inputs(
 
 
 def _first_that_runs(
-    model: nn.Module, layouts: list[tuple[torch.Tensor | None, ...]]
+    model: nn.Module,
+    tensors_by_name: dict[str, torch.Tensor],
+    layouts: list[tuple[torch.Tensor | None, ...]],
 ) -> tuple[torch.Tensor | None, ...]:
     """The first of the example inputs the model runs on (each tried once, without
     gradients); else the first it fails on only for want of values on the meta device (the
@@ -320,8 +338,8 @@ def _first_that_runs(
     needs_values = None
     for inputs in layouts:
         try:
-            with torch.no_grad(), shapes_only(model, inputs):
-                model(*inputs)
+            with torch.no_grad(), shapes_only(model, inputs, tensors_by_name.values()):
+                functional_call(model, tensors_by_name, inputs)
         except Exception as exc:  # a layout the model does not take, or not on meta
             if needs_values is None and is_device_failure(exc):
                 needs_values = inputs

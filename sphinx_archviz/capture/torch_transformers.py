@@ -44,7 +44,7 @@ def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
     # Mixture-of-experts layers default to a grouped matmul that has no meta kernel in float32.
     options = {"experts_implementation": "batched_mm"}
     try:
-        with torch.device(device):
+        with torch.device(device), _without_initialisation(device):
             if hasattr(found, "from_config"):
                 model = found.from_config(settings, **options)
             else:
@@ -60,7 +60,7 @@ def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
     _require_forward(model)
     # As from_pretrained gives it (:mode: train still applies): some models need labels, or a
     # batch of two for batch norm, in training mode.
-    return model.eval()
+    return (model if device == "meta" else _zeroed(model)).eval()
 
 
 def _require_forward(model: nn.Module) -> None:
@@ -87,6 +87,25 @@ def _require_forward(model: nn.Module) -> None:
 
 def _has_forward(model: nn.Module) -> bool:
     return type(model).forward is not nn.Module.forward
+
+
+@contextlib.contextmanager
+def _without_initialisation(device: str) -> Iterator[None]:
+    """On the CPU, weights are left uninitialised and then zeroed: a drawing reads no weight's
+    value, zeros are the same in every build, and initialising a large model takes seconds."""
+    if device == "meta":
+        yield
+        return
+    initialization = importlib.import_module("transformers.initialization")
+    with initialization.no_init_weights():
+        yield
+
+
+def _zeroed(model: nn.Module) -> nn.Module:
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.zero_()
+    return model
 
 
 def _without_cache(config: Any) -> None:

@@ -30,7 +30,8 @@ GRID = 4
 LAYOUTS = 8
 
 #: Inputs whose values the model's Python code reads (the grid of patches an image was cut
-#: into): made on the CPU, so that they can be read, even when the model runs on meta.
+#: into; token ids, whose padding gives the sequences' lengths): made on the CPU, where they can
+#: be read, even when the model runs on meta. They are small.
 VALUES_READ = ("grid_thw", "merge_sizes")
 
 #: Configuration fields that give the number of features per audio frame (mel bins).
@@ -105,12 +106,10 @@ def _examples(
         name.endswith("grid_thw") for name in accepted
     ):
         return list(_patches(config, device))
-    if parameter.endswith("input_ids"):
-        return [torch.ones(1, TOKENS, dtype=torch.long, device=device)]
-    if parameter.endswith("attention_mask"):
-        return [torch.ones(1, TOKENS, dtype=torch.long, device=device)]
+    if parameter.endswith(("input_ids", "attention_mask")):
+        return [torch.ones(1, TOKENS, dtype=torch.long)]  # on the CPU: VALUES_READ
     if parameter == "token_type_ids":
-        return [torch.zeros(1, TOKENS, dtype=torch.long, device=device)]
+        return [torch.zeros(1, TOKENS, dtype=torch.long)]
     if parameter == "bbox":
         return [torch.zeros(1, TOKENS, 4, dtype=torch.long, device=device)]
     if parameter == "pixel_values":
@@ -225,11 +224,10 @@ def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
 
 
 def _with_masks(values: dict[str, torch.Tensor | None]) -> dict[str, torch.Tensor | None]:
-    """The mask of the audio features: every frame is real."""
+    """The mask of the audio features: every frame is real (the longer side of the
+    features is their frames)."""
     features = values.get("input_features")
     if "input_features_mask" in values and features is not None:
         frames = max(features.shape[1:])
-        values["input_features_mask"] = torch.ones(
-            1, frames, dtype=torch.long, device=features.device
-        )
+        values["input_features_mask"] = torch.ones(1, frames, dtype=torch.long)  # VALUES_READ
     return values

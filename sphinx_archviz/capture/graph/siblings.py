@@ -82,6 +82,26 @@ def _scopes(units: list[Unit | Scope], depth: int = 0, within: str = "") -> list
 
 def _runs_by_scope(
     units: list[Unit | Scope], depth: int
+) -> list[tuple[str | None, list[Unit | Scope]]]:
+    """Runs of consecutive units in one scope; units without a scope between two runs of the
+    same scope belong to it (ResNet V2's shortcut ``max_pooling2d``, called between the layers
+    of a stage's last block)."""
+    runs: list[tuple[str | None, list[Unit | Scope]]] = []
+    for key, run in _plain_runs(units, depth):
+        strays = 0
+        while strays < len(runs) and runs[-1 - strays][0] is None:
+            strays += 1
+        if key is not None and 0 < strays < len(runs) and runs[-1 - strays][0] == key:
+            between = [unit for _, stray in runs[-strays:] for unit in stray]
+            del runs[-strays:]
+            runs[-1][1].extend([*between, *run])
+        else:
+            runs.append((key, run))
+    return runs
+
+
+def _plain_runs(
+    units: list[Unit | Scope], depth: int
 ) -> Iterator[tuple[str | None, list[Unit | Scope]]]:
     key: str | None = None
     run: list[Unit | Scope] = []

@@ -171,6 +171,34 @@ def test_a_flat_model_is_grouped_by_the_scopes_of_its_layer_names() -> None:
     assert f"{sum(range(3, 13))} params" in conv2.node
 
 
+def test_a_layer_without_a_scope_between_two_runs_of_one_scope_belongs_to_it() -> None:
+    """ResNet50V2 calls its shortcut ``max_pooling2d`` between the layers of each stage's last
+    block: one ``conv2`` (and one ``conv2_block3``) around it, not two beside it."""
+    layers = [("conv1_conv", "Conv2D")]
+    for block in (1, 2, 3):
+        layers += [
+            (f"conv2_block{block}_1_conv", "Conv2D"),
+            (f"conv2_block{block}_2_conv", "Conv2D"),
+        ]
+        if block == 3:
+            layers.append(("max_pooling2d", "MaxPooling2D"))
+        layers.append((f"conv2_block{block}_out", "Add"))
+    layers += [("conv3_block1_1_conv", "Conv2D"), ("conv3_block1_out", "Add")]
+    layers += [("flatten", "Flatten"), ("predictions", "Dense")]
+    hierarchy = modules_hierarchy(flat(layers), "TB")
+    names = group_names(hierarchy)
+    assert names.count("conv2") == 1 and names.count("conv2_block3") == 1
+    assert names_inside(hierarchy, "conv2_block3") == [
+        "conv2_block3_1_conv",
+        "conv2_block3_2_conv",
+        "max_pooling2d",
+        "conv2_block3_out",
+    ]
+    # Not flanked by one scope: still at the top.
+    top = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.top if item >= 0]
+    assert top == ["x", "conv1_conv", "flatten", "predictions", "output"]
+
+
 def branching(blocks: int) -> Trace:
     """Inception-like: blocks of two branches joined by a concatenation, with layer names
     that share no scope (``conv2d_7``), five calls to a block."""
