@@ -97,9 +97,11 @@ def tabulate_report(pages: dict[str, str], outdir: Path) -> list[Row]:
         row.layout = diagram.get("layout_seconds") or 0.0
         page = (outdir / f"{row.page}.html").read_text()
         image = re.search(r'data-archviz="(archviz-[0-9a-f]+)"', page)
-        if image and (dot := outdir / "_images" / f"{image[1]}.dot").exists():
-            row.edges = dot.read_text().count("->")
-            row.kib = (outdir / "_images" / f"{image[1]}.svg").stat().st_size / 1024
+        svg = outdir / "_images" / f"{image[1]}.svg" if image else None
+        if svg and svg.exists():
+            # Only an explorable diagram's DOT file is written; the SVG's edges are the same.
+            row.edges = svg.read_text().count('class="edge"')
+            row.kib = svg.stat().st_size / 1024
         if diagram["outcome"] == "ok":
             continue
         found = PROBLEM.search(page)

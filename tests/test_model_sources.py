@@ -310,11 +310,15 @@ def test_inputs_of_patches_and_audio_take_the_layout_the_model_runs_on(
     text = small("xlm", emb_dim=32, n_layers=1, n_heads=2, vocab_size=1000)
     # PatchTST takes a series of context_length steps × its channels.
     series = small("patchtst", context_length=24, num_input_channels=2, num_hidden_layers=1)
-    page = "Layouts\n=======\n" + vision + speech + codec + text + series
+    # AltCLIP moves its position ids to the token ids' device: they stay on meta.
+    tiny = {**tiny, "num_attention_heads": 2, "num_hidden_layers": 1}
+    vision_tiny = {**tiny, "image_size": 32, "patch_size": 8}
+    pair = small("altclip", text_config=tiny, vision_config=vision_tiny)
+    page = "Layouts\n=======\n" + vision + speech + codec + text + series + pair
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    patches, features, audio, tokens, steps = dots(built)
+    patches, features, audio, tokens, steps, both = dots(built)
 
     assert {"hidden_states", "grid_thw", "patch_embed", "blocks.1", "merger"} <= groups(patches)
     assert "64×1176" in patches  # 8 × 8 patches of 3 channels × 2 frames × 14 × 14
@@ -323,6 +327,7 @@ def test_inputs_of_patches_and_audio_take_the_layout_the_model_runs_on(
     assert {"input_ids", "embeddings", "attentions.0", "ffns.0"} <= groups(tokens)
     assert "1×16×32" in tokens
     assert "past_values" in groups(steps) and "1×24×2" in steps
+    assert {"input_ids", "pixel_values", "text_model", "vision_model"} <= groups(both)
 
 
 def test_a_model_without_a_forward_pass_names_the_models_it_is_made_of(

@@ -227,17 +227,19 @@ def shapes_only(
 
 class _MetaAbsorbsCpu(TorchDispatchMode):
     """An op given both meta tensors and CPU tensors (the values of an image's patch grid, and
-    what the model computed from them) runs on the meta device."""
+    what the model computed from them) runs on the meta device, and a meta tensor sent to the
+    CPU (``position_ids.to(input_ids.device)``) stays there."""
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
         tensors = [
             each for each in tree_flatten((args, kwargs))[0] if isinstance(each, torch.Tensor)
         ]
-        if any(each.is_meta for each in tensors) and any(
-            not each.is_meta and each.dim() > 0 for each in tensors
-        ):
-            args, kwargs = tree_map(_on_meta, (args, kwargs))
+        if any(each.is_meta for each in tensors):
+            if any(not each.is_meta and each.dim() > 0 for each in tensors):
+                args, kwargs = tree_map(_on_meta, (args, kwargs))
+            if kwargs.get("device") is not None:
+                kwargs = {**kwargs, "device": torch.device("meta")}
         return func(*args, **kwargs)
 
 
