@@ -1,9 +1,9 @@
-"""Measure DenseNet-201's dense blocks opened in headless Chromium, in both views.
+"""Measure DenseNet's dense blocks opened in headless Chromium, in both views.
 
-    python benchmarks/dense.py [--site FOLDER] [--unreduced] [--screenshots FOLDER]
-                               [--output FILE]
+    python benchmarks/dense.py [--model densenet201] [--site FOLDER] [--unreduced]
+                               [--screenshots FOLDER] [--output FILE]
 
-Builds a one-page site with torchvision's densenet201 in the modules view and the autograd view
+Builds a one-page site with torchvision's ``--model`` in the modules view and the autograd view
 (or reuses ``--site``), then opens each dense block down to its layers through the address, and
 then every group, and prints per view and state: its edges before and after its dense
 connections are drawn once per node (hierarchy.py's ``dense_inputs``), the time from the
@@ -30,15 +30,15 @@ from explore import build  # noqa: E402  (beside this script)
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-PAGE = """DenseNet-201
-============
+PAGE = """DenseNet
+========
 
-.. archviz:: torchvision.models:densenet201
+.. archviz:: torchvision.models:{model}
    :input-shape: 1, 3, 224, 224
    :view: modules
    :name: fig-modules
 
-.. archviz:: torchvision.models:densenet201
+.. archviz:: torchvision.models:{model}
    :input-shape: 1, 3, 224, 224
    :name: fig-autograd
 """
@@ -170,6 +170,7 @@ def measure(html: Path, unreduced: bool, screenshots: Path | None) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="densenet201", help="a torchvision DenseNet")
     parser.add_argument("--site", type=Path, help="a folder with html/ built by this script")
     parser.add_argument("--unreduced", action="store_true", help="also time the full DOT")
     parser.add_argument("--screenshots", type=Path, help="where to save the states' pictures")
@@ -179,7 +180,7 @@ def main() -> None:
         site = arguments.site or Path(folder)
         html = site / "html"
         if not html.exists():
-            html = build(site, PAGE)
+            html = build(site, PAGE.format(model=arguments.model))
         lines = measure(html, arguments.unreduced, arguments.screenshots)
     if arguments.output:
         command = " ".join(["python benchmarks/dense.py", *sys.argv[1:]])

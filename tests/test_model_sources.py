@@ -308,11 +308,13 @@ def test_inputs_of_patches_and_audio_take_the_layout_the_model_runs_on(
     codec = small("dac", decoder_hidden_size=64)
     # XLM reads its sequences' lengths from the token ids' values: they are on the CPU.
     text = small("xlm", emb_dim=32, n_layers=1, n_heads=2, vocab_size=1000)
-    page = "Layouts\n=======\n" + vision + speech + codec + text
+    # PatchTST takes a series of context_length steps × its channels.
+    series = small("patchtst", context_length=24, num_input_channels=2, num_hidden_layers=1)
+    page = "Layouts\n=======\n" + vision + speech + codec + text + series
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    patches, features, audio, tokens = dots(built)
+    patches, features, audio, tokens, steps = dots(built)
 
     assert {"hidden_states", "grid_thw", "patch_embed", "blocks.1", "merger"} <= groups(patches)
     assert "64×1176" in patches  # 8 × 8 patches of 3 channels × 2 frames × 14 × 14
@@ -320,6 +322,7 @@ def test_inputs_of_patches_and_audio_take_the_layout_the_model_runs_on(
     assert "input_values" in groups(audio) and "1×1×16000" in audio
     assert {"input_ids", "embeddings", "attentions.0", "ffns.0"} <= groups(tokens)
     assert "1×16×32" in tokens
+    assert "past_values" in groups(steps) and "1×24×2" in steps
 
 
 def test_a_model_without_a_forward_pass_names_the_models_it_is_made_of(

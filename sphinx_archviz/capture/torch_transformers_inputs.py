@@ -34,6 +34,21 @@ LAYOUTS = 8
 #: be read, even when the model runs on meta. They are small.
 VALUES_READ = ("grid_thw", "merge_sizes")
 
+#: Audio features (log-mel frames), by the names models give them.
+FEATURES = ("input_features", "audio_mel")
+#: Masks, and what they mask; made on the CPU (VALUES_READ).
+MASKS = {
+    "input_features_mask": "input_features",
+    "audio_mel_mask": "audio_mel",
+    "past_values_padding": "past_values",
+}
+#: A mask's value for "real": 1, except a padding mask's 0.
+MASK_VALUE = {"past_values_padding": 0}
+#: Steps of a time series at most (TimesFM 2.5's context of 16,384 steps draws in minutes).
+STEPS = 512
+#: Frames of a video clip whose configuration gives none.
+VIDEO_FRAMES = 8
+
 #: Configuration fields that give the number of features per audio frame (mel bins).
 BINS = (
     "num_mel_bins",
@@ -87,8 +102,7 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
         # A model of text and images (CLIP) needs both; one that puts the image's features in
         # the text at image tokens (LLaVA) draws its language model from the text alone.
         companions |= {"input_ids", "pixel_values"}
-    if "input_features" in wanted and "input_features_mask" in accepted:
-        companions.add("input_features_mask")
+    companions |= {mask for mask, masked in MASKS.items() if masked in wanted and mask in accepted}
     return companions
 
 
@@ -112,29 +126,35 @@ def _examples(
         return [torch.zeros(1, TOKENS, dtype=torch.long)]
     if parameter == "bbox":
         return [torch.zeros(1, TOKENS, 4, dtype=torch.long, device=device)]
-    if parameter == "pixel_values":
+    if parameter == "pixel_values_videos":
+        return [_image(config, device, video=True)]
+    if parameter.endswith("pixel_values"):  # SegGPT's prompt_pixel_values too
         return [_image(config, device)]
-    if parameter == "input_features":
+    if parameter in FEATURES:
         return list(_audio_features(config, device))
     if parameter == "input_values":
         return list(_audio(config, device))
-    if parameter == "input_features_mask":
-        return [None]  # sized from the features, by _with_masks
+    if parameter == "past_values":
+        return list(_series(config, device))
+    if parameter in MASKS:
+        return [None]  # sized from what it masks, by _with_masks
+    if parameter == "freq":  # TimesFM: the frequency class of each series
+        return [torch.zeros(1, 1, dtype=torch.long, device=device)]
     raise ArchvizError(
         "input",
         f"cannot make an example {parameter!r} for {type(config).__name__}; give :input-shape:",
     )
 
 
-def _image(config: Any, device: str) -> torch.Tensor:
+def _image(config: Any, device: str, *, video: bool = False) -> torch.Tensor:
     """An image (a clip of ``num_frames`` images for a video model) of the vision
     configuration's size."""
     vision = _vision(config)
-    size = getattr(vision, "image_size", 224)
+    size = getattr(vision, "image_size", None) or getattr(vision, "crop_size", 224)
     height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
     channels = getattr(vision, "num_channels", 3)
-    frames = getattr(vision, "num_frames", None)
-    clip = (frames,) if isinstance(frames, int) else ()
+    frames = _number(vision, ("num_frames", "frames_per_clip"), VIDEO_FRAMES if video else 0)
+    clip = (frames,) if frames else ()
     return torch.zeros(1, *clip, channels, height, width, device=device)
 
 
@@ -223,11 +243,21 @@ def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
             yield torch.zeros(1, FRAMES, features, device=device)
 
 
+def _series(config: Any, device: str) -> Iterator[torch.Tensor]:
+    """A time series of ``context_length`` steps (at most ``STEPS``), with its channels
+    (PatchTST) and without (TimesFM)."""
+    steps = min(_number(config, ("context_length",), STEPS), STEPS)
+    channels = _number(config, ("num_input_channels", "input_size"), 1)
+    yield torch.zeros(1, steps, channels, device=device)
+    yield torch.zeros(1, steps, device=device)
+
+
 def _with_masks(values: dict[str, torch.Tensor | None]) -> dict[str, torch.Tensor | None]:
-    """The mask of the audio features: every frame is real (the longer side of the
-    features is their frames)."""
-    features = values.get("input_features")
-    if "input_features_mask" in values and features is not None:
-        frames = max(features.shape[1:])
-        values["input_features_mask"] = torch.ones(1, frames, dtype=torch.long)  # VALUES_READ
+    """The masks of audio features and time series: every frame and step is real (the longer
+    side of audio features is their frames)."""
+    for mask, masked in MASKS.items():
+        given = values.get(masked)
+        if mask in values and given is not None:
+            length = max(given.shape[1:]) if masked in FEATURES else given.shape[1]
+            values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
     return values

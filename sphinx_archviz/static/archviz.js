@@ -178,10 +178,12 @@
       this.itemLines(this.top, open, "\t", lines);
       const edges = this.stateEdges(open);
       const hidden = denseInputs(edges, this.denseInputs);
+      const noted = new Set();
       for (const [from, to, attributes] of edges) {
         if (hidden.get(to)?.has(from)) continue;
         let all = attributes;
-        if (hidden.has(to)) {
+        if (hidden.has(to) && !noted.has(to)) {
+          noted.add(to); // on the first edge drawn into it
           const note = this.denseNote.replaceAll("{hidden}", hidden.get(to).size);
           all = all ? `${all}, ${note}` : note;
         }

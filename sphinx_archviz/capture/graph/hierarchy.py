@@ -245,10 +245,12 @@ def state_dot(hierarchy: Hierarchy, open_groups: Iterable[int]) -> str:
     lines.extend(_item_lines(hierarchy, hierarchy.top, opened, "\t"))
     edges = state_edges(hierarchy, opened)
     hidden = dense_inputs([(start, end) for start, end, _ in edges])
+    noted: set[int] = set()
     for start, end, attributes in edges:
         if start in hidden.get(end, ()):
             continue
-        if end in hidden:
+        if end in hidden and end not in noted:  # on the first edge drawn into it
+            noted.add(end)
             attributes = _with_note(attributes, len(hidden[end]))
         extra = f" [{attributes}]" if attributes else ""
         lines.append(f"\t{_name(start)} -> {_name(end)}{extra}")

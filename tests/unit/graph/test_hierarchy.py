@@ -147,3 +147,12 @@ def test_a_picture_without_dense_connections_is_drawn_whole() -> None:
     assert "earlier inputs" in state_dot(dense_block(layers + 1), {0})
     nasnet_like = [(0, 1), (0, 2), (1, 2), (0, 3), (2, 3), (1, 3), (0, 4), (3, 4), (2, 4), (1, 4)]
     assert dense_inputs(nasnet_like) == {}  # 4 hidden at most: not dense
+
+
+def test_a_dense_node_with_two_inputs_drawn_is_noted_once() -> None:
+    tree = dense_block(layers=6)
+    cat = len(tree.leaves) - 1
+    bias = tree.add_leaf(Leaf(None, 'label="bias"'))
+    tree.edges.append((bias, cat, ""))  # reaches the concatenation by no other way
+    into_cat = [line for line in state_dot(tree, {0}).splitlines() if f"-> n{cat}" in line]
+    assert len(into_cat) == 2 and sum("+ 6 earlier inputs" in line for line in into_cat) == 1
