@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from sphinx_archviz.capture.graph import heatmap
+from sphinx_archviz.capture.graph.dot import shapes_line
 from sphinx_archviz.capture.graph.explorable import (
     PictureNode,
     modules_hierarchy,
@@ -81,6 +82,12 @@ def test_shapes_are_drawn_in_the_node_that_passes_them_on_not_on_edges() -> None
     assert re.search(r'^\tg0 \[id="g0" label=<.*→ 1×16×8×8', closed, re.MULTILINE)
     edges = [line for line in closed.splitlines() if " -> " in line]
     assert edges and all(line.strip().count(" ") == 2 for line in edges)  # "g0 -> n4", bare
+
+
+def test_a_node_lists_the_distinct_shapes_it_passes_on_three_at_most() -> None:
+    assert shapes_line([(1, 16, 128), (1, 16, 128)]) == "→ 1×16×128"  # cos and sin
+    assert shapes_line([(1, n) for n in range(5)]) == "→ 1×0, 1×1, 1×2, …"
+    assert shapes_line([()]) == "→ scalar"
 
 
 def test_a_folded_run_is_a_group_of_its_members_closed_at_first_sight() -> None:
