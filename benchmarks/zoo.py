@@ -125,7 +125,7 @@ def report(rows: list[Row], cold: float, rebuild: float, jobs: int) -> str:
     lines = [
         f"{len(rows) - len(failures)}/{len(rows)} models drawn without a warning; cold build "
         f"(-j {jobs}) {cold:.0f} s, no-change rebuild {rebuild:.1f} s; layout median "
-        f"{statistics.median(layouts):.2f} s, longest {max(layouts):.1f} s.",
+        f"{statistics.median(layouts):.2f} s, longest {max(layouts):.2f} s.",
         "",
         "Slowest ten (capture + layout):",
         "",
