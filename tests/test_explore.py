@@ -76,6 +76,19 @@ def shown_names(page) -> list[str]:
     )
 
 
+def watch_busy(page) -> None:
+    """From now on, note each change of the diagram's ``aria-busy`` (a layout under way)."""
+    diagram(page).evaluate(
+        """root => { root.busy = [];
+          new MutationObserver(() => root.busy.push(root.getAttribute('aria-busy')))
+            .observe(root, { attributes: true, attributeFilter: ['aria-busy'] }); }"""
+    )
+
+
+def busy_said(page) -> list[str | None]:
+    return diagram(page).evaluate("root => root.busy")
+
+
 def test_the_first_sight_shows_stages_and_blocks_with_readable_labels(page) -> None:
     names = shown_names(page)
     assert names[:4] == ["conv1", "bn1", "relu", "maxpool"]
@@ -105,6 +118,20 @@ def test_a_click_opens_a_group_in_place_and_a_second_closes_it(page) -> None:
     )
     redrawn(page, lambda: group(page, "layer3.1").locator("text").first.click())
     assert shown_names(page) == before
+
+
+def test_a_group_opened_again_shows_what_it_showed_before_without_a_layout(page) -> None:
+    redrawn(page, lambda: group(page, "layer3.1").click())
+    redrawn(page, lambda: group(page, "layer3.1.conv1").click())
+    inside = shown_names(page)
+    assert "ConvolutionBackward0" in inside
+    redrawn(page, lambda: group(page, "layer3.1").locator("text").first.click())
+    assert "ConvolutionBackward0" not in shown_names(page)
+    watch_busy(page)
+    redrawn(page, lambda: group(page, "layer3.1").click())
+    assert shown_names(page) == inside
+    assert group(page, "layer3.1.conv1").get_attribute("aria-expanded") == "true"
+    assert busy_said(page) == []  # the picture kept from before
 
 
 def focused(page) -> str | None:
@@ -214,14 +241,10 @@ def test_pointing_at_the_diagram_lays_out_the_next_level_before_the_click(page) 
     # Graphviz is loaded and the next level laid out, but nothing is redrawn yet.
     assert page.evaluate("typeof window.archvizGraphviz") == "function"
     assert root.get_attribute("data-archviz-drawn") == drawn
-    root.evaluate(
-        """root => { root.busy = [];
-          new MutationObserver(() => root.busy.push(root.getAttribute('aria-busy')))
-            .observe(root, { attributes: true, attributeFilter: ['aria-busy'] }); }"""
-    )
+    watch_busy(page)
     redrawn(page, lambda: root.get_by_role("button", name="한 단계 더 펼치기").click())
     assert group(page, "layer4.1").get_attribute("aria-expanded") == "true"
-    assert root.evaluate("root => root.busy") == []  # shown without a layout
+    assert busy_said(page) == []  # shown without a layout
 
 
 def test_search_finds_a_node_in_a_closed_group_and_opens_the_way(page) -> None:

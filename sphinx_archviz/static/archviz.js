@@ -824,20 +824,20 @@
       this.toggle(this.groupOf(element), true);
     }
 
-    /* Open a closed group (and the groups around it), or close an open one (and the groups
-       inside it). */
+    /* Open a closed group (and the groups around it), or close an open one. The groups open
+       inside a closed group stay so: opened again, it shows what it showed before (a picture
+       laid out already). */
     toggle(group, keyboard) {
       if (this.open.has(group)) {
-        for (const inner of this.open) {
-          if (inner === group || this.hierarchy.ancestors(-1 - inner).includes(group)) {
-            this.open.delete(inner);
-          }
-        }
+        this.open.delete(group);
       } else {
         this.open.add(group);
         for (const outer of this.hierarchy.ancestors(-1 - group)) this.open.add(outer);
         const members = this.hierarchy.members(group);
-        if (members) for (const item of members[0]) if (item < 0) this.open.add(-1 - item);
+        const shown = (items) => items.some((item) => item < 0 && this.open.has(-1 - item));
+        if (members && !members.some(shown)) {
+          for (const item of members[0]) if (item < 0) this.open.add(-1 - item);
+        }
       }
       this.noteMember(group);
       return this.redraw(-1 - group, keyboard);
@@ -846,8 +846,10 @@
     /* The folded repeat the stepper works on: the one last opened or stepped through while it
        is open, else the last open one. */
     steppedFold() {
-      if (this.open.has(this.stepping)) return this.stepping;
-      const open = [...this.open].filter((group) => this.hierarchy.members(group));
+      if (this.isShownOpen(this.stepping)) return this.stepping;
+      const open = [...this.open].filter(
+        (group) => this.hierarchy.members(group) && this.isShownOpen(group),
+      );
       return open.length ? Math.max(...open) : null;
     }
 
@@ -917,9 +919,19 @@
       return item;
     }
 
+    /* Whether a group is drawn open: it and every group around it are open. */
+    isShownOpen(group) {
+      return (
+        this.open.has(group) &&
+        this.hierarchy.ancestors(-1 - group).every((outer) => this.open.has(outer))
+      );
+    }
+
     currentLevel() {
       let level = 0;
-      for (const group of this.open) level = Math.max(level, this.hierarchy.levels[group]);
+      for (const group of this.open) {
+        if (this.isShownOpen(group)) level = Math.max(level, this.hierarchy.levels[group]);
+      }
       return level;
     }
 
