@@ -281,17 +281,14 @@
       if (!inputs.has(to)) inputs.set(to, []);
       inputs.get(to).push(from);
     }
-    const redundant = (minimum) => {
-      const found = new Map();
-      for (const [node, sources] of inputs) {
-        if (sources.length <= minimum) continue;
-        const earlier = reaching(inputs, sources, node);
-        const dropped = new Set(sources.filter((source) => earlier.has(source)));
-        if (dropped.size >= minimum) found.set(node, dropped);
-      }
-      return found;
-    };
-    return redundant(dense).size ? redundant(2) : new Map();
+    const found = new Map();
+    for (const [node, sources] of inputs) {
+      if (sources.length <= 2) continue;
+      const earlier = reaching(inputs, sources, node);
+      const dropped = new Set(sources.filter((source) => earlier.has(source)));
+      if (dropped.size >= 2) found.set(node, dropped);
+    }
+    return [...found.values()].some((dropped) => dropped.size >= dense) ? found : new Map();
   }
 
   /* What reaches one of ``sources`` through at least one edge, not through ``node``. */

@@ -282,18 +282,14 @@ def dense_inputs(edges: list[tuple[int, int]]) -> dict[int, set[int]]:
     inputs: dict[int, list[int]] = {}
     for start, end in edges:
         inputs.setdefault(end, []).append(start)
-
-    def redundant(minimum: int) -> dict[int, set[int]]:
-        found = {}
-        for node, sources in inputs.items():
-            if len(sources) > minimum:
-                earlier = _reaching(inputs, sources, node)
-                dropped = {source for source in sources if source in earlier}
-                if len(dropped) >= minimum:
-                    found[node] = dropped
-        return found
-
-    return redundant(2) if redundant(DENSE_INPUTS) else {}
+    found = {}
+    for node, sources in inputs.items():
+        if len(sources) > 2:
+            earlier = _reaching(inputs, sources, node)
+            dropped = {source for source in sources if source in earlier}
+            if len(dropped) >= 2:
+                found[node] = dropped
+    return found if any(len(dropped) >= DENSE_INPUTS for dropped in found.values()) else {}
 
 
 def _reaching(inputs: dict[int, list[int]], sources: list[int], node: int) -> set[int]:
