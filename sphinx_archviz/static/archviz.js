@@ -831,10 +831,7 @@
         this.open.add(group);
         for (const outer of this.hierarchy.ancestors(-1 - group)) this.open.add(outer);
         const members = this.hierarchy.members(group);
-        const shown = (items) => items.some((item) => item < 0 && this.open.has(-1 - item));
-        if (members && !members.some(shown)) {
-          for (const item of members[0]) if (item < 0) this.open.add(-1 - item);
-        }
+        if (members && !members.some((items) => this.anyOpen(items))) this.openAll(members[0]);
       }
       this.noteMember(group);
       return this.redraw(-1 - group, keyboard);
@@ -863,15 +860,24 @@
       if (index >= 0) this.memberOn.set(fold, index);
     }
 
+    /* Whether one of ``items`` is an open group. */
+    anyOpen(items) {
+      return items.some((item) => item < 0 && this.open.has(-1 - item));
+    }
+
+    /* Open the groups among ``items`` (a member of a folded repeat). */
+    openAll(items) {
+      for (const item of items) if (item < 0) this.open.add(-1 - item);
+    }
+
     /* Which member of a folded repeat the reader is on: the one last opened, while something
        in it is open; else the first with an open group. */
     memberShown(fold) {
       const members = this.hierarchy.members(fold);
-      const isOpen = (index) => members[index].some((item) => item < 0 && this.open.has(-1 - item));
       const last = this.memberOn.get(fold);
-      if (last !== undefined && isOpen(last)) return last;
+      if (last !== undefined && this.anyOpen(members[last])) return last;
       return Math.max(
-        members.findIndex((_, index) => isOpen(index)),
+        members.findIndex((items) => this.anyOpen(items)),
         0,
       );
     }
@@ -889,7 +895,7 @@
       const moves = [...this.hierarchy.correspondingOpen(members[from], members[to], this.open)];
       for (const [closed] of moves) this.open.delete(closed);
       for (const [, opened] of moves) this.open.add(opened);
-      if (!moves.length) for (const item of members[to]) if (item < 0) this.open.add(-1 - item);
+      if (!moves.length) this.openAll(members[to]);
       return this.redraw(members[to][0], keyboard);
     }
 
