@@ -92,7 +92,8 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     config = model.config
     parameters = list(inspect.signature(model.forward).parameters.values())
     accepted = {parameter.name for parameter in parameters}
-    wanted = {model.main_input_name} | {
+    main = model.main_input_name  # OneFormer's is a list: its image and its task
+    wanted = {*([main] if isinstance(main, str) else main)} | {
         parameter.name
         for parameter in parameters
         if parameter.default is parameter.empty
@@ -153,7 +154,7 @@ def _examples(
         name.endswith("grid_thw") for name in accepted
     ):
         return list(_patches(config, device))
-    if parameter.endswith(("input_ids", "attention_mask")):
+    if parameter.endswith(("input_ids", "attention_mask")) or parameter == "task_inputs":
         return [torch.ones(1, TOKENS, dtype=torch.long)]  # on the CPU: VALUES_READ
     if parameter == "token_type_ids":
         return [torch.zeros(1, TOKENS, dtype=torch.long)]
@@ -161,7 +162,7 @@ def _examples(
         return [torch.zeros(1, TOKENS, 4, dtype=torch.long, device=device)]
     if parameter == "pixel_values_videos":
         return [_image(config, device, image_size, video=True)]
-    if parameter.endswith("pixel_values"):  # SegGPT's prompt_pixel_values too
+    if parameter.endswith(("pixel_values", "prompt_masks")):  # SegGPT's prompt too
         return [_image(config, device, image_size)]
     if parameter in FEATURES:
         return list(_audio_features(config, device))
@@ -311,13 +312,15 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
     """A second of raw audio, without and with a channel axis (``audio_channels``); frames of
-    spectrogram features, or of features already of the model's width."""
+    spectrogram features (as many as ``max_length`` says: the Audio Spectrogram Transformer's
+    positions), or of features already of the model's width."""
     yield torch.zeros(1, SAMPLES, device=device)
     channels = _number(config, ("audio_channels", "channels"), 1)
     yield torch.zeros(1, channels, SAMPLES, device=device)
+    frames = _number(config, ("max_length",), FRAMES)
     for features in (*_bins(config)[:1], _number(config, ("hidden_size", "d_model"), 0)):
         if features:
-            yield torch.zeros(1, FRAMES, features, device=device)
+            yield torch.zeros(1, frames, features, device=device)
 
 
 def _vectors(config: Any, device: str) -> Iterator[torch.Tensor]:
