@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from sphinx_archviz import style
 from sphinx_archviz.capture.graph.dot import HtmlLabel, dot_attributes
 
+#: An edge: from, to (leaves ``i``, groups ``-1 - g``), its DOT attributes.
+Edge = tuple[int, int, str]
 #: About as many nodes as a reader takes in at first sight.
 FIRST_SIGHT_NODES = 40
 #: A picture is dense when a node has this many inputs that also reach it through another of
@@ -38,6 +40,22 @@ DENSE_NOTE = dot_attributes(
         "fontcolor": style.EDGE_FONT_COLOUR,
         "tooltip": "+ {hidden} earlier inputs, not drawn: each layer of a dense block takes"
         " the outputs of all the layers before it",
+    }
+)
+#: A node's output is shared when this many closed groups take it that also follow another
+#: group or op taking it: a transformer's rotary embedding or attention mask, which every layer
+#: takes. See :func:`shared_outputs`.
+SHARED_OUTPUTS = 5
+#: What the first edge out of a node whose shared output is not drawn into every group adds to
+#: its attributes, ``{hidden}`` standing for the groups left out.
+SHARED_NOTE = dot_attributes(
+    {
+        "xlabel": "+ {hidden} later groups",
+        "fontname": style.FONT,
+        "fontsize": str(style.FONT_SIZE - 2),
+        "fontcolor": style.EDGE_FONT_COLOUR,
+        "tooltip": "This output also goes into {hidden} later groups, not drawn: each of them"
+        " comes after one that takes it (an input every layer shares)",
     }
 )
 
@@ -86,7 +104,7 @@ class Hierarchy:
     groups: list[Group] = field(default_factory=list)
     leaves: list[Leaf] = field(default_factory=list)
     #: (leaf, leaf, DOT attributes or "").
-    edges: list[tuple[int, int, str]] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
     #: The top level in drawing order, coded as :attr:`Group.children`.
     top: list[int] = field(default_factory=list)
     #: The groups open at first sight.
@@ -238,27 +256,40 @@ def _name(item: int) -> str:
 
 
 def state_dot(hierarchy: Hierarchy, open_groups: Iterable[int]) -> str:
-    """The DOT of the picture with ``open_groups`` open (archviz.js's ``stateDot`` twin).
-    Dense connections are drawn once per node, with a note (:func:`dense_inputs`)."""
+    """The DOT of the picture with ``open_groups`` open (archviz.js's ``stateDot`` twin)."""
     opened = set(open_groups)
     lines = ["digraph {", hierarchy.defaults]
     lines.extend(_item_lines(hierarchy, hierarchy.top, opened, "\t"))
-    edges = state_edges(hierarchy, opened)
-    hidden = dense_inputs([(start, end) for start, end, _ in edges])
-    noted: set[int] = set()
-    for start, end, attributes in edges:
-        if start in hidden.get(end, ()):
-            continue
-        if end in hidden and end not in noted:  # on the first edge drawn into it
-            noted.add(end)
-            attributes = _with_note(attributes, len(hidden[end]))
+    for start, end, attributes in drawn_edges(state_edges(hierarchy, opened)):
         extra = f" [{attributes}]" if attributes else ""
         lines.append(f"\t{_name(start)} -> {_name(end)}{extra}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def state_edges(hierarchy: Hierarchy, opened: set[int]) -> list[tuple[int, int, str]]:
+def drawn_edges(edges: list[Edge]) -> list[Edge]:
+    """``edges`` less the dense connections (:func:`dense_inputs`) and then the shared outputs
+    (:func:`shared_outputs`) they have, with a note on the first edge drawn into a node whose
+    inputs were left out and on the first edge drawn out of a node whose outputs were."""
+    hidden = dense_inputs([(start, end) for start, end, _ in edges])
+    edges = [edge for edge in edges if edge[0] not in hidden.get(edge[1], ())]
+    shared = shared_outputs([(start, end) for start, end, _ in edges])
+    edges = [edge for edge in edges if edge[1] not in shared.get(edge[0], ())]
+    into: set[int] = set()
+    out_of: set[int] = set()
+    drawn = []
+    for start, end, attributes in edges:
+        if end in hidden and end not in into:
+            into.add(end)
+            attributes = _with_note(attributes, DENSE_NOTE, len(hidden[end]))
+        if start in shared and start not in out_of:
+            out_of.add(start)
+            attributes = _with_note(attributes, SHARED_NOTE, len(shared[start]))
+        drawn.append((start, end, attributes))
+    return drawn
+
+
+def state_edges(hierarchy: Hierarchy, opened: set[int]) -> list[Edge]:
     """The edges between what is drawn with ``opened`` open (items as :func:`shown_as` names
     them), each once, in the order of the hierarchy's first edge between them."""
     edges = []
@@ -292,21 +323,42 @@ def dense_inputs(edges: list[tuple[int, int]]) -> dict[int, set[int]]:
     return found if any(len(dropped) >= DENSE_INPUTS for dropped in found.values()) else {}
 
 
-def _reaching(inputs: dict[int, list[int]], sources: list[int], node: int) -> set[int]:
-    """What reaches one of ``sources`` through at least one edge, not through ``node``."""
+def shared_outputs(edges: list[tuple[int, int]]) -> dict[int, set[int]]:
+    """The shared outputs of a picture whose ``edges`` are given: per node, the closed groups
+    (items below 0) taking its output that another item taking it reaches, for nodes with
+    :data:`SHARED_OUTPUTS` of them or more (what a transitive reduction drops). A rotary
+    embedding feeding 32 closed layers then goes into the first, the others following it;
+    edges into the ops of open groups are always drawn, and so is a residual block's skip."""
+    outputs: dict[int, list[int]] = {}
+    for start, end in edges:
+        outputs.setdefault(start, []).append(end)
+    found = {}
+    for node, targets in outputs.items():
+        if len(targets) > SHARED_OUTPUTS:
+            later = _reaching(outputs, targets, node)
+            dropped = {target for target in targets if target < 0 and target in later}
+            if len(dropped) >= SHARED_OUTPUTS:
+                found[node] = dropped
+    return found
+
+
+def _reaching(links: dict[int, list[int]], items: list[int], node: int) -> set[int]:
+    """What one of ``items`` leads to through at least one of ``links``, not through
+    ``node``: with the inputs of each node as links, what reaches them; with the outputs,
+    what they reach."""
     found: set[int] = set()
-    stack = [before for source in sources for before in inputs.get(source, [])]
+    stack = [linked for item in items for linked in links.get(item, [])]
     while stack:
         item = stack.pop()
         if item != node and item not in found:
             found.add(item)
-            stack.extend(inputs.get(item, []))
+            stack.extend(links.get(item, []))
     return found
 
 
-def _with_note(attributes: str, hidden: int) -> str:
-    """An edge into a node whose ``hidden`` dense connections are not drawn, saying so."""
-    note = DENSE_NOTE.replace("{hidden}", str(hidden))
+def _with_note(attributes: str, note: str, hidden: int) -> str:
+    """An edge's ``attributes`` with ``note`` saying that ``hidden`` edges are not drawn."""
+    note = note.replace("{hidden}", str(hidden))
     return f"{attributes}, {note}" if attributes else note
 
 
@@ -396,6 +448,7 @@ def to_json(hierarchy: Hierarchy) -> str:
         "open": hierarchy.open,
         "revealsInsides": hierarchy.reveals_insides,
         "dense": [DENSE_INPUTS, DENSE_NOTE],
+        "shared": [SHARED_OUTPUTS, SHARED_NOTE],
         # For the browser's Graphviz, which sizes text by tables of a few fonts.
         "font": style.FONT,
     }
