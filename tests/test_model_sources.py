@@ -369,11 +369,19 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     spectrogram = small(
         "audio-spectrogram-transformer", **tiny, patch_size=8, max_length=32, num_mel_bins=16
     )
-    page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram
+    # Gemma 3n's audio mask is a bool that is True for padding.
+    mel = small(
+        "gemma3n_audio",
+        hidden_size=32,
+        conf_num_attention_heads=2,
+        conf_num_hidden_layers=1,
+        input_feat_size=16,
+    )
+    page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    patches, positions, vectors, backbone, frames = dots(built)
+    patches, positions, vectors, backbone, frames, masked = dots(built)
     assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
     assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
     assert {"pixel_values", "pixel_position_ids"} <= groups(positions)
@@ -381,3 +389,4 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "inputs" in groups(vectors) and "1×16×16" in vectors
     assert "pixel_values" in groups(backbone) and "1×3×384×384" in backbone
     assert "input_values" in groups(frames) and "1×32×16" in frames
+    assert {"audio_mel", "audio_mel_mask"} <= groups(masked) and "1×200×16" in masked

@@ -46,8 +46,9 @@ MASKS = {
     "audio_mel_mask": "audio_mel",
     "past_values_padding": "past_values",
 }
-#: A mask's value for "real": 1, except a padding mask's 0.
-MASK_VALUE = {"past_values_padding": 0}
+#: A mask's value for "real": 1, except a padding mask's 0 (Gemma 3n's audio mask is a bool
+#: that is True for padding).
+MASK_VALUE: dict[str, int | bool] = {"past_values_padding": 0, "audio_mel_mask": False}
 #: Steps of a time series at most (TimesFM 2.5's context of 16,384 steps draws in minutes).
 STEPS = 512
 #: Frames of a video clip whose configuration gives none.
