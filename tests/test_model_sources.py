@@ -377,11 +377,25 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
         conf_num_hidden_layers=1,
         input_feat_size=16,
     )
+    # LXMERT takes an image as features of regions and their boxes; EfficientLoFTR a pair.
+    regions = small(
+        "lxmert",
+        hidden_size=32,
+        intermediate_size=64,
+        num_attention_heads=2,
+        l_layers=1,
+        x_layers=1,
+        r_layers=1,
+        vocab_size=1000,
+        visual_feat_dim=8,
+    )
+    pair = small("efficientloftr")
     page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
+    page += regions + pair
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    patches, positions, vectors, backbone, frames, masked = dots(built)
+    patches, positions, vectors, backbone, frames, masked, features, images = dots(built)
     assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
     assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
     assert {"pixel_values", "pixel_position_ids"} <= groups(positions)
@@ -390,3 +404,6 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "pixel_values" in groups(backbone) and "1×3×384×384" in backbone
     assert "input_values" in groups(frames) and "1×32×16" in frames
     assert {"audio_mel", "audio_mel_mask"} <= groups(masked) and "1×200×16" in masked
+    assert {"input_ids", "visual_feats", "visual_pos"} <= groups(features)
+    assert "1×16×8" in features and "1×16×4" in features
+    assert "pixel_values" in groups(images) and "1×2×3×224×224" in images

@@ -53,6 +53,8 @@ MASK_VALUE: dict[str, int | bool] = {"past_values_padding": 0, "audio_mel_mask":
 STEPS = 512
 #: Frames of a video clip whose configuration gives none.
 VIDEO_FRAMES = 8
+#: Images in the second layout tried for ``pixel_values``: a pair, as keypoint matchers take.
+IMAGES = 2
 
 #: Configuration fields that give the number of features per audio frame (mel bins).
 BINS = (
@@ -78,6 +80,10 @@ WIDTHS = (
 )
 #: At most this many widths are tried, each with the vectors in rows and in columns.
 WIDTHS_TRIED = 3
+
+#: An image given as features of detected regions and their boxes (``TOKENS`` regions), and
+#: the configuration fields that give their widths.
+REGIONS = {"visual_feats": "visual_feat_dim", "visual_pos": "visual_pos_dim"}
 
 #: Configuration fields that give how many patches a side are merged into one.
 MERGE = ("spatial_merge_size", "merge_kernel_size", "merge_size")
@@ -129,6 +135,8 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
         # A model of text and images (CLIP) needs both; one that puts the image's features in
         # the text at image tokens (LLaVA) draws its language model from the text alone.
         companions |= {"input_ids", "pixel_values"}
+    if set(REGIONS) <= accepted:  # LXMERT: the image as features of regions and their boxes
+        companions |= set(REGIONS)
     if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
         companions |= set(PATCH_POSITIONS) & accepted
     companions |= {
@@ -164,7 +172,11 @@ def _examples(
     if parameter == "pixel_values_videos":
         return [_image(config, device, image_size, video=True)]
     if parameter.endswith(("pixel_values", "prompt_masks")):  # SegGPT's prompt too
-        return [_image(config, device, image_size)]
+        image = _image(config, device, image_size)
+        if parameter != "pixel_values" or image.dim() != 4:
+            return [image]
+        # Or a pair of images (a keypoint matcher's), a few images (Idefics'), frames.
+        return [image, torch.zeros(1, IMAGES, *image.shape[1:], device=device)]
     if parameter in FEATURES:
         return list(_audio_features(config, device))
     if parameter == "input_values":
@@ -173,6 +185,9 @@ def _examples(
         return list(_series(config, device))
     if parameter in MASKS:
         return [None]  # sized from what it masks, by _with_masks
+    if parameter in REGIONS:
+        width = _number(config, (REGIONS[parameter],), 0)
+        return [torch.zeros(1, TOKENS, width, device=device) if width else None]
     if parameter == "freq":  # TimesFM: the frequency class of each series
         return [torch.zeros(1, 1, dtype=torch.long, device=device)]
     if parameter.endswith(VECTORS):
