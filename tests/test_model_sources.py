@@ -390,12 +390,14 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
         visual_feat_dim=8,
     )
     pair = small("efficientloftr")
+    # SEW-D masks its attention with a value it makes on the CPU: it joins the meta tensors.
+    scalar = small("sew-d", **tiny)
     page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
-    page += regions + pair
+    page += regions + pair + scalar
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    patches, positions, vectors, backbone, frames, masked, features, images = dots(built)
+    patches, positions, vectors, backbone, frames, masked, features, images, audio = dots(built)
     assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
     assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
     assert {"pixel_values", "pixel_position_ids"} <= groups(positions)
@@ -407,3 +409,4 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert {"input_ids", "visual_feats", "visual_pos"} <= groups(features)
     assert "1×16×8" in features and "1×16×4" in features
     assert "pixel_values" in groups(images) and "1×2×3×224×224" in images
+    assert {"input_values", "encoder.encoder"} <= groups(audio)
