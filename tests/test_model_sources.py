@@ -392,12 +392,39 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     pair = small("efficientloftr")
     # SEW-D masks its attention with a value it makes on the CPU: it joins the meta tensors.
     scalar = small("sew-d", **tiny)
+    # CLAP takes token ids and mel frames as a one-channel image; SegGPT's image_size is its
+    # image and its prompt stacked.
+    text_and_audio = small("clap", text_config=tiny, audio_config={"depths": [1, 1, 1, 1]})
+    prompted = small(
+        "seggpt",
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        mlp_dim=64,
+        image_size=[64, 32],
+        patch_size=8,
+        decoder_hidden_size=16,
+        intermediate_hidden_state_indices=[0, 1],
+        merge_index=0,
+    )
     page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
-    page += regions + pair + scalar
+    page += regions + pair + scalar + text_and_audio + prompted
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    patches, positions, vectors, backbone, frames, masked, features, images, audio = dots(built)
+    (
+        patches,
+        positions,
+        vectors,
+        backbone,
+        frames,
+        masked,
+        features,
+        images,
+        audio,
+        clap,
+        seggpt,
+    ) = dots(built)
     assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
     assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
     assert {"pixel_values", "pixel_position_ids"} <= groups(positions)
@@ -410,3 +437,7 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "1×16×8" in features and "1×16×4" in features
     assert "pixel_values" in groups(images) and "1×2×3×224×224" in images
     assert {"input_values", "encoder.encoder"} <= groups(audio)
+    assert {"input_ids", "input_features", "audio_model"} <= groups(clap)
+    assert "1×1×200×64" in clap
+    assert {"pixel_values", "prompt_pixel_values", "prompt_masks"} <= groups(seggpt)
+    assert "1×3×32×32, 1×3×32×32 → 1×3×64×32" in seggpt  # stacked by the model itself

@@ -109,10 +109,13 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     if getattr(config, "is_encoder_decoder", False):
         wanted.add("decoder_input_ids")
     wanted |= _companions(wanted, accepted, config)
+    optional = _audio_companion(wanted, accepted, config)
     names = [parameter.name for parameter in parameters]
     choices = [
         _examples(name, config, device, accepted, _timm_image_size(model))
         if name in wanted
+        else [None, *_examples(name, config, device, accepted)]
+        if name in optional
         else [None]
         for name in names
     ]
@@ -145,6 +148,17 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
     return companions
 
 
+def _audio_companion(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
+    """The audio features a model of text that also takes audio may need (CLAP, Voxtral
+    Realtime; SeamlessM4T draws from its text alone), tried after the text alone; none for a
+    model that puts the audio's features in the text at audio tokens."""
+    if "input_ids" not in wanted or "input_features" not in accepted - wanted:
+        return set()
+    if any("audio_token" in name for name in vars(config)):
+        return set()
+    return {"input_features"}
+
+
 def _has_image_tokens(config: Any) -> bool:
     return any("image_token" in name for name in vars(config))
 
@@ -173,6 +187,8 @@ def _examples(
         return [_image(config, device, image_size, video=True)]
     if parameter.endswith(("pixel_values", "prompt_masks")):  # SegGPT's prompt too
         image = _image(config, device, image_size)
+        if "prompt_pixel_values" in accepted:  # SegGPT's image_size: image and prompt stacked
+            image = image[..., : image.shape[-2] // 2, :].contiguous()
         if parameter != "pixel_values" or image.dim() != 4:
             return [image]
         # Or a pair of images (a keypoint matcher's), a few images (Idefics'), frames.
@@ -310,7 +326,8 @@ def _bins(config: Any) -> list[int]:
 
 def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
     """Log-mel features: Whisper's layout (bins × 30 s of frames) where the configuration
-    gives its encoder's positions, and frames × bins, for each number of bins it gives."""
+    gives its encoder's positions, and frames × bins, for each number of bins it gives; then
+    frames × bins as a one-channel image (CLAP's)."""
     positions = getattr(config, "max_source_positions", None)
     frames = 2 * positions if isinstance(positions, int) else FRAMES
     for bins in _bins(config):
@@ -324,6 +341,7 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
                 bins_first,
             )
         )
+    yield torch.zeros(1, 1, frames, _bins(config)[0], device=device)
 
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
