@@ -185,7 +185,7 @@
     }
 
     /* ``edges`` less their dense connections and then their shared outputs, noted on the
-       first edge drawn into or out of the node concerned (hierarchy.py's drawn_edges). */
+       first edge drawn into or out of the node concerned (reduction.py's drawn_edges). */
     drawnEdges(edges) {
       const hidden = denseInputs(edges, this.denseInputs);
       const fewer = edges.filter(([from, to]) => !hidden.get(to)?.has(from));
@@ -288,14 +288,10 @@
   }
 
   /* Per node, its inputs that also reach it through another of its inputs, if some node has
-     ``dense`` of them or more (a dense block); for nodes with two or more (hierarchy.py's
+     ``dense`` of them or more (a dense block); for nodes with two or more (reduction.py's
      dense_inputs). */
   function denseInputs(edges, dense) {
-    const inputs = new Map();
-    for (const [from, to] of edges) {
-      if (!inputs.has(to)) inputs.set(to, []);
-      inputs.get(to).push(from);
-    }
+    const inputs = linked(edges, true);
     const found = new Map();
     for (const [node, sources] of inputs) {
       if (sources.length <= 2) continue;
@@ -307,13 +303,9 @@
   }
 
   /* Per node, the closed groups (items below 0) taking its output that another item taking
-     it reaches, for nodes with ``shared`` of them or more (hierarchy.py's shared_outputs). */
+     it reaches, for nodes with ``shared`` of them or more (reduction.py's shared_outputs). */
   function sharedOutputs(edges, shared) {
-    const outputs = new Map();
-    for (const [from, to] of edges) {
-      if (!outputs.has(from)) outputs.set(from, []);
-      outputs.get(from).push(to);
-    }
+    const outputs = linked(edges, false);
     const found = new Map();
     for (const [node, targets] of outputs) {
       if (targets.length <= shared) continue;
@@ -322,6 +314,17 @@
       if (dropped.size >= shared) found.set(node, dropped);
     }
     return found;
+  }
+
+  /* Per node, the nodes its ``edges`` come from (``backwards``) or go to. */
+  function linked(edges, backwards) {
+    const links = new Map();
+    for (const [from, to] of edges) {
+      const [first, second] = backwards ? [to, from] : [from, to];
+      if (!links.has(first)) links.set(first, []);
+      links.get(first).push(second);
+    }
+    return links;
   }
 
   /* What one of ``items`` leads to through at least one of ``links``, not through ``node``

@@ -21,43 +21,17 @@ from dataclasses import dataclass, field
 
 from sphinx_archviz import style
 from sphinx_archviz.capture.graph.dot import HtmlLabel, dot_attributes
+from sphinx_archviz.capture.graph.reduction import (
+    DENSE_INPUTS,
+    DENSE_NOTE,
+    SHARED_NOTE,
+    SHARED_OUTPUTS,
+    Edge,
+    drawn_edges,
+)
 
-#: An edge: from, to (leaves ``i``, groups ``-1 - g``), its DOT attributes.
-Edge = tuple[int, int, str]
 #: About as many nodes as a reader takes in at first sight.
 FIRST_SIGHT_NODES = 40
-#: A picture is dense when a node has this many inputs that also reach it through another of
-#: its inputs: DenseNet's, not NASNet's cells (4 at most) nor a residual sum (1). See
-#: :func:`dense_inputs`.
-DENSE_INPUTS = 5
-#: What the edge into a node whose dense connections are not drawn adds to its attributes,
-#: ``{hidden}`` standing for their number. The page's copy of a hierarchy carries it.
-DENSE_NOTE = dot_attributes(
-    {
-        "xlabel": "+ {hidden} earlier inputs",
-        "fontname": style.FONT,
-        "fontsize": str(style.FONT_SIZE - 2),
-        "fontcolor": style.EDGE_FONT_COLOUR,
-        "tooltip": "+ {hidden} earlier inputs, not drawn: each layer of a dense block takes"
-        " the outputs of all the layers before it",
-    }
-)
-#: A node's output is shared when this many closed groups take it that also follow another
-#: group or op taking it: a transformer's rotary embedding or attention mask, which every layer
-#: takes. See :func:`shared_outputs`.
-SHARED_OUTPUTS = 5
-#: What the first edge out of a node whose shared output is not drawn into every group adds to
-#: its attributes, ``{hidden}`` standing for the groups left out.
-SHARED_NOTE = dot_attributes(
-    {
-        "xlabel": "+ {hidden} later groups",
-        "fontname": style.FONT,
-        "fontsize": str(style.FONT_SIZE - 2),
-        "fontcolor": style.EDGE_FONT_COLOUR,
-        "tooltip": "This output also goes into {hidden} later groups, not drawn: each of them"
-        " comes after one that takes it (an input every layer shares)",
-    }
-)
 
 
 @dataclass
@@ -267,28 +241,6 @@ def state_dot(hierarchy: Hierarchy, open_groups: Iterable[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def drawn_edges(edges: list[Edge]) -> list[Edge]:
-    """``edges`` less the dense connections (:func:`dense_inputs`) and then the shared outputs
-    (:func:`shared_outputs`) they have, with a note on the first edge drawn into a node whose
-    inputs were left out and on the first edge drawn out of a node whose outputs were."""
-    hidden = dense_inputs([(start, end) for start, end, _ in edges])
-    edges = [edge for edge in edges if edge[0] not in hidden.get(edge[1], ())]
-    shared = shared_outputs([(start, end) for start, end, _ in edges])
-    edges = [edge for edge in edges if edge[1] not in shared.get(edge[0], ())]
-    into: set[int] = set()
-    out_of: set[int] = set()
-    drawn = []
-    for start, end, attributes in edges:
-        if end in hidden and end not in into:
-            into.add(end)
-            attributes = _with_note(attributes, DENSE_NOTE, len(hidden[end]))
-        if start in shared and start not in out_of:
-            out_of.add(start)
-            attributes = _with_note(attributes, SHARED_NOTE, len(shared[start]))
-        drawn.append((start, end, attributes))
-    return drawn
-
-
 def state_edges(hierarchy: Hierarchy, opened: set[int]) -> list[Edge]:
     """The edges between what is drawn with ``opened`` open (items as :func:`shown_as` names
     them), each once, in the order of the hierarchy's first edge between them."""
@@ -300,66 +252,6 @@ def state_edges(hierarchy: Hierarchy, opened: set[int]) -> list[Edge]:
             seen.add(pair)
             edges.append((*pair, attributes))
     return edges
-
-
-def dense_inputs(edges: list[tuple[int, int]]) -> dict[int, set[int]]:
-    """The dense connections of a picture whose ``edges`` are given: per node, its inputs
-    that also reach it through another of its inputs (what a transitive reduction drops).
-
-    A picture is dense when some node has :data:`DENSE_INPUTS` such inputs or more (every
-    layer of DenseNet's blocks takes the outputs of all the layers before it); then each node
-    with two or more of them gets them here, and they are not drawn. A residual block's sum
-    has one (the skip) and is always drawn whole; so is every picture that is not dense."""
-    inputs: dict[int, list[int]] = {}
-    for start, end in edges:
-        inputs.setdefault(end, []).append(start)
-    found = {}
-    for node, sources in inputs.items():
-        if len(sources) > 2:
-            earlier = _reaching(inputs, sources, node)
-            dropped = {source for source in sources if source in earlier}
-            if len(dropped) >= 2:
-                found[node] = dropped
-    return found if any(len(dropped) >= DENSE_INPUTS for dropped in found.values()) else {}
-
-
-def shared_outputs(edges: list[tuple[int, int]]) -> dict[int, set[int]]:
-    """The shared outputs of a picture whose ``edges`` are given: per node, the closed groups
-    (items below 0) taking its output that another item taking it reaches, for nodes with
-    :data:`SHARED_OUTPUTS` of them or more (what a transitive reduction drops). A rotary
-    embedding feeding 32 closed layers then goes into the first, the others following it;
-    edges into the ops of open groups are always drawn, and so is a residual block's skip."""
-    outputs: dict[int, list[int]] = {}
-    for start, end in edges:
-        outputs.setdefault(start, []).append(end)
-    found = {}
-    for node, targets in outputs.items():
-        if len(targets) > SHARED_OUTPUTS:
-            later = _reaching(outputs, targets, node)
-            dropped = {target for target in targets if target < 0 and target in later}
-            if len(dropped) >= SHARED_OUTPUTS:
-                found[node] = dropped
-    return found
-
-
-def _reaching(links: dict[int, list[int]], items: list[int], node: int) -> set[int]:
-    """What one of ``items`` leads to through at least one of ``links``, not through
-    ``node``: with the inputs of each node as links, what reaches them; with the outputs,
-    what they reach."""
-    found: set[int] = set()
-    stack = [linked for item in items for linked in links.get(item, [])]
-    while stack:
-        item = stack.pop()
-        if item != node and item not in found:
-            found.add(item)
-            stack.extend(links.get(item, []))
-    return found
-
-
-def _with_note(attributes: str, note: str, hidden: int) -> str:
-    """An edge's ``attributes`` with ``note`` saying that ``hidden`` edges are not drawn."""
-    note = note.replace("{hidden}", str(hidden))
-    return f"{attributes}, {note}" if attributes else note
 
 
 def _item_lines(hierarchy: Hierarchy, items: list[int], opened: set[int], indent: str) -> list[str]:

@@ -6,19 +6,21 @@ import json
 import re
 
 from sphinx_archviz.capture.graph.hierarchy import (
-    DENSE_INPUTS,
     FIRST_SIGHT_NODES,
-    SHARED_OUTPUTS,
     Group,
     Hierarchy,
     Leaf,
-    dense_inputs,
     first_sight,
     prune,
-    shared_outputs,
     state_dot,
     to_json,
     visible_count,
+)
+from sphinx_archviz.capture.graph.reduction import (
+    DENSE_INPUTS,
+    SHARED_OUTPUTS,
+    dense_inputs,
+    shared_outputs,
 )
 
 
