@@ -407,8 +407,13 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
         intermediate_hidden_state_indices=[0, 1],
         merge_index=0,
     )
+    # TVP's image size is max_img_size; SAM 2's is its prompt encoder's; FunASR stacks 3 frames
+    # of 8 bins as one.
+    video = small("tvp", num_hidden_layers=1)
+    segmenter = small("sam2")
+    stacked = small("fun_asr_nano_encoder", **tiny, num_mel_bins=8, num_stacked_frames=3)
     page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
-    page += regions + pair + scalar + text_and_audio + prompted
+    page += regions + pair + scalar + text_and_audio + prompted + video + segmenter + stacked
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
@@ -424,6 +429,9 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
         audio,
         clap,
         seggpt,
+        tvp,
+        sam2,
+        funasr,
     ) = dots(built)
     assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
     assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
@@ -441,3 +449,7 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "1×1×200×64" in clap
     assert {"pixel_values", "prompt_pixel_values", "prompt_masks"} <= groups(seggpt)
     assert "1×3×32×32, 1×3×32×32 → 1×3×64×32" in seggpt  # stacked by the model itself
+    assert "pixel_values" in groups(tvp) and "1×48×3×448×448" in tvp
+    assert "pixel_values" in groups(sam2) and "1×3×1024×1024" in sam2
+    assert {"input_features", "input_features_mask"} <= groups(funasr)
+    assert "1×200×24" in funasr

@@ -121,7 +121,7 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     ]
     layouts = []
     for values in itertools.islice(itertools.product(*choices), LAYOUTS):
-        values = _with_masks(dict(zip(names, values, strict=True)))
+        values = _with_masks(dict(zip(names, values, strict=True)), config)
         trimmed = list(values.values())
         while trimmed and trimmed[-1] is None:
             trimmed.pop()
@@ -220,12 +220,22 @@ def _image(
     """An image (a clip of ``num_frames`` images for a video model) of the vision
     configuration's size, or of ``image_size``."""
     vision = _vision(config)
-    size = image_size or getattr(vision, "image_size", None) or getattr(vision, "crop_size", 224)
+    size = image_size or getattr(vision, "image_size", None) or getattr(vision, "crop_size", None)
+    size = size or next(_image_sizes(config), 224)
     height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
     channels = getattr(vision, "num_channels", 3)
     frames = _number(vision, ("num_frames", "frames_per_clip"), VIDEO_FRAMES if video else 0)
     clip = (frames,) if frames else ()
     return torch.zeros(1, *clip, channels, height, width, device=device)
+
+
+def _image_sizes(config: Any) -> Iterator[Any]:
+    """The image sizes the configuration and the ones nested in it give (SAM 2's prompt
+    encoder, TVP's ``max_img_size``), outermost first."""
+    for each in _configs(config):
+        for name in ("image_size", "max_img_size"):
+            if value := getattr(each, name, None):
+                yield value
 
 
 def _timm_image_size(model: nn.Module) -> int | None:
@@ -321,7 +331,8 @@ def _bins(config: Any) -> list[int]:
         for name in BINS
         if isinstance(value := getattr(each, name, None), int) and not isinstance(value, bool)
     ]
-    return list(dict.fromkeys(found)) or [80]
+    stacked = _number(config, ("num_stacked_frames",), 1)  # FunASR: frames stacked as one
+    return list(dict.fromkeys(value * stacked for value in found)) or [80]
 
 
 def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
@@ -329,7 +340,7 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
     gives its encoder's positions, and frames × bins, for each number of bins it gives; then
     frames × bins as a one-channel image (CLAP's)."""
     positions = getattr(config, "max_source_positions", None)
-    frames = 2 * positions if isinstance(positions, int) else FRAMES
+    frames = _frames(config)
     for bins in _bins(config):
         bins_first = torch.zeros(1, bins, frames, device=device)
         frames_first = torch.zeros(1, frames, bins, device=device)
@@ -342,6 +353,13 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
             )
         )
     yield torch.zeros(1, 1, frames, _bins(config)[0], device=device)
+
+
+def _frames(config: Any) -> int:
+    """Frames of audio features: 30 s where the configuration gives its encoder's positions
+    (Whisper's), else ``FRAMES``."""
+    positions = getattr(config, "max_source_positions", None)
+    return 2 * positions if isinstance(positions, int) else FRAMES
 
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
@@ -381,12 +399,13 @@ def _series(config: Any, device: str) -> Iterator[torch.Tensor]:
     yield torch.zeros(1, steps, device=device)
 
 
-def _with_masks(values: dict[str, torch.Tensor | None]) -> dict[str, torch.Tensor | None]:
-    """The masks of audio features and time series: every frame and step is real (the longer
-    side of audio features is their frames)."""
+def _with_masks(
+    values: dict[str, torch.Tensor | None], config: Any
+) -> dict[str, torch.Tensor | None]:
+    """The masks of audio features and time series: every frame and step is real."""
     for mask, masked in MASKS.items():
         given = values.get(masked)
         if mask in values and given is not None:
-            length = max(given.shape[1:]) if masked in FEATURES else given.shape[1]
+            length = _frames(config) if masked in FEATURES else given.shape[1]
             values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
     return values
