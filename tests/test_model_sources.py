@@ -412,8 +412,11 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     video = small("tvp", num_hidden_layers=1)
     segmenter = small("sam2")
     stacked = small("fun_asr_nano_encoder", **tiny, num_mel_bins=8, num_stacked_frames=3)
+    # Gemma 4's audio model names no mel bins: 80 fails, 128 runs.
+    unnamed = small("gemma4_audio", **tiny, subsampling_conv_channels=[128, 4], output_proj_dims=16)
     page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
     page += regions + pair + scalar + text_and_audio + prompted + video + segmenter + stacked
+    page += unnamed
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
@@ -432,6 +435,7 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
         tvp,
         sam2,
         funasr,
+        bins,
     ) = dots(built)
     assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
     assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
@@ -453,3 +457,4 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "pixel_values" in groups(sam2) and "1×3×1024×1024" in sam2
     assert {"input_features", "input_features_mask"} <= groups(funasr)
     assert "1×200×24" in funasr
+    assert "input_features" in groups(bins) and "1×200×128" in bins

@@ -332,7 +332,7 @@ def _bins(config: Any) -> list[int]:
         if isinstance(value := getattr(each, name, None), int) and not isinstance(value, bool)
     ]
     stacked = _number(config, ("num_stacked_frames",), 1)  # FunASR: frames stacked as one
-    return list(dict.fromkeys(value * stacked for value in found)) or [80]
+    return list(dict.fromkeys(value * stacked for value in found)) or [80, 128]
 
 
 def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
