@@ -58,8 +58,10 @@ def gather(
     is the name of the module that calls them, if any: a scope of its own name (``features``
     around the layers of ``features.denseblock3``) is named by the run of its members."""
     items: list[Unit | Scope] = list(units)
-    if len(items) > FLAT:
-        items = _scopes(items, within=within)
+    if len(items) <= FLAT:
+        return items
+    edges = list(edges)
+    items = _strays_joined(_scopes(items, within=within), edges)
     if len(items) > FIRST_SIGHT_NODES:
         items = _segments(items, edges)
     return items
@@ -134,10 +136,36 @@ def _scope_of(name: str, depth: int) -> str | None:
     return name[:length]
 
 
-def _segments(items: list[Unit | Scope], edges: Iterable[tuple[int, int]]) -> list[Unit | Scope]:
+def _strays_joined(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
+    """A scope joined by the items without a scope that lie with it alone between two places
+    where all data passes (Xception's ``block2`` by the shortcut's ``conv2d`` and
+    ``batch_normalization`` and the ``add`` that joins them), in their order; not when that
+    is everything (a dense block's layers and the ``cat`` of their outputs)."""
+    joined: list[Unit | Scope] = []
+    for segment in _segment_runs(items, edges):
+        scopes = [item for item in segment if isinstance(item, Scope)]
+        if len(scopes) != 1 or not 1 < len(segment) < len(items):
+            joined.extend(segment)
+            continue
+        inside = [part for item in segment for part in (item.items if item in scopes else [item])]
+        joined.append(Scope(scopes[0].name, inside))
+    return joined
+
+
+def _segments(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
     """Those between two places where all data passes through one of them (the ``mixed0``
     joining a block's branches) make a group; if still too many, runs of them are gathered
     into :data:`FIRST_SIGHT_NODES` ``// 2`` groups."""
+    segments = _segment_runs(items, edges)
+    if len(segments) > FIRST_SIGHT_NODES:
+        segments = [[item for segment in chunk for item in segment] for chunk in _chunks(segments)]
+    return [_span(segment) for segment in segments]
+
+
+def _segment_runs(
+    items: list[Unit | Scope], edges: list[tuple[int, int]]
+) -> list[list[Unit | Scope]]:
+    """``items`` cut where all data passes through one of them."""
     position = {
         key: number
         for number, item in enumerate(items)
@@ -161,9 +189,7 @@ def _segments(items: list[Unit | Scope], edges: Iterable[tuple[int, int]]) -> li
         segments[-1].append(item)
         if number:
             furthest = max(furthest, reach[number - 1])
-    if len(segments) > FIRST_SIGHT_NODES:
-        segments = [[item for segment in chunk for item in segment] for chunk in _chunks(segments)]
-    return [_span(segment) for segment in segments]
+    return segments
 
 
 def _span(items: list[Unit | Scope]) -> Unit | Scope:

@@ -206,6 +206,38 @@ def test_a_layer_without_a_scope_between_two_runs_of_one_scope_belongs_to_it() -
     assert top == ["x", "conv1_conv", "flatten", "predictions", "output"]
 
 
+def test_layers_without_a_scope_around_a_block_between_the_same_cuts_join_it() -> None:
+    """Xception's shortcut ``conv2d`` and ``batch_normalization`` and the ``add`` joining them
+    to ``block2`` are drawn inside ``block2``, not loose between the blocks."""
+    tracer = HandTracer()
+    x = tracer.input(1, 8)
+    with tracer.model("Functional", x) as returned:
+        x = tracer.leaf("block1_conv1", "Conv2D", x, params=11)
+        x = tracer.leaf("block1_conv2", "Conv2D", x, params=12)
+        for block in (2, 3, 4):
+            shortcut = tracer.leaf(f"conv2d_{block}", "Conv2D", x, params=block)
+            shortcut = tracer.leaf(f"batch_normalization_{block}", "BatchNormalization", shortcut)
+            for layer, kind in (("sepconv", "SeparableConv2D"), ("bn", "BatchNormalization")):
+                x = tracer.leaf(f"block{block}_{layer}", kind, x, params=block)
+            x = tracer.leaf(f"block{block}_pool", "MaxPooling2D", x)
+            x = tracer.op("add", x, shortcut)
+        x = tracer.leaf("avg_pool", "GlobalAveragePooling2D", x)
+        returned.append(tracer.leaf("predictions", "Dense", x, params=5))
+    hierarchy = modules_hierarchy(tracer.trace, "TB")
+    assert group_names(hierarchy) == ["block1", "block2", "block3", "block4"]
+    inside = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.groups[1].children]
+    assert inside == [
+        "conv2d_2",
+        "batch_normalization_2",
+        "block2_sepconv",
+        "block2_bn",
+        "block2_pool",
+        "add",
+    ]
+    top = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.top if item >= 0]
+    assert top == ["x", "avg_pool", "predictions", "output"]
+
+
 def branching(blocks: int) -> Trace:
     """Inception-like: blocks of two branches joined by a concatenation, with layer names
     that share no scope (``conv2d_7``), five calls to a block."""
