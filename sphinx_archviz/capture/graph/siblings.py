@@ -137,18 +137,42 @@ def _scope_of(name: str, depth: int) -> str | None:
 
 
 def _strays_joined(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
-    """A scope joined by the items without a scope that lie with it alone between two places
-    where all data passes (Xception's ``block2`` by the shortcut's ``conv2d`` and
-    ``batch_normalization`` and the ``add`` that joins them), in their order; not when that
-    is everything (a dense block's layers and the ``cat`` of their outputs)."""
+    """Items without a scope joined to the scope they belong with, in their order: those that
+    lie with one scope alone between two places where all data passes (a shortcut's
+    ``conv2d`` and ``batch_normalization`` called before ``block2``'s layers, and the ``add``
+    joining them), and those right after a scope that take data from it alone (the same
+    shortcut called among ``block2``'s layers, as Keras orders Xception's, leaves its
+    ``batch_normalization`` and ``add`` after it). Never everything into one scope (a dense
+    block's layers and the ``cat`` of their outputs)."""
+    position = _positions(items)
+    sources: dict[int, set[int]] = {}
+    for start, end in edges:
+        if end in position:
+            sources.setdefault(position[end], set()).add(position.get(start, -1))
     joined: list[Unit | Scope] = []
+    first = 0
     for segment in _segment_runs(items, edges):
+        taken = set(range(first - 1, first + len(segment)))
         scopes = [item for item in segment if isinstance(item, Scope)]
-        if len(scopes) != 1 or not 1 < len(segment) < len(items):
+        if len(segment) == len(items) or len(segment) == 1:
             joined.extend(segment)
-            continue
-        inside = [part for item in segment for part in (item.items if item in scopes else [item])]
-        joined.append(Scope(scopes[0].name, inside))
+        elif len(scopes) == 1:
+            inside = [
+                part for item in segment for part in (item.items if item in scopes else [item])
+            ]
+            joined.append(Scope(scopes[0].name, inside))
+        elif (
+            not scopes
+            and first
+            and isinstance(joined[-1], Scope)
+            and all(
+                sources.get(number, set()) <= taken for number in range(first, first + len(segment))
+            )
+        ):
+            joined[-1] = Scope(joined[-1].name, [*joined[-1].items, *segment])
+        else:
+            joined.extend(segment)
+        first += len(segment)
     return joined
 
 
@@ -166,12 +190,7 @@ def _segment_runs(
     items: list[Unit | Scope], edges: list[tuple[int, int]]
 ) -> list[list[Unit | Scope]]:
     """``items`` cut where all data passes through one of them."""
-    position = {
-        key: number
-        for number, item in enumerate(items)
-        for unit in _units_of(item)
-        for key in unit.keys
-    }
+    position = _positions(items)
     reach = list(range(len(items)))
     from_outside = -1  # how far what comes from outside (the inputs) reaches
     for start, end in edges:
@@ -190,6 +209,16 @@ def _segment_runs(
         if number:
             furthest = max(furthest, reach[number - 1])
     return segments
+
+
+def _positions(items: list[Unit | Scope]) -> dict[int, int]:
+    """Where each atom inside ``items`` is: the number of the item holding it."""
+    return {
+        key: number
+        for number, item in enumerate(items)
+        for unit in _units_of(item)
+        for key in unit.keys
+    }
 
 
 def _span(items: list[Unit | Scope]) -> Unit | Scope:

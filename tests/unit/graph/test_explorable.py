@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.dot import shapes_line
 from sphinx_archviz.capture.graph.explorable import (
@@ -206,34 +208,49 @@ def test_a_layer_without_a_scope_between_two_runs_of_one_scope_belongs_to_it() -
     assert top == ["x", "conv1_conv", "flatten", "predictions", "output"]
 
 
-def test_layers_without_a_scope_around_a_block_between_the_same_cuts_join_it() -> None:
-    """Xception's shortcut ``conv2d`` and ``batch_normalization`` and the ``add`` joining them
-    to ``block2`` are drawn inside ``block2``, not loose between the blocks."""
+NORM = "BatchNormalization"
+
+
+def xception_like(shortcut_first: bool) -> Trace:
+    """Blocks of two layers and a pooling, each beside a shortcut (a ``conv2d`` and a
+    ``batch_normalization`` without a scope) that an ``add`` joins; the shortcut's layers are
+    called before the block's (``shortcut_first``) or, as Keras orders Xception's, the
+    ``conv2d`` among them and the ``batch_normalization`` after."""
     tracer = HandTracer()
     x = tracer.input(1, 8)
     with tracer.model("Functional", x) as returned:
         x = tracer.leaf("block1_conv1", "Conv2D", x, params=11)
         x = tracer.leaf("block1_conv2", "Conv2D", x, params=12)
         for block in (2, 3, 4):
-            shortcut = tracer.leaf(f"conv2d_{block}", "Conv2D", x, params=block)
-            shortcut = tracer.leaf(f"batch_normalization_{block}", "BatchNormalization", shortcut)
-            for layer, kind in (("sepconv", "SeparableConv2D"), ("bn", "BatchNormalization")):
-                x = tracer.leaf(f"block{block}_{layer}", kind, x, params=block)
-            x = tracer.leaf(f"block{block}_pool", "MaxPooling2D", x)
-            x = tracer.op("add", x, shortcut)
+            if shortcut_first:
+                shortcut = tracer.leaf(f"conv2d_{block}", "Conv2D", x, params=block)
+                shortcut = tracer.leaf(f"batch_normalization_{block}", NORM, shortcut)
+            main = tracer.leaf(f"block{block}_sepconv", "SeparableConv2D", x, params=block)
+            main = tracer.leaf(f"block{block}_bn", NORM, main, params=block)
+            if not shortcut_first:
+                shortcut = tracer.leaf(f"conv2d_{block}", "Conv2D", x, params=block)
+            main = tracer.leaf(f"block{block}_pool", "MaxPooling2D", main)
+            if not shortcut_first:
+                shortcut = tracer.leaf(f"batch_normalization_{block}", NORM, shortcut)
+            x = tracer.op("add", main, shortcut)
         x = tracer.leaf("avg_pool", "GlobalAveragePooling2D", x)
         returned.append(tracer.leaf("predictions", "Dense", x, params=5))
-    hierarchy = modules_hierarchy(tracer.trace, "TB")
+    return tracer.trace
+
+
+@pytest.mark.parametrize("shortcut_first", [True, False])
+def test_layers_without_a_scope_beside_a_block_join_it(shortcut_first: bool) -> None:
+    """Xception's shortcut ``conv2d`` and ``batch_normalization`` and the ``add`` joining them
+    to ``block2`` are drawn inside ``block2``, not loose between the blocks."""
+    hierarchy = modules_hierarchy(xception_like(shortcut_first), "TB")
     assert group_names(hierarchy) == ["block1", "block2", "block3", "block4"]
     inside = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.groups[1].children]
-    assert inside == [
-        "conv2d_2",
-        "batch_normalization_2",
-        "block2_sepconv",
-        "block2_bn",
-        "block2_pool",
-        "add",
-    ]
+    shortcut = ["conv2d_2", "batch_normalization_2"]
+    block = ["block2_sepconv", "block2_bn", "block2_pool"]
+    if shortcut_first:
+        assert inside == [*shortcut, *block, "add"]
+    else:
+        assert inside == [*block[:2], shortcut[0], block[2], shortcut[1], "add"]
     top = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.top if item >= 0]
     assert top == ["x", "avg_pool", "predictions", "output"]
 
