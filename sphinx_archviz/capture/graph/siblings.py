@@ -60,10 +60,19 @@ def gather(
     items: list[Unit | Scope] = list(units)
     if len(items) <= FLAT:
         return items
-    edges = list(edges)
-    items = _strays_joined(_scopes(items, within=within), edges)
+    return _arranged(_scopes(items, within=within), list(edges))
+
+
+def _arranged(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
+    """``items`` with the strays joined to their scopes and, if still too many to read, cut
+    where all data passes; the same inside each scope (InceptionResNetV2's ``block35`` holds
+    ten blocks ``block35_1`` … with their branches, not 204 layers)."""
+    items = _strays_joined(items, edges)
     if len(items) > FIRST_SIGHT_NODES:
         items = _segments(items, edges)
+    for item in items:
+        if isinstance(item, Scope):
+            item.items = _arranged(item.items, edges)
     return items
 
 
@@ -144,36 +153,53 @@ def _strays_joined(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> l
     shortcut called among ``block2``'s layers, as Keras orders Xception's, leaves its
     ``batch_normalization`` and ``add`` after it). Never everything into one scope (a dense
     block's layers and the ``cat`` of their outputs)."""
+    sources = _sources(items, edges)
+    joined: list[Unit | Scope] = []
+    first = 0
+    for segment in _segment_runs(items, edges):
+        numbers = range(first, first + len(segment))
+        first += len(segment)
+        scopes = [item for item in segment if isinstance(item, Scope)]
+        if len(segment) in (1, len(items)):
+            joined.extend(segment)
+        elif len(scopes) == 1:
+            inside = [part for item in segment for part in _inside(item, scopes[0])]
+            joined.append(Scope(scopes[0].name, inside))
+        elif (
+            not scopes
+            and joined
+            and isinstance(joined[-1], Scope)
+            and _a_shortcut(numbers, sources)
+        ):
+            joined[-1] = Scope(joined[-1].name, [*joined[-1].items, *segment])
+        else:
+            joined.extend(segment)
+    return joined
+
+
+def _inside(item: Unit | Scope, scope: Scope) -> list[Unit | Scope]:
+    return scope.items if item is scope else [item]
+
+
+def _sources(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> dict[int, set[int]]:
+    """Per item (by number), the items its data comes from (-1: from outside them)."""
     position = _positions(items)
     sources: dict[int, set[int]] = {}
     for start, end in edges:
         if end in position:
             sources.setdefault(position[end], set()).add(position.get(start, -1))
-    joined: list[Unit | Scope] = []
-    first = 0
-    for segment in _segment_runs(items, edges):
-        taken = set(range(first - 1, first + len(segment)))
-        scopes = [item for item in segment if isinstance(item, Scope)]
-        if len(segment) == len(items) or len(segment) == 1:
-            joined.extend(segment)
-        elif len(scopes) == 1:
-            inside = [
-                part for item in segment for part in (item.items if item in scopes else [item])
-            ]
-            joined.append(Scope(scopes[0].name, inside))
-        elif (
-            not scopes
-            and first
-            and isinstance(joined[-1], Scope)
-            and all(
-                sources.get(number, set()) <= taken for number in range(first, first + len(segment))
-            )
-        ):
-            joined[-1] = Scope(joined[-1].name, [*joined[-1].items, *segment])
-        else:
-            joined.extend(segment)
-        first += len(segment)
-    return joined
+    return sources
+
+
+def _a_shortcut(numbers: range, sources: dict[int, set[int]]) -> bool:
+    """Whether the items ``numbers`` take data only from the item before them and each other,
+    the last taking the item before's own output too: the tail of a shortcut joining it (a
+    ``batch_normalization`` and an ``add``), not a block of its own after it (Inception's
+    ``mixed_6a``, whose branches end in a pooling of their own)."""
+    before = numbers.start - 1
+    allowed = {before, *numbers}
+    only_these = all(sources.get(number, set()) <= allowed for number in numbers)
+    return only_these and before in sources.get(numbers[-1], set())
 
 
 def _segments(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
