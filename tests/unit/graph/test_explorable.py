@@ -255,6 +255,36 @@ def test_layers_without_a_scope_beside_a_block_join_it(shortcut_first: bool) -> 
     assert top == ["x", "avg_pool", "predictions", "output"]
 
 
+def test_a_scope_opens_on_its_blocks_with_their_branches() -> None:
+    """InceptionResNetV2-like: each ``block35_k`` is preceded by branches without a scope,
+    concatenated into its ``conv``; ``block35`` opens on its blocks, each holding its
+    branches, not on every layer of them all."""
+    tracer = HandTracer()
+    x = tracer.input(1, 8)
+    with tracer.model("Functional", x) as returned:
+        x = tracer.leaf("stem_conv", "Conv2D", x, params=1)
+        for block in range(1, 7):
+            left = tracer.leaf(f"conv2d_{block}0", "Conv2D", x, params=block * 10)
+            right = tracer.leaf(f"conv2d_{block}1", "Conv2D", x, params=block * 10 + 1)
+            right = tracer.leaf(f"conv2d_{block}2", "Conv2D", right, params=block * 10 + 2)
+            mixed = tracer.op("cat", left, right)
+            conv = tracer.leaf(f"block35_{block}_conv", "Conv2D", mixed, params=block * 10 + 3)
+            x = tracer.leaf(f"block35_{block}_ac", "Activation", tracer.op("add", x, conv))
+        returned.append(tracer.leaf("predictions", "Dense", x, params=5))
+    hierarchy = modules_hierarchy(tracer.trace, "TB")
+    blocks = [f"block35_{block}" for block in range(1, 7)]
+    assert names_inside(hierarchy, "block35") == blocks
+    assert names_inside(hierarchy, "block35_2") == [
+        "conv2d_20",
+        "conv2d_21",
+        "conv2d_22",
+        "cat",
+        "block35_2_conv",
+        "add",
+        "block35_2_ac",
+    ]
+
+
 def branching(blocks: int) -> Trace:
     """Inception-like: blocks of two branches joined by a concatenation, with layer names
     that share no scope (``conv2d_7``), five calls to a block."""
