@@ -57,9 +57,9 @@ sed 's/yy/aag/g; /extern.*isatty/d' lex.yy.c >scan.c
 bison -dy "$G/lib/common/htmlparse.y" -o y.tab.c
 sed 's/yy/html/g; s/unsigned long int/uint64_t/g; s/unsigned long/uint64_t/g' y.tab.c >htmlparse.c
 sed 's/yy/html/g; s/unsigned long int/uint64_t/g; s/unsigned long/uint64_t/g' y.tab.h >htmlparse.h
-awk -f "$G/awk/brewer.awk" "$G/lib/common/brewer_colors" >brewer_lib
-awk -f "$G/awk/svgcolor.awk" "$G/lib/common/svgcolor_names" >svgcolor_lib
-cat brewer_lib svgcolor_lib "$G/lib/common/color_names" | LC_ALL=C sort >color_lib
+# Colours: the X11 names (Graphviz's default scheme), not the ColorBrewer and SVG schemes
+# (colorscheme=), which no diagram uses and which would be a fifth of the WebAssembly.
+LC_ALL=C sort "$G/lib/common/color_names" >color_lib
 awk -f "$G/awk/colortbl.awk" color_lib >colortbl.h
 cp "$G/lib/common/ps_fontmap.txt" ps_font_equiv.h
 (cd "$G/lib/common" && perl mksvgfonts.pl fontmap.cfg ps_font_equiv.txt) | LC_ALL=C sort >>ps_font_equiv.h
@@ -75,7 +75,8 @@ sources=(
   "$G"/lib/common/{input,pointset,intset,postproc,routespl,splines,psusershape,timing}.c
   "$G"/lib/common/{labels,ns,shapes,utils,geom,taper,output,emit}.c htmlparse.c
   "$G"/lib/dotgen/*.c
-  "$G"/lib/gvc/{gvc,gvconfig,gvcontext,gvdevice,gvevent,gvjobs,gvlayout,gvloadimage,gvplugin,gvrender,gvtextlayout,gvusershape}.c
+  "$G"/lib/gvc/{gvc,gvconfig,gvcontext,gvdevice,gvjobs,gvlayout,gvloadimage,gvplugin,gvrender}.c
+  "$G"/lib/gvc/gvtextlayout.c "$HERE/left_out.c"
   "$G"/lib/label/{index,node,rectangle,split.q,xlabels}.c
   "$G"/lib/ortho/*.c
   "$G"/lib/pack/{ccomps,pack}.c
@@ -91,8 +92,8 @@ for library in cdt cgraph common dotgen gvc label ortho pack pathplan xdot fdpge
   includes+=(-I"$G/lib/$library")
 done
 export NODE_PATH=/usr/share/nodejs  # the acorn emcc minifies JavaScript with
-OPTIMIZE=${ARCHVIZ_WASM_OPTIMIZE:--Oz}
-emcc $OPTIMIZE -flto "${includes[@]}" -DHAVE_CONFIG_H -DNDEBUG \
+OPTIMIZE=${ARCHVIZ_WASM_OPTIMIZE:--Oz}  # and ARCHVIZ_WASM_FLAGS: more flags, for experiments
+emcc $OPTIMIZE ${ARCHVIZ_WASM_FLAGS:-} -flto "${includes[@]}" -DHAVE_CONFIG_H -DNDEBUG \
   -w "${sources[@]}" -o archviz-graphviz-glue.js \
   -sMODULARIZE -sEXPORT_NAME=archvizGraphvizModule -sENVIRONMENT=web -sFILESYSTEM=0 \
   -sALLOW_MEMORY_GROWTH -sEXPORTED_FUNCTIONS=_archviz_layout,_archviz_errors,_malloc,_free \
