@@ -39,20 +39,14 @@
     return graphvizLoading;
   }
 
-  /* Graphviz 16.1 in WebAssembly corrupts its memory on a label whose first line is empty (the
-     output tensor's, "\n (1, 1000)"), and that layout or a later one stops with "table index is
-     out of bounds"; a no-break space on that line keeps it and its height. */
-  function withoutEmptyFirstLines(dot) {
-    return dot.replaceAll('label="\n', 'label="\u00a0\n');
-  }
-
-  /* The SVG of a DOT text; a layout that fails is tried once more in a new Graphviz. */
+  /* The SVG of a DOT text (Graphviz measures its text in the browser's own fonts); a layout
+     that fails is tried once more in a new Graphviz. */
   async function layOut(dot) {
     try {
-      return layOutWith(await graphviz(), dot);
+      return (await graphviz()).layout(dot, "svg", "dot");
     } catch {
       graphvizLoading = window.archvizGraphviz(true);
-      return layOutWith(await graphvizLoading, dot);
+      return (await graphvizLoading).layout(dot, "svg", "dot");
     }
   }
 
@@ -69,11 +63,6 @@
       .then(() => new Promise((done) => idle(done, { timeout: 1000 })))
       .then(() => layOut(dot))
       .catch(() => null);
-  }
-
-  /* Graphviz here measures text in the browser's own fonts, so labels fit their boxes. */
-  function layOutWith(layout, dot) {
-    return layout.layout(withoutEmptyFirstLines(dot), "svg", "dot");
   }
 
   /* The diagram's hierarchy (sphinx_archviz/capture/hierarchy.py): groups over leaves, and
