@@ -6,7 +6,7 @@
 Builds a one-page site with torchvision's ``--model`` in the modules view and the autograd view
 (or reuses ``--site``), then opens each dense block down to its layers through the address, and
 then every group, and prints per view and state: its edges before and after its dense
-connections are drawn once per node (hierarchy.py's ``dense_inputs``), the time from the
+connections are drawn once per node (reduction.py's ``dense_inputs``), the time from the
 address change to the picture drawn, the raw library call (WebAssembly Graphviz laying out the
 drawn DOT, median of three) and, with ``--unreduced``, the same call on the autograd view's
 DOT with every dense connection drawn (slow: minutes for the third block), the nodes shown and

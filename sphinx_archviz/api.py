@@ -26,7 +26,7 @@ from sphinx_archviz.options import (
     capture_timeout,
     display,
 )
-from sphinx_archviz.request import Summary
+from sphinx_archviz.request import Capture, Summary
 
 #: What an output file's suffix makes: an image from Graphviz, the DOT source, or a page.
 OUTPUT_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".html")
@@ -194,21 +194,25 @@ def render_options(
         lambda error: inform(f"{request.reference}: {error.message}"),
     )
     if target is not None:
-        _write(capture.dot, target, shown, for_print, settings)
+        _write(capture, target, shown, for_print, settings)
     return Diagram(request.reference, capture.dot, target, capture.summary, outcome)
 
 
-def _write(dot: str, target: Path, shown: Display, for_print: bool, settings: Settings) -> None:
+def _write(
+    capture: Capture, target: Path, shown: Display, for_print: bool, settings: Settings
+) -> None:
+    """Write ``target``: an image or the DOT of the whole graph, or a page that opens on the
+    first sight of an explorable diagram."""
     from sphinx_archviz.standalone import standalone_page, standalone_svg
 
     fmt = target.suffix.lower().lstrip(".")
     with _image_folder(settings.cache_folder) as folder:
         if fmt == "html":
-            content = standalone_page(dot, shown, for_print, folder, settings.graphviz).encode()
+            content = standalone_page(capture, shown, for_print, folder, settings.graphviz).encode()
         elif fmt == "dot":
-            content = dot.encode()
+            content = capture.dot.encode()
         else:
-            [name] = settings.graphviz(dot, [fmt], folder, for_print=for_print).values()
+            [name] = settings.graphviz(capture.dot, [fmt], folder, for_print=for_print).values()
             content = (folder / name).read_bytes()
             if fmt == "svg" and not for_print:
                 content = standalone_svg(content.decode()).encode()

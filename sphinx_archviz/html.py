@@ -165,6 +165,17 @@ def needs_script(builder: Builder) -> bool:
     return interactive or "png" in downloads
 
 
+#: Graphviz compiled to WebAssembly, which archviz.js loads from beside itself on a diagram's
+#: first change of state (a standalone page inlines it).
+GRAPHVIZ_SCRIPT = "archviz-graphviz.js"
+
+
+def whole_graph_downloads(downloads: list[str]) -> list[str]:
+    """The downloads of an explorable diagram drawn from its whole graph: all but the SVG,
+    which is of the state shown, and the PNG, which the browser makes from that SVG."""
+    return [fmt for fmt in files_to_render("svg", downloads) if fmt != "svg"]
+
+
 def files_to_render(shown: str, downloads: list[str]) -> list[str]:
     """The shown image and the downloads, but a PNG only when it is the shown image: for an SVG
     page the browser makes the PNG download from the SVG."""

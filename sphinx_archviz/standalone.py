@@ -1,6 +1,6 @@
 """Diagrams outside a documentation site: an SVG file without the site's links, and one
-self-contained HTML page (explorer script, styles, dark mode and downloads inlined) that opens
-from ``file://`` with no network."""
+self-contained HTML page (explorer script, Graphviz, styles, dark mode and downloads inlined)
+that opens from ``file://`` with no network."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sphinx_archviz.config import DOWNLOAD_FORMATS
-from sphinx_archviz.html import CLASS_LINK_SCHEME, diagram_html, files_to_render
+from sphinx_archviz.html import (
+    CLASS_LINK_SCHEME,
+    GRAPHVIZ_SCRIPT,
+    diagram_html,
+    files_to_render,
+    whole_graph_downloads,
+)
 from sphinx_archviz.options import Display
+from sphinx_archviz.request import Capture
 from sphinx_archviz.style import PAGE_COLOURS, colours_css
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -53,16 +60,21 @@ def standalone_svg(svg: str) -> str:
 
 
 def standalone_page(
-    dot: str, shown: Display, for_print: bool, folder: Path, graphviz: Graphviz
+    capture: Capture, shown: Display, for_print: bool, folder: Path, graphviz: Graphviz
 ) -> str:
-    """One HTML page showing the diagram: explorable, in the reader's light or dark mode, with
-    its downloads inlined; or, ``for_print``, a plain light picture with print downloads."""
+    """One HTML page showing the diagram: explorable group by group (with Graphviz inlined
+    for the states the reader opens), in the reader's light or dark mode, with its downloads
+    inlined; or, ``for_print``, a plain light picture with print downloads."""
     downloads = list(PRINT_DOWNLOADS if for_print else DOWNLOAD_FORMATS)
-    if for_print:
+    explorable = not for_print and shown.format == "svg" and bool(capture.first_sight)
+    explorer = None
+    if explorable:
+        names, explorer = _explorer_files(capture, downloads, folder, graphviz)
+    elif for_print:
         formats = list(dict.fromkeys([shown.format, *downloads]))
+        names = graphviz(capture.dot, formats, folder, for_print=True)
     else:
-        formats = files_to_render(shown.format, downloads)
-    names = graphviz(dot, formats, folder, for_print=for_print)
+        names = graphviz(capture.dot, files_to_render(shown.format, downloads), folder)
     body = diagram_html(
         names=names,
         reference=shown.reference,
@@ -76,10 +88,22 @@ def standalone_page(
         downloads=downloads,
         language="en",
         class_uri=lambda _name: None,
+        explorer=explorer,
     )
     for name in set(names.values()):
         body = body.replace(f'"{name}"', f'"{_data_uri(folder / name)}"')
-    return _page(shown, body, for_print)
+    return _page(shown, body, for_print, explorable)
+
+
+def _explorer_files(
+    capture: Capture, downloads: list[str], folder: Path, graphviz: Graphviz
+) -> tuple[dict[str, str], tuple[str, str]]:
+    """An explorable diagram's files (the SVG of its first sight, the other downloads of its
+    whole graph) and what the explorer starts from: that SVG and the hierarchy."""
+    whole = whole_graph_downloads(downloads)
+    names = graphviz(capture.dot, whole, folder, for_print=False) if whole else {}
+    names |= graphviz(capture.first_sight, ["svg"], folder, for_print=False)
+    return names, ((folder / names["svg"]).read_text(encoding="utf-8"), capture.hierarchy)
 
 
 def _data_uri(path: Path) -> str:
@@ -87,11 +111,12 @@ def _data_uri(path: Path) -> str:
     return f"data:{media_type};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
-def _page(shown: Display, body: str, for_print: bool) -> str:
+def _page(shown: Display, body: str, for_print: bool, explorable: bool) -> str:
     title = html.escape(shown.caption or shown.alt)
     # Without data-theme on <body>, only the light colours of colours_css() apply.
     styles = (_PRINT_CSS if for_print else _PAGE_CSS, _static("archviz.css"), colours_css())
-    script = "" if for_print else f"<script>\n{_static('archviz.js')}</script>\n"
+    scripts = [*([GRAPHVIZ_SCRIPT] if explorable else []), *([] if for_print else ["archviz.js"])]
+    script = "".join(f"<script>\n{_static(name)}</script>\n" for name in scripts)
     figure_id = f' id="{html.escape(shown.name)}"' if shown.name else ""
     caption = f"<figcaption>{html.escape(shown.caption)}</figcaption>\n" if shown.caption else ""
     theme = "" if for_print else ' data-theme="auto"'

@@ -22,6 +22,7 @@ from sphinx_archviz.html import (
     files_to_render,
     image_folder,
     print_downloads,
+    whole_graph_downloads,
 )
 from sphinx_archviz.journal import location_of, note
 from sphinx_archviz.nodes import archviz, unavailable_node
@@ -160,7 +161,7 @@ def explorer_files(
     its SVG link offers. The whole graph is not laid out here: the browser lays out each state
     the reader opens (and DenseNet-201's whole graph takes Graphviz minutes)."""
     first_sight = render_files(translator, node, ["svg"], folder, source="first_sight")
-    whole = [fmt for fmt in files_to_render("svg", downloads) if fmt != "svg"]
+    whole = whole_graph_downloads(downloads)
     names = render_files(translator, node, whole, folder) if whole else {}
     return {**names, **first_sight}, (folder / first_sight["svg"]).read_text(encoding="utf-8")
 

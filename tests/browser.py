@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from sphinx_archviz.capture.graph.hierarchy import Group, Hierarchy, Leaf
+
 CHROMIUM = os.environ.get("ARCHVIZ_CHROMIUM") or shutil.which("chromium") or ""
 #: Flags that keep Chromium off the (closed) network and out of first-run dialogs.
 CHROMIUM_ARGS = [
@@ -123,3 +125,18 @@ def watched_page(chromium: object, url: str, ready: str, screenshot: str) -> Ite
     save_screenshot(page, screenshot)
     context.close()
     assert errors == []
+
+
+def as_hierarchy(data: dict) -> Hierarchy:
+    """The page's copy of a hierarchy (``to_json``'s), read back."""
+    tree = Hierarchy(data["defaults"], reveals_insides=data["revealsInsides"])
+    for (name, parent, *drawn, repeats), children in zip(
+        data["groups"], data["children"], strict=True
+    ):
+        group = Group(name, None if parent < 0 else parent, *drawn, repeats=repeats)
+        tree.groups.append(group)
+        group.children = children
+    tree.leaves = [Leaf(None if p < 0 else p, attrs, text) for p, attrs, text in data["leaves"]]
+    tree.edges = [tuple(edge) for edge in data["edges"]]
+    tree.top, tree.open = data["top"], data["open"]
+    return tree

@@ -423,8 +423,25 @@ def test_wide_resnet_page_opens_from_file_with_the_explorer(
         page.emulate_media(color_scheme="dark")
         assert luminance(node_fill(page)) < luminance(light)  # follows the reader's dark mode
         save_screenshot(page, f"cli-{name.removesuffix('.html')}-dark")
+        opens_a_group_offline(page, root)
         assert elsewhere == []  # nothing from the network
         page.close()
+
+
+def opens_a_group_offline(page, root) -> None:
+    """A group of the first sight opens in place: the page's own Graphviz lays it out."""
+    assert root.locator("script.archviz-hierarchy").count() == 1
+    shown = root.locator("svg.archviz-graph g.node").count()
+    closed = root.locator('svg.archviz-graph [aria-expanded="false"]')
+    name = closed.first.get_attribute("aria-label")
+    closed.first.focus()  # the picture was zoomed in: the group may lie outside the view
+    closed.first.press("Enter")
+    page.wait_for_function(
+        "root => Number(root.dataset.archvizDrawn || 0) > 0", arg=root.element_handle()
+    )
+    opened = root.locator(f'svg.archviz-graph [aria-label="{name}"]')
+    assert opened.get_attribute("aria-expanded") == "true"
+    assert root.locator("svg.archviz-graph g.node").count() > shown
 
 
 def note_network(url: str, seen: list[str]) -> None:

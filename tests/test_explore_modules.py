@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_archviz.capture.graph.hierarchy import Group, Hierarchy, Leaf, state_dot
-from tests.browser import requires_chromium, save_screenshot, serve, watched_page
+from sphinx_archviz.capture.graph.hierarchy import state_dot
+from tests.browser import as_hierarchy, requires_chromium, save_screenshot, serve, watched_page
 from tests.conftest import built_site, requires_dot
 
 pytestmark = [pytest.mark.framework, requires_chromium, requires_dot]
@@ -232,21 +232,6 @@ def test_a_parameter_whose_module_never_runs_belongs_to_the_module_that_uses_it(
     inside = [leaf[2] for leaf in tree["leaves"] if leaf[0] == attention]
     weight = "encoder.layers.encoder_layer_3.self_attention.out_proj.weight"
     assert any(text.startswith(weight) for text in inside)
-
-
-def as_hierarchy(data: dict) -> Hierarchy:
-    """The page's copy of a hierarchy (``to_json``'s), read back."""
-    tree = Hierarchy(data["defaults"], reveals_insides=data["revealsInsides"])
-    for (name, parent, *drawn, repeats), children in zip(
-        data["groups"], data["children"], strict=True
-    ):
-        group = Group(name, None if parent < 0 else parent, *drawn, repeats=repeats)
-        tree.groups.append(group)
-        group.children = children
-    tree.leaves = [Leaf(None if p < 0 else p, attrs, text) for p, attrs, text in data["leaves"]]
-    tree.edges = [tuple(edge) for edge in data["edges"]]
-    tree.top, tree.open = data["top"], data["open"]
-    return tree
 
 
 def dense_block_open(data: dict, block: int) -> list[int]:

@@ -339,3 +339,54 @@ def test_a_model_without_a_forward_pass_names_the_models_it_is_made_of(
     assert "BarkModel has no forward pass of its own" in warning["text"]
     assert "transformers:BarkSemanticModel" in warning["text"]
     assert "meta device" not in warning["text"]
+
+
+def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config(
+    build_project: BuildProject,
+) -> None:
+    """SigLIP 2's vision model takes its image as a sequence of flat patches with the grid's
+    height and width (read on the CPU); Gemma 4's with each patch's (x, y); Perceiver a
+    sequence of d_model-wide vectors; a timm ViT made for 384-pixel images (timm knows its
+    size, the configuration names the backbone only) an image of that size; the Audio
+    Spectrogram Transformer max_length frames of mel bins. All draw on the
+    meta device; the timm model is built without weights."""
+    tiny = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2}
+    tiny |= {"num_hidden_layers": 1}
+    siglip = small("siglip2_vision_model", **tiny, patch_size=4, num_patches=16)
+    gemma = small("gemma4_vision", **tiny, num_key_value_heads=2, head_dim=16)
+    perceiver = small(
+        "perceiver",
+        num_latents=8,
+        d_latents=32,
+        d_model=16,
+        num_blocks=1,
+        num_self_attends_per_block=1,
+        num_self_attention_heads=2,
+        num_cross_attention_heads=1,
+    )
+    timm = small("timm_wrapper", architecture="vit_tiny_patch16_384")
+    # The Audio Spectrogram Transformer's positions fit max_length frames, not 200.
+    spectrogram = small(
+        "audio-spectrogram-transformer", **tiny, patch_size=8, max_length=32, num_mel_bins=16
+    )
+    # Gemma 3n's audio mask is a bool that is True for padding.
+    mel = small(
+        "gemma3n_audio",
+        hidden_size=32,
+        conf_num_attention_heads=2,
+        conf_num_hidden_layers=1,
+        input_feat_size=16,
+    )
+    page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
+    built = build_project({"index.rst": page})
+    assert built.archviz_warnings() == []
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    patches, positions, vectors, backbone, frames, masked = dots(built)
+    assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
+    assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
+    assert {"pixel_values", "pixel_position_ids"} <= groups(positions)
+    assert "1×144×768" in positions and "1×144×2" in positions  # 12 × 12: pooled 3 × 3
+    assert "inputs" in groups(vectors) and "1×16×16" in vectors
+    assert "pixel_values" in groups(backbone) and "1×3×384×384" in backbone
+    assert "input_values" in groups(frames) and "1×32×16" in frames
+    assert {"audio_mel", "audio_mel_mask"} <= groups(masked) and "1×200×16" in masked

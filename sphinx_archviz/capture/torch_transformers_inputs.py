@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,7 +33,10 @@ LAYOUTS = 8
 #: Inputs whose values the model's Python code reads (the grid of patches an image was cut
 #: into; token ids, whose padding gives the sequences' lengths): made on the CPU, where they can
 #: be read, even when the model runs on meta. They are small.
-VALUES_READ = ("grid_thw", "merge_sizes")
+VALUES_READ = ("grid_thw", "merge_sizes", "spatial_shapes", "pixel_position_ids")
+#: Inputs that say where each patch of an image cut into a sequence of patches lies (SigLIP 2,
+#: Gemma 4's vision model): their model takes the patches flat, as a sequence.
+PATCH_POSITIONS = ("spatial_shapes", "pixel_position_ids", "pixel_attention_mask")
 
 #: Audio features (log-mel frames), by the names models give them.
 FEATURES = ("input_features", "audio_mel")
@@ -42,8 +46,9 @@ MASKS = {
     "audio_mel_mask": "audio_mel",
     "past_values_padding": "past_values",
 }
-#: A mask's value for "real": 1, except a padding mask's 0.
-MASK_VALUE = {"past_values_padding": 0}
+#: A mask's value for "real": 1, except a padding mask's 0 (Gemma 3n's audio mask is a bool
+#: that is True for padding).
+MASK_VALUE: dict[str, int | bool] = {"past_values_padding": 0, "audio_mel_mask": False}
 #: Steps of a time series at most (TimesFM 2.5's context of 16,384 steps draws in minutes).
 STEPS = 512
 #: Frames of a video clip whose configuration gives none.
@@ -59,6 +64,24 @@ BINS = (
     "feature_projection_input_dim",
 )
 
+#: Inputs that are a sequence of vectors (embeddings, hidden states, an audio codec's latents),
+#: and the configuration fields that may give the vectors' width, likeliest first.
+VECTORS = ("_embeds", "hidden_states", "latents", "inputs")
+WIDTHS = (
+    "hidden_size",
+    "d_model",
+    "latent_dim",
+    "codebook_dim",
+    "vae_dim",
+    "d_latents",
+    "embed_dim",
+)
+#: At most this many widths are tried, each with the vectors in rows and in columns.
+WIDTHS_TRIED = 3
+
+#: Configuration fields that give how many patches a side are merged into one.
+MERGE = ("spatial_merge_size", "merge_kernel_size", "merge_size")
+
 Inputs = tuple[torch.Tensor | None, ...]
 
 
@@ -70,7 +93,8 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     config = model.config
     parameters = list(inspect.signature(model.forward).parameters.values())
     accepted = {parameter.name for parameter in parameters}
-    wanted = {model.main_input_name} | {
+    main = model.main_input_name  # OneFormer's is a list: its image and its task
+    wanted = {*([main] if isinstance(main, str) else main)} | {
         parameter.name
         for parameter in parameters
         if parameter.default is parameter.empty
@@ -81,7 +105,10 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     wanted |= _companions(wanted, accepted, config)
     names = [parameter.name for parameter in parameters]
     choices = [
-        _examples(name, config, device, accepted) if name in wanted else [None] for name in names
+        _examples(name, config, device, accepted, _timm_image_size(model))
+        if name in wanted
+        else [None]
+        for name in names
     ]
     layouts = []
     for values in itertools.islice(itertools.product(*choices), LAYOUTS):
@@ -102,7 +129,11 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
         # A model of text and images (CLIP) needs both; one that puts the image's features in
         # the text at image tokens (LLaVA) draws its language model from the text alone.
         companions |= {"input_ids", "pixel_values"}
-    companions |= {mask for mask, masked in MASKS.items() if masked in wanted and mask in accepted}
+    if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
+        companions |= set(PATCH_POSITIONS) & accepted
+    companions |= {
+        mask for mask, masked in MASKS.items() if masked in wanted | companions and mask in accepted
+    }
     return companions
 
 
@@ -111,25 +142,29 @@ def _has_image_tokens(config: Any) -> bool:
 
 
 def _examples(
-    parameter: str, config: Any, device: str, accepted: set[str]
+    parameter: str, config: Any, device: str, accepted: set[str], image_size: int | None = None
 ) -> list[torch.Tensor | None]:
     """The example values of ``parameter``: one, or one per layout it may take."""
+    if parameter in PATCH_POSITIONS:
+        return [_patch_positions(parameter, config)]
     if parameter.endswith(VALUES_READ):
         return [_read_values(parameter, config)]
+    if parameter == "pixel_values" and accepted & set(PATCH_POSITIONS[:2]):
+        return [_patch_sequence(config, device)]
     if parameter in ("hidden_states", "pixel_values") and any(
         name.endswith("grid_thw") for name in accepted
     ):
         return list(_patches(config, device))
-    if parameter.endswith(("input_ids", "attention_mask")):
+    if parameter.endswith(("input_ids", "attention_mask")) or parameter == "task_inputs":
         return [torch.ones(1, TOKENS, dtype=torch.long)]  # on the CPU: VALUES_READ
     if parameter == "token_type_ids":
         return [torch.zeros(1, TOKENS, dtype=torch.long)]
     if parameter == "bbox":
         return [torch.zeros(1, TOKENS, 4, dtype=torch.long, device=device)]
     if parameter == "pixel_values_videos":
-        return [_image(config, device, video=True)]
-    if parameter.endswith("pixel_values"):  # SegGPT's prompt_pixel_values too
-        return [_image(config, device)]
+        return [_image(config, device, image_size, video=True)]
+    if parameter.endswith(("pixel_values", "prompt_masks")):  # SegGPT's prompt too
+        return [_image(config, device, image_size)]
     if parameter in FEATURES:
         return list(_audio_features(config, device))
     if parameter == "input_values":
@@ -140,22 +175,36 @@ def _examples(
         return [None]  # sized from what it masks, by _with_masks
     if parameter == "freq":  # TimesFM: the frequency class of each series
         return [torch.zeros(1, 1, dtype=torch.long, device=device)]
+    if parameter.endswith(VECTORS):
+        return list(_vectors(config, device))
     raise ArchvizError(
         "input",
         f"cannot make an example {parameter!r} for {type(config).__name__}; give :input-shape:",
     )
 
 
-def _image(config: Any, device: str, *, video: bool = False) -> torch.Tensor:
+def _image(
+    config: Any, device: str, image_size: int | None = None, *, video: bool = False
+) -> torch.Tensor:
     """An image (a clip of ``num_frames`` images for a video model) of the vision
-    configuration's size."""
+    configuration's size, or of ``image_size``."""
     vision = _vision(config)
-    size = getattr(vision, "image_size", None) or getattr(vision, "crop_size", 224)
+    size = image_size or getattr(vision, "image_size", None) or getattr(vision, "crop_size", 224)
     height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
     channels = getattr(vision, "num_channels", 3)
     frames = _number(vision, ("num_frames", "frames_per_clip"), VIDEO_FRAMES if video else 0)
     clip = (frames,) if frames else ()
     return torch.zeros(1, *clip, channels, height, width, device=device)
+
+
+def _timm_image_size(model: nn.Module) -> int | None:
+    """The side of the images a timm backbone inside the model was made for (its
+    ``pretrained_cfg``; the configuration of a ``TimmWrapper`` names the backbone only)."""
+    for module in model.modules():
+        size = (getattr(module, "pretrained_cfg", None) or {}).get("input_size")
+        if isinstance(size, tuple | list) and size:
+            return int(size[-1])
+    return None
 
 
 def _vision(config: Any) -> Any:
@@ -171,10 +220,40 @@ def _number(config: Any, names: tuple[str, ...], default: int) -> int:
     return default
 
 
+def _patch_side(config: Any) -> int:
+    """The side of the square grid of patches: ``GRID`` times the pooling kernel (whose
+    windows must tile it), within the configuration's number of patches."""
+    vision = _vision(config)
+    pooling = _number(vision, ("pooling_kernel_size",), 1)
+    side = GRID * pooling
+    patches = _number(vision, ("num_patches",), 0)
+    return min(side, math.isqrt(patches)) if patches else side
+
+
+def _patch_sequence(config: Any, device: str) -> torch.Tensor:
+    """An image cut into :func:`_patch_side` ² flat patches, as a sequence."""
+    vision = _vision(config)
+    side = _number(vision, ("patch_size",), 16)
+    channels = _number(vision, ("num_channels",), 3)
+    return torch.zeros(1, _patch_side(config) ** 2, channels * side * side, device=device)
+
+
+def _patch_positions(parameter: str, config: Any) -> torch.Tensor:
+    """Where the patches of :func:`_patch_sequence` lie: the grid's height and width, or
+    each patch's (x, y), or that every patch is real, on the CPU."""
+    side = _patch_side(config)
+    if parameter == "spatial_shapes":
+        return torch.tensor([[side, side]])
+    if parameter == "pixel_attention_mask":
+        return torch.ones(1, side * side, dtype=torch.long)
+    y, x = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
+    return torch.stack([x.flatten(), y.flatten()], dim=-1)[None]
+
+
 def _read_values(parameter: str, config: Any) -> torch.Tensor:
     """The grid an image was cut into (one image, ``GRID`` merged patches a side), or the
     merge size of each image, on the CPU."""
-    merge = _number(_vision(config), ("spatial_merge_size", "merge_kernel_size"), 2)
+    merge = _number(_vision(config), MERGE, 2)
     if parameter.endswith("merge_sizes"):
         return torch.tensor([merge])
     return torch.tensor([[1, GRID * merge, GRID * merge]])
@@ -184,10 +263,10 @@ def _patches(config: Any, device: str) -> Iterator[torch.Tensor]:
     """The image cut into the patches of :func:`_read_values`'s grid, each flat (Qwen-VL's
     layout), as a small image, or as a small clip of ``temporal_patch_size`` frames."""
     vision = _vision(config)
-    merge = _number(vision, ("spatial_merge_size", "merge_kernel_size"), 2)
+    merge = _number(vision, MERGE, 2)
     count = (GRID * merge) ** 2
     channels = _number(vision, ("in_channels", "num_channels"), 3)
-    frames = _number(vision, ("temporal_patch_size",), 1)
+    frames = _number(vision, ("temporal_patch_size", "patch_temporal"), 1)
     side = _number(vision, ("patch_size",), 14)
     yield torch.zeros(count, channels * frames * side * side, device=device)
     yield torch.zeros(count, channels, side, side, device=device)
@@ -234,13 +313,30 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
     """A second of raw audio, without and with a channel axis (``audio_channels``); frames of
-    spectrogram features, or of features already of the model's width."""
+    spectrogram features (as many as ``max_length`` says: the Audio Spectrogram Transformer's
+    positions), or of features already of the model's width."""
     yield torch.zeros(1, SAMPLES, device=device)
     channels = _number(config, ("audio_channels", "channels"), 1)
     yield torch.zeros(1, channels, SAMPLES, device=device)
+    frames = _number(config, ("max_length",), FRAMES)
     for features in (*_bins(config)[:1], _number(config, ("hidden_size", "d_model"), 0)):
         if features:
-            yield torch.zeros(1, FRAMES, features, device=device)
+            yield torch.zeros(1, frames, features, device=device)
+
+
+def _vectors(config: Any, device: str) -> Iterator[torch.Tensor]:
+    """``TOKENS`` vectors of each width the configurations give (outermost first), as rows
+    (embeddings) and as columns (the latents of an audio codec), then a second of audio."""
+    widths = [
+        value
+        for each in _configs(config)
+        for name in WIDTHS
+        if isinstance(value := getattr(each, name, None), int) and not isinstance(value, bool)
+    ]
+    for width in list(dict.fromkeys(widths))[:WIDTHS_TRIED]:
+        yield torch.zeros(1, TOKENS, width, device=device)
+        yield torch.zeros(1, width, TOKENS, device=device)
+    yield torch.zeros(1, _number(config, ("audio_channels", "channels"), 1), SAMPLES, device=device)
 
 
 def _series(config: Any, device: str) -> Iterator[torch.Tensor]:

@@ -85,6 +85,7 @@
       this.initial = data.open;
       this.revealsInsides = data.revealsInsides;
       [this.denseInputs, this.denseNote] = data.dense;
+      [this.sharedOutputs, this.sharedNote] = data.shared;
       this.levels = this.groups.map((group) => {
         let level = 1;
         for (let parent = group.parent; parent >= 0; parent = this.groups[parent].parent) level++;
@@ -105,26 +106,40 @@
       return leaf;
     }
 
-    /* Dense connections are drawn once per node, with a note (hierarchy.py's dense_inputs). */
     stateDot(open) {
       const lines = ["digraph {", this.defaults];
       this.itemLines(this.top, open, "\t", lines);
-      const edges = this.stateEdges(open);
-      const hidden = denseInputs(edges, this.denseInputs);
-      const noted = new Set();
-      for (const [from, to, attributes] of edges) {
-        if (hidden.get(to)?.has(from)) continue;
-        let all = attributes;
-        if (hidden.has(to) && !noted.has(to)) {
-          noted.add(to); // on the first edge drawn into it
-          const note = this.denseNote.replaceAll("{hidden}", hidden.get(to).size);
-          all = all ? `${all}, ${note}` : note;
-        }
-        const extra = all ? ` [${all}]` : "";
+      for (const [from, to, attributes] of this.drawnEdges(this.stateEdges(open))) {
+        const extra = attributes ? ` [${attributes}]` : "";
         lines.push(`\t${itemName(from)} -> ${itemName(to)}${extra}`);
       }
       lines.push("}");
       return `${lines.join("\n")}\n`;
+    }
+
+    /* ``edges`` less their dense connections and then their shared outputs, noted on the
+       first edge drawn into or out of the node concerned (reduction.py's drawn_edges). */
+    drawnEdges(edges) {
+      const hidden = denseInputs(edges, this.denseInputs);
+      const fewer = edges.filter(([from, to]) => !hidden.get(to)?.has(from));
+      const shared = sharedOutputs(fewer, this.sharedOutputs);
+      const into = new Set();
+      const outOf = new Set();
+      const drawn = [];
+      for (const [from, to, attributes] of fewer) {
+        if (shared.get(from)?.has(to)) continue;
+        let all = attributes;
+        if (hidden.has(to) && !into.has(to)) {
+          into.add(to);
+          all = withNote(all, this.denseNote, hidden.get(to).size);
+        }
+        if (shared.has(from) && !outOf.has(from)) {
+          outOf.add(from);
+          all = withNote(all, this.sharedNote, shared.get(from).size);
+        }
+        drawn.push([from, to, all]);
+      }
+      return drawn;
     }
 
     /* The edges between what is drawn, each once, in the order of their first edge. */
@@ -206,14 +221,10 @@
   }
 
   /* Per node, its inputs that also reach it through another of its inputs, if some node has
-     ``dense`` of them or more (a dense block); for nodes with two or more (hierarchy.py's
+     ``dense`` of them or more (a dense block); for nodes with two or more (reduction.py's
      dense_inputs). */
   function denseInputs(edges, dense) {
-    const inputs = new Map();
-    for (const [from, to] of edges) {
-      if (!inputs.has(to)) inputs.set(to, []);
-      inputs.get(to).push(from);
-    }
+    const inputs = linked(edges, true);
     const found = new Map();
     for (const [node, sources] of inputs) {
       if (sources.length <= 2) continue;
@@ -224,17 +235,49 @@
     return [...found.values()].some((dropped) => dropped.size >= dense) ? found : new Map();
   }
 
-  /* What reaches one of ``sources`` through at least one edge, not through ``node``. */
-  function reaching(inputs, sources, node) {
+  /* Per node, the closed groups (items below 0) taking its output that another item taking
+     it reaches, for nodes with ``shared`` of them or more (reduction.py's shared_outputs). */
+  function sharedOutputs(edges, shared) {
+    const outputs = linked(edges, false);
+    const found = new Map();
+    for (const [node, targets] of outputs) {
+      if (targets.length <= shared) continue;
+      const later = reaching(outputs, targets, node);
+      const dropped = new Set(targets.filter((target) => target < 0 && later.has(target)));
+      if (dropped.size >= shared) found.set(node, dropped);
+    }
+    return found;
+  }
+
+  /* Per node, the nodes its ``edges`` come from (``backwards``) or go to. */
+  function linked(edges, backwards) {
+    const links = new Map();
+    for (const [from, to] of edges) {
+      const [first, second] = backwards ? [to, from] : [from, to];
+      if (!links.has(first)) links.set(first, []);
+      links.get(first).push(second);
+    }
+    return links;
+  }
+
+  /* What one of ``items`` leads to through at least one of ``links``, not through ``node``
+     (links: each node's inputs, or its outputs). */
+  function reaching(links, items, node) {
     const found = new Set();
-    const stack = sources.flatMap((source) => inputs.get(source) || []);
+    const stack = items.flatMap((item) => links.get(item) || []);
     while (stack.length) {
       const item = stack.pop();
       if (item === node || found.has(item)) continue;
       found.add(item);
-      stack.push(...(inputs.get(item) || []));
+      stack.push(...(links.get(item) || []));
     }
     return found;
+  }
+
+  /* An edge's ``attributes`` with ``note`` saying that ``hidden`` edges are not drawn. */
+  function withNote(attributes, note, hidden) {
+    const text = note.replaceAll("{hidden}", hidden);
+    return attributes ? `${attributes}, ${text}` : text;
   }
 
   /* The top left corner of what Graphviz drew for a node or cluster (its first shape), read

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import luminance, page_url, requires_chromium, save_screenshot
+from sphinx_archviz.capture.graph.hierarchy import state_dot
+from tests.browser import (
+    as_hierarchy,
+    luminance,
+    page_url,
+    requires_chromium,
+    save_screenshot,
+)
 from tests.conftest import requires_dot
 
 pytestmark = [requires_chromium, requires_dot]
@@ -124,6 +131,17 @@ def test_the_decoder_page_walks_through_what_its_diagram_shows(chromium, docs_si
     open_group("model.layers.0–31")
     assert {f"model.layers.{n}" for n in range(1, 32)} <= shown()
     assert {"model.layers.0.input_layernorm", "model.layers.0.self_attn"} <= shown()
+    # The rotary embedding, which every layer takes, goes into layer 0's attention, saying so.
+    notes = diagram.locator("svg.archviz-graph g.edge text").all_text_contents()
+    assert notes == ["+ 31 later groups"]
+    data = diagram.evaluate(
+        "root => JSON.parse(root.querySelector('script.archviz-hierarchy').textContent)"
+    )
+    in_page = diagram.evaluate(
+        "root => [root.archvizDiagram.hierarchy.stateDot(root.archvizDiagram.open),"
+        " [...root.archvizDiagram.open]]"
+    )
+    assert in_page[0] == state_dot(as_hierarchy(data), in_page[1])  # the twins agree
     # 4. The attention down to its ops; the next layer, opened the same way.
     open_group("model.layers.0.self_attn")
     assert {"model.layers.0.self_attn.q_proj", "scaled_dot_product_attention"} <= shown()

@@ -21,25 +21,17 @@ from dataclasses import dataclass, field
 
 from sphinx_archviz import style
 from sphinx_archviz.capture.graph.dot import HtmlLabel, dot_attributes
+from sphinx_archviz.capture.graph.reduction import (
+    DENSE_INPUTS,
+    DENSE_NOTE,
+    SHARED_NOTE,
+    SHARED_OUTPUTS,
+    Edge,
+    drawn_edges,
+)
 
 #: About as many nodes as a reader takes in at first sight.
 FIRST_SIGHT_NODES = 40
-#: A picture is dense when a node has this many inputs that also reach it through another of
-#: its inputs: DenseNet's, not NASNet's cells (4 at most) nor a residual sum (1). See
-#: :func:`dense_inputs`.
-DENSE_INPUTS = 5
-#: What the edge into a node whose dense connections are not drawn adds to its attributes,
-#: ``{hidden}`` standing for their number. The page's copy of a hierarchy carries it.
-DENSE_NOTE = dot_attributes(
-    {
-        "xlabel": "+ {hidden} earlier inputs",
-        "fontname": style.FONT,
-        "fontsize": str(style.FONT_SIZE - 2),
-        "fontcolor": style.EDGE_FONT_COLOUR,
-        "tooltip": "+ {hidden} earlier inputs, not drawn: each layer of a dense block takes"
-        " the outputs of all the layers before it",
-    }
-)
 
 
 @dataclass
@@ -86,7 +78,7 @@ class Hierarchy:
     groups: list[Group] = field(default_factory=list)
     leaves: list[Leaf] = field(default_factory=list)
     #: (leaf, leaf, DOT attributes or "").
-    edges: list[tuple[int, int, str]] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
     #: The top level in drawing order, coded as :attr:`Group.children`.
     top: list[int] = field(default_factory=list)
     #: The groups open at first sight.
@@ -238,27 +230,18 @@ def _name(item: int) -> str:
 
 
 def state_dot(hierarchy: Hierarchy, open_groups: Iterable[int]) -> str:
-    """The DOT of the picture with ``open_groups`` open (archviz.js's ``stateDot`` twin).
-    Dense connections are drawn once per node, with a note (:func:`dense_inputs`)."""
+    """The DOT of the picture with ``open_groups`` open (archviz.js's ``stateDot`` twin)."""
     opened = set(open_groups)
     lines = ["digraph {", hierarchy.defaults]
     lines.extend(_item_lines(hierarchy, hierarchy.top, opened, "\t"))
-    edges = state_edges(hierarchy, opened)
-    hidden = dense_inputs([(start, end) for start, end, _ in edges])
-    noted: set[int] = set()
-    for start, end, attributes in edges:
-        if start in hidden.get(end, ()):
-            continue
-        if end in hidden and end not in noted:  # on the first edge drawn into it
-            noted.add(end)
-            attributes = _with_note(attributes, len(hidden[end]))
+    for start, end, attributes in drawn_edges(state_edges(hierarchy, opened)):
         extra = f" [{attributes}]" if attributes else ""
         lines.append(f"\t{_name(start)} -> {_name(end)}{extra}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def state_edges(hierarchy: Hierarchy, opened: set[int]) -> list[tuple[int, int, str]]:
+def state_edges(hierarchy: Hierarchy, opened: set[int]) -> list[Edge]:
     """The edges between what is drawn with ``opened`` open (items as :func:`shown_as` names
     them), each once, in the order of the hierarchy's first edge between them."""
     edges = []
@@ -269,45 +252,6 @@ def state_edges(hierarchy: Hierarchy, opened: set[int]) -> list[tuple[int, int, 
             seen.add(pair)
             edges.append((*pair, attributes))
     return edges
-
-
-def dense_inputs(edges: list[tuple[int, int]]) -> dict[int, set[int]]:
-    """The dense connections of a picture whose ``edges`` are given: per node, its inputs
-    that also reach it through another of its inputs (what a transitive reduction drops).
-
-    A picture is dense when some node has :data:`DENSE_INPUTS` such inputs or more (every
-    layer of DenseNet's blocks takes the outputs of all the layers before it); then each node
-    with two or more of them gets them here, and they are not drawn. A residual block's sum
-    has one (the skip) and is always drawn whole; so is every picture that is not dense."""
-    inputs: dict[int, list[int]] = {}
-    for start, end in edges:
-        inputs.setdefault(end, []).append(start)
-    found = {}
-    for node, sources in inputs.items():
-        if len(sources) > 2:
-            earlier = _reaching(inputs, sources, node)
-            dropped = {source for source in sources if source in earlier}
-            if len(dropped) >= 2:
-                found[node] = dropped
-    return found if any(len(dropped) >= DENSE_INPUTS for dropped in found.values()) else {}
-
-
-def _reaching(inputs: dict[int, list[int]], sources: list[int], node: int) -> set[int]:
-    """What reaches one of ``sources`` through at least one edge, not through ``node``."""
-    found: set[int] = set()
-    stack = [before for source in sources for before in inputs.get(source, [])]
-    while stack:
-        item = stack.pop()
-        if item != node and item not in found:
-            found.add(item)
-            stack.extend(inputs.get(item, []))
-    return found
-
-
-def _with_note(attributes: str, hidden: int) -> str:
-    """An edge into a node whose ``hidden`` dense connections are not drawn, saying so."""
-    note = DENSE_NOTE.replace("{hidden}", str(hidden))
-    return f"{attributes}, {note}" if attributes else note
 
 
 def _item_lines(hierarchy: Hierarchy, items: list[int], opened: set[int], indent: str) -> list[str]:
@@ -396,6 +340,7 @@ def to_json(hierarchy: Hierarchy) -> str:
         "open": hierarchy.open,
         "revealsInsides": hierarchy.reveals_insides,
         "dense": [DENSE_INPUTS, DENSE_NOTE],
+        "shared": [SHARED_OUTPUTS, SHARED_NOTE],
         # For the browser's Graphviz, which sizes text by tables of a few fonts.
         "font": style.FONT,
     }

@@ -87,16 +87,15 @@ def _runs_by_scope(
     same scope belong to it (ResNet V2's shortcut ``max_pooling2d``, called between the layers
     of a stage's last block)."""
     runs: list[tuple[str | None, list[Unit | Scope]]] = []
+    strays = 0  # the runs without a scope at the end of ``runs``
     for key, run in _plain_runs(units, depth):
-        strays = 0
-        while strays < len(runs) and runs[-1 - strays][0] is None:
-            strays += 1
         if key is not None and 0 < strays < len(runs) and runs[-1 - strays][0] == key:
             between = [unit for _, stray in runs[-strays:] for unit in stray]
             del runs[-strays:]
             runs[-1][1].extend([*between, *run])
         else:
             runs.append((key, run))
+        strays = strays + 1 if key is None else 0
     return runs
 
 

@@ -6,17 +6,21 @@ import json
 import re
 
 from sphinx_archviz.capture.graph.hierarchy import (
-    DENSE_INPUTS,
     FIRST_SIGHT_NODES,
     Group,
     Hierarchy,
     Leaf,
-    dense_inputs,
     first_sight,
     prune,
     state_dot,
     to_json,
     visible_count,
+)
+from sphinx_archviz.capture.graph.reduction import (
+    DENSE_INPUTS,
+    SHARED_OUTPUTS,
+    dense_inputs,
+    shared_outputs,
 )
 
 
@@ -147,6 +151,46 @@ def test_a_picture_without_dense_connections_is_drawn_whole() -> None:
     assert "earlier inputs" in state_dot(dense_block(layers + 1), {0})
     nasnet_like = [(0, 1), (0, 2), (1, 2), (0, 3), (2, 3), (1, 3), (0, 4), (3, 4), (2, 4), (1, 4)]
     assert dense_inputs(nasnet_like) == {}  # 4 hidden at most: not dense
+
+
+def decoder(layers: int) -> Hierarchy:
+    """x → layer 0 → … → layer n-1, each layer's attention taking the rotary embedding too."""
+    tree = Hierarchy("")
+    previous = tree.add_leaf(Leaf(None, 'label="x"'))
+    rope = tree.add_leaf(Leaf(None, 'label="rope"'))
+    edges = []
+    for layer in range(layers):
+        group = tree.add_group(Group(f"layers.{layer}", None, 'label="L"', 'label="L"'))
+        attention = tree.add_leaf(Leaf(group, 'label="attention"'))
+        edges += [(previous, attention, ""), (rope, attention, "")]
+        previous = attention
+    tree.edges = edges
+    return tree
+
+
+def test_an_output_every_closed_layer_takes_goes_into_the_first_saying_so() -> None:
+    tree = decoder(layers=8)
+    dot = state_dot(tree, [])
+    assert arrows(dot) == [("n0", "g0"), ("n1", "g0"), *((f"g{n}", f"g{n + 1}") for n in range(7))]
+    assert '\tn1 -> g0 [xlabel="+ 7 later groups"' in dot
+    assert dot.count("later groups, not drawn") == 1
+    # An open layer's op keeps its edge; the closed layers before and after it do not.
+    opened = state_dot(tree, {3})
+    assert ("n1", "n5") in arrows(opened) and ("n1", "g0") in arrows(opened)
+    assert sum(start == "n1" for start, _ in arrows(opened)) == 2
+    assert "+ 6 later groups" in opened
+
+
+def test_an_output_few_closed_groups_take_is_drawn_into_each() -> None:
+    """Up to :data:`SHARED_OUTPUTS` closed layers after the first, or a residual block's skip,
+    keep every edge; the leaves of an open group always do."""
+    few = state_dot(decoder(layers=SHARED_OUTPUTS), [])
+    assert sum(start == "n1" for start, _ in arrows(few)) == SHARED_OUTPUTS
+    assert "later groups" not in few
+    assert "later groups" in state_dot(decoder(layers=SHARED_OUTPUTS + 1), [])
+    all_open = state_dot(decoder(layers=8), range(8))
+    assert sum(start == "n1" for start, _ in arrows(all_open)) == 8
+    assert shared_outputs([(0, -1), (-1, -2), (0, -2)]) == {}
 
 
 def test_a_dense_node_with_two_inputs_drawn_is_noted_once() -> None:
