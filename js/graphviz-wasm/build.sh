@@ -44,6 +44,9 @@ sha256sum --check --strict --quiet "$HERE/sources.sha256"
 rm -rf graphviz expat
 dpkg-source --no-check -x "graphviz_$GRAPHVIZ.dsc" graphviz >/dev/null
 dpkg-source --no-check -x "expat_$EXPAT.dsc" expat >/dev/null
+# Ours: network simplex renumbers only the part of the tree a pivot changes (the same numbers,
+# several times faster on tall states).
+patch -s -d graphviz -p1 <"$HERE/ns-renumber.patch"
 
 # What Graphviz's makefiles generate: the DOT and HTML-label parsers, the colour and font tables.
 G=$BUILD/graphviz
