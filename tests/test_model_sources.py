@@ -377,11 +377,62 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
         conf_num_hidden_layers=1,
         input_feat_size=16,
     )
+    # LXMERT takes an image as features of regions and their boxes; EfficientLoFTR a pair.
+    regions = small(
+        "lxmert",
+        hidden_size=32,
+        intermediate_size=64,
+        num_attention_heads=2,
+        l_layers=1,
+        x_layers=1,
+        r_layers=1,
+        vocab_size=1000,
+        visual_feat_dim=8,
+    )
+    pair = small("efficientloftr")
+    # SEW-D masks its attention with a value it makes on the CPU: it joins the meta tensors.
+    scalar = small("sew-d", **tiny)
+    # CLAP takes token ids and mel frames as a one-channel image; SegGPT's image_size is its
+    # image and its prompt stacked.
+    text_and_audio = small("clap", text_config=tiny, audio_config={"depths": [1, 1, 1, 1]})
+    prompted = small(
+        "seggpt",
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        mlp_dim=64,
+        image_size=[64, 32],
+        patch_size=8,
+        decoder_hidden_size=16,
+        intermediate_hidden_state_indices=[0, 1],
+        merge_index=0,
+    )
+    # TVP's image size is max_img_size; SAM 2's is its prompt encoder's; FunASR stacks 3 frames
+    # of 8 bins as one.
+    video = small("tvp", num_hidden_layers=1)
+    segmenter = small("sam2")
+    stacked = small("fun_asr_nano_encoder", **tiny, num_mel_bins=8, num_stacked_frames=3)
     page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
+    page += regions + pair + scalar + text_and_audio + prompted + video + segmenter + stacked
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    patches, positions, vectors, backbone, frames, masked = dots(built)
+    (
+        patches,
+        positions,
+        vectors,
+        backbone,
+        frames,
+        masked,
+        features,
+        images,
+        audio,
+        clap,
+        seggpt,
+        tvp,
+        sam2,
+        funasr,
+    ) = dots(built)
     assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
     assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
     assert {"pixel_values", "pixel_position_ids"} <= groups(positions)
@@ -390,3 +441,15 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "pixel_values" in groups(backbone) and "1×3×384×384" in backbone
     assert "input_values" in groups(frames) and "1×32×16" in frames
     assert {"audio_mel", "audio_mel_mask"} <= groups(masked) and "1×200×16" in masked
+    assert {"input_ids", "visual_feats", "visual_pos"} <= groups(features)
+    assert "1×16×8" in features and "1×16×4" in features
+    assert "pixel_values" in groups(images) and "1×2×3×224×224" in images
+    assert {"input_values", "encoder.encoder"} <= groups(audio)
+    assert {"input_ids", "input_features", "audio_model"} <= groups(clap)
+    assert "1×1×200×64" in clap
+    assert {"pixel_values", "prompt_pixel_values", "prompt_masks"} <= groups(seggpt)
+    assert "1×3×32×32, 1×3×32×32 → 1×3×64×32" in seggpt  # stacked by the model itself
+    assert "pixel_values" in groups(tvp) and "1×48×3×448×448" in tvp
+    assert "pixel_values" in groups(sam2) and "1×3×1024×1024" in sam2
+    assert {"input_features", "input_features_mask"} <= groups(funasr)
+    assert "1×200×24" in funasr

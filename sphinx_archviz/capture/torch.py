@@ -216,19 +216,19 @@ def shapes_only(
     if not any(tensor.is_meta for tensor in itertools.chain(given, weights)):
         yield
         return
-    read = any(not tensor.is_meta for tensor in given)
     with (
         torch.fx.experimental._config.patch(meta_nonzero_assume_all_nonzero=True),
         torch_transformers.shapes_only(model),
-        _MetaAbsorbsCpu() if read else contextlib.nullcontext(),
+        _MetaAbsorbsCpu(),
     ):
         yield
 
 
 class _MetaAbsorbsCpu(TorchDispatchMode):
     """An op given both meta tensors and CPU tensors (the values of an image's patch grid, and
-    what the model computed from them) runs on the meta device, and a meta tensor sent to the
-    CPU (``position_ids.to(input_ids.device)``) stays there."""
+    what the model computed from them; a scalar the model made on the CPU, as SEW-D's
+    ``masked_fill`` value) runs on the meta device, and a meta tensor sent to the CPU
+    (``position_ids.to(input_ids.device)``) stays there."""
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
@@ -236,7 +236,7 @@ class _MetaAbsorbsCpu(TorchDispatchMode):
             each for each in tree_flatten((args, kwargs))[0] if isinstance(each, torch.Tensor)
         ]
         if any(each.is_meta for each in tensors):
-            if any(not each.is_meta and each.dim() > 0 for each in tensors):
+            if not all(each.is_meta for each in tensors):
                 args, kwargs = tree_map(_on_meta, (args, kwargs))
             if kwargs.get("device") is not None:
                 kwargs = {**kwargs, "device": torch.device("meta")}

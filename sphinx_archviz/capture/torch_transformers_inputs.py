@@ -53,6 +53,8 @@ MASK_VALUE: dict[str, int | bool] = {"past_values_padding": 0, "audio_mel_mask":
 STEPS = 512
 #: Frames of a video clip whose configuration gives none.
 VIDEO_FRAMES = 8
+#: Images in the second layout tried for ``pixel_values``: a pair, as keypoint matchers take.
+IMAGES = 2
 
 #: Configuration fields that give the number of features per audio frame (mel bins).
 BINS = (
@@ -79,6 +81,10 @@ WIDTHS = (
 #: At most this many widths are tried, each with the vectors in rows and in columns.
 WIDTHS_TRIED = 3
 
+#: An image given as features of detected regions and their boxes (``TOKENS`` regions), and
+#: the configuration fields that give their widths.
+REGIONS = {"visual_feats": "visual_feat_dim", "visual_pos": "visual_pos_dim"}
+
 #: Configuration fields that give how many patches a side are merged into one.
 MERGE = ("spatial_merge_size", "merge_kernel_size", "merge_size")
 
@@ -103,16 +109,19 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     if getattr(config, "is_encoder_decoder", False):
         wanted.add("decoder_input_ids")
     wanted |= _companions(wanted, accepted, config)
+    optional = _audio_companion(wanted, accepted, config)
     names = [parameter.name for parameter in parameters]
     choices = [
         _examples(name, config, device, accepted, _timm_image_size(model))
         if name in wanted
+        else [None, *_examples(name, config, device, accepted)]
+        if name in optional
         else [None]
         for name in names
     ]
     layouts = []
     for values in itertools.islice(itertools.product(*choices), LAYOUTS):
-        values = _with_masks(dict(zip(names, values, strict=True)))
+        values = _with_masks(dict(zip(names, values, strict=True)), config)
         trimmed = list(values.values())
         while trimmed and trimmed[-1] is None:
             trimmed.pop()
@@ -129,12 +138,25 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
         # A model of text and images (CLIP) needs both; one that puts the image's features in
         # the text at image tokens (LLaVA) draws its language model from the text alone.
         companions |= {"input_ids", "pixel_values"}
+    if set(REGIONS) <= accepted:  # LXMERT: the image as features of regions and their boxes
+        companions |= set(REGIONS)
     if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
         companions |= set(PATCH_POSITIONS) & accepted
     companions |= {
         mask for mask, masked in MASKS.items() if masked in wanted | companions and mask in accepted
     }
     return companions
+
+
+def _audio_companion(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
+    """The audio features a model of text that also takes audio may need (CLAP, Voxtral
+    Realtime; SeamlessM4T draws from its text alone), tried after the text alone; none for a
+    model that puts the audio's features in the text at audio tokens."""
+    if "input_ids" not in wanted or "input_features" not in accepted - wanted:
+        return set()
+    if any("audio_token" in name for name in vars(config)):
+        return set()
+    return {"input_features"}
 
 
 def _has_image_tokens(config: Any) -> bool:
@@ -164,7 +186,13 @@ def _examples(
     if parameter == "pixel_values_videos":
         return [_image(config, device, image_size, video=True)]
     if parameter.endswith(("pixel_values", "prompt_masks")):  # SegGPT's prompt too
-        return [_image(config, device, image_size)]
+        image = _image(config, device, image_size)
+        if "prompt_pixel_values" in accepted:  # SegGPT's image_size: image and prompt stacked
+            image = image[..., : image.shape[-2] // 2, :].contiguous()
+        if parameter != "pixel_values" or image.dim() != 4:
+            return [image]
+        # Or a pair of images (a keypoint matcher's), a few images (Idefics'), frames.
+        return [image, torch.zeros(1, IMAGES, *image.shape[1:], device=device)]
     if parameter in FEATURES:
         return list(_audio_features(config, device))
     if parameter == "input_values":
@@ -173,6 +201,9 @@ def _examples(
         return list(_series(config, device))
     if parameter in MASKS:
         return [None]  # sized from what it masks, by _with_masks
+    if parameter in REGIONS:
+        width = _number(config, (REGIONS[parameter],), 0)
+        return [torch.zeros(1, TOKENS, width, device=device) if width else None]
     if parameter == "freq":  # TimesFM: the frequency class of each series
         return [torch.zeros(1, 1, dtype=torch.long, device=device)]
     if parameter.endswith(VECTORS):
@@ -189,12 +220,22 @@ def _image(
     """An image (a clip of ``num_frames`` images for a video model) of the vision
     configuration's size, or of ``image_size``."""
     vision = _vision(config)
-    size = image_size or getattr(vision, "image_size", None) or getattr(vision, "crop_size", 224)
+    size = image_size or getattr(vision, "image_size", None) or getattr(vision, "crop_size", None)
+    size = size or next(_image_sizes(config), 224)
     height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
     channels = getattr(vision, "num_channels", 3)
     frames = _number(vision, ("num_frames", "frames_per_clip"), VIDEO_FRAMES if video else 0)
     clip = (frames,) if frames else ()
     return torch.zeros(1, *clip, channels, height, width, device=device)
+
+
+def _image_sizes(config: Any) -> Iterator[Any]:
+    """The image sizes the configuration and the ones nested in it give (SAM 2's prompt
+    encoder, TVP's ``max_img_size``), outermost first."""
+    for each in _configs(config):
+        for name in ("image_size", "max_img_size"):
+            if value := getattr(each, name, None):
+                yield value
 
 
 def _timm_image_size(model: nn.Module) -> int | None:
@@ -290,14 +331,16 @@ def _bins(config: Any) -> list[int]:
         for name in BINS
         if isinstance(value := getattr(each, name, None), int) and not isinstance(value, bool)
     ]
-    return list(dict.fromkeys(found)) or [80]
+    stacked = _number(config, ("num_stacked_frames",), 1)  # FunASR: frames stacked as one
+    return list(dict.fromkeys(value * stacked for value in found)) or [80]
 
 
 def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
     """Log-mel features: Whisper's layout (bins × 30 s of frames) where the configuration
-    gives its encoder's positions, and frames × bins, for each number of bins it gives."""
+    gives its encoder's positions, and frames × bins, for each number of bins it gives; then
+    frames × bins as a one-channel image (CLAP's)."""
     positions = getattr(config, "max_source_positions", None)
-    frames = 2 * positions if isinstance(positions, int) else FRAMES
+    frames = _frames(config)
     for bins in _bins(config):
         bins_first = torch.zeros(1, bins, frames, device=device)
         frames_first = torch.zeros(1, frames, bins, device=device)
@@ -309,6 +352,14 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
                 bins_first,
             )
         )
+    yield torch.zeros(1, 1, frames, _bins(config)[0], device=device)
+
+
+def _frames(config: Any) -> int:
+    """Frames of audio features: 30 s where the configuration gives its encoder's positions
+    (Whisper's), else ``FRAMES``."""
+    positions = getattr(config, "max_source_positions", None)
+    return 2 * positions if isinstance(positions, int) else FRAMES
 
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
@@ -348,12 +399,13 @@ def _series(config: Any, device: str) -> Iterator[torch.Tensor]:
     yield torch.zeros(1, steps, device=device)
 
 
-def _with_masks(values: dict[str, torch.Tensor | None]) -> dict[str, torch.Tensor | None]:
-    """The masks of audio features and time series: every frame and step is real (the longer
-    side of audio features is their frames)."""
+def _with_masks(
+    values: dict[str, torch.Tensor | None], config: Any
+) -> dict[str, torch.Tensor | None]:
+    """The masks of audio features and time series: every frame and step is real."""
     for mask, masked in MASKS.items():
         given = values.get(masked)
         if mask in values and given is not None:
-            length = max(given.shape[1:]) if masked in FEATURES else given.shape[1]
+            length = _frames(config) if masked in FEATURES else given.shape[1]
             values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
     return values
