@@ -20,7 +20,7 @@
     : "";
   let graphvizLoading = null;
 
-  /* Graphviz compiled to WebAssembly (archviz-graphviz.js, built from npm by js/build.mjs),
+  /* Graphviz compiled to WebAssembly (archviz-graphviz.js, built by js/graphviz-wasm/build.sh),
      loaded on the first change of a diagram's state. */
   function graphviz() {
     if (!graphvizLoading) {
@@ -39,66 +39,14 @@
     return graphvizLoading;
   }
 
-  /* Graphviz in WebAssembly sizes text by built-in tables of a few fonts (other names get
-     Times's widths). Each font of a diagram (its groups' sans-serif, torchviz's monospace) is
-     laid out with the table whose widths are nearest above the browser's for it, among tables
-     of the same kind (monospace or not), under a name of that table no other font uses, so that
-     the font can be put back in the SVG Graphviz writes. */
-  const FONT_SAMPLE = "layer1.0.conv1 BatchNorm2d 1×64×112×112 → 9.41K params";
-  const FONT_TABLES = [
-    { monospace: false, names: ["Helvetica", "Arial", "Liberation Sans", "Nimbus Sans"] },
-    { monospace: false, names: ["DejaVu Sans"] },
-    { monospace: false, names: ["Times", "Times New Roman"] },
-    { monospace: true, names: ["Courier", "Courier New", "Liberation Mono"] },
-  ];
-  const FONT_NAME = /fontname=(?:"([^"]*)"|([^\s,\]"]+))/g;
-  const fontChoices = new Map();
-
-  /* What Graphviz makes of a font name: the width of the sample and the font-family written. */
-  function probeFont(layout, name) {
-    const dot = `digraph { a [shape=plaintext margin=0 fontsize=100 fontname="${name}" label="${FONT_SAMPLE}"] }`;
-    const svg = layout.layout(dot, "svg", "dot");
-    return {
-      name,
-      width: parseFloat(/<svg width="([\d.]+)pt/.exec(svg)[1]),
-      written: /font-family="([^"]*)"/.exec(svg)[1],
-    };
-  }
-
-  /* The font to lay ``font`` out with, and the font-family Graphviz writes for it. */
-  function layoutFont(layout, font) {
-    if (!fontChoices.has(font)) {
-      const context = document.createElement("canvas").getContext("2d");
-      context.font = `100px ${font}`;
-      const browser = context.measureText(FONT_SAMPLE).width;
-      const monospace = context.measureText("iiii").width === context.measureText("MMMM").width;
-      const tables = FONT_TABLES.filter((table) => table.monospace === monospace).map((table) =>
-        table.names.map((name) => probeFont(layout, name)),
-      );
-      const above = tables.filter(([first]) => first.width >= browser);
-      const table = above.length
-        ? above.reduce((a, b) => (a[0].width <= b[0].width ? a : b))
-        : tables.reduce((a, b) => (a[0].width >= b[0].width ? a : b));
-      const taken = new Set([...fontChoices.values()].map((choice) => choice.written));
-      fontChoices.set(font, table.find((probe) => !taken.has(probe.written)) || table[0]);
-    }
-    return fontChoices.get(font);
-  }
-
-  /* Graphviz 16.1 in WebAssembly corrupts its memory on a label whose first line is empty (the
-     output tensor's, "\n (1, 1000)"), and that layout or a later one stops with "table index is
-     out of bounds"; a no-break space on that line keeps it and its height. */
-  function withoutEmptyFirstLines(dot) {
-    return dot.replaceAll('label="\n', 'label="\u00a0\n');
-  }
-
-  /* The SVG of a DOT text; a layout that fails is tried once more in a new Graphviz. */
+  /* The SVG of a DOT text (Graphviz measures its text in the browser's own fonts); a layout
+     that fails is tried once more in a new Graphviz. */
   async function layOut(dot) {
     try {
-      return layOutWith(await graphviz(), dot);
+      return (await graphviz()).layout(dot, "svg", "dot");
     } catch {
       graphvizLoading = window.archvizGraphviz(true);
-      return layOutWith(await graphvizLoading, dot);
+      return (await graphvizLoading).layout(dot, "svg", "dot");
     }
   }
 
@@ -115,21 +63,6 @@
       .then(() => new Promise((done) => idle(done, { timeout: 1000 })))
       .then(() => layOut(dot))
       .catch(() => null);
-  }
-
-  function layOutWith(layout, dot) {
-    const drawnAs = new Map();
-    const text = withoutEmptyFirstLines(dot).replace(FONT_NAME, (_, quoted, bare) => {
-      const font = quoted ?? bare;
-      const { name, written } = layoutFont(layout, font);
-      drawnAs.set(written, font);
-      return `fontname="${name}"`;
-    });
-    return layout
-      .layout(text, "svg", "dot")
-      .replace(/font-family="([^"]*)"/g, (attribute, written) =>
-        drawnAs.has(written) ? `font-family="${drawnAs.get(written)}"` : attribute,
-      );
   }
 
   /* The diagram's hierarchy (sphinx_archviz/capture/hierarchy.py): groups over leaves, and

@@ -58,10 +58,21 @@ def gather(
     is the name of the module that calls them, if any: a scope of its own name (``features``
     around the layers of ``features.denseblock3``) is named by the run of its members."""
     items: list[Unit | Scope] = list(units)
-    if len(items) > FLAT:
-        items = _scopes(items, within=within)
+    if len(items) <= FLAT:
+        return items
+    return _arranged(_scopes(items, within=within), list(edges))
+
+
+def _arranged(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
+    """``items`` with the strays joined to their scopes and, if still too many to read, cut
+    where all data passes; the same inside each scope (InceptionResNetV2's ``block35`` holds
+    ten blocks ``block35_1`` … with their branches, not 204 layers)."""
+    items = _strays_joined(items, edges)
     if len(items) > FIRST_SIGHT_NODES:
         items = _segments(items, edges)
+    for item in items:
+        if isinstance(item, Scope):
+            item.items = _arranged(item.items, edges)
     return items
 
 
@@ -134,16 +145,78 @@ def _scope_of(name: str, depth: int) -> str | None:
     return name[:length]
 
 
-def _segments(items: list[Unit | Scope], edges: Iterable[tuple[int, int]]) -> list[Unit | Scope]:
+def _strays_joined(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
+    """Items without a scope joined to the scope they belong with, in their order: those that
+    lie with one scope alone between two places where all data passes (a shortcut's
+    ``conv2d`` and ``batch_normalization`` called before ``block2``'s layers, and the ``add``
+    joining them), and those right after a scope that take data from it alone (the same
+    shortcut called among ``block2``'s layers, as Keras orders Xception's, leaves its
+    ``batch_normalization`` and ``add`` after it). Never everything into one scope (a dense
+    block's layers and the ``cat`` of their outputs)."""
+    sources = _sources(items, edges)
+    joined: list[Unit | Scope] = []
+    first = 0
+    for segment in _segment_runs(items, edges):
+        numbers = range(first, first + len(segment))
+        first += len(segment)
+        scopes = [item for item in segment if isinstance(item, Scope)]
+        if len(segment) in (1, len(items)):
+            joined.extend(segment)
+        elif len(scopes) == 1:
+            inside = [part for item in segment for part in _inside(item, scopes[0])]
+            joined.append(Scope(scopes[0].name, inside))
+        elif (
+            not scopes
+            and joined
+            and isinstance(joined[-1], Scope)
+            and _a_shortcut(numbers, sources)
+        ):
+            joined[-1] = Scope(joined[-1].name, [*joined[-1].items, *segment])
+        else:
+            joined.extend(segment)
+    return joined
+
+
+def _inside(item: Unit | Scope, scope: Scope) -> list[Unit | Scope]:
+    return scope.items if item is scope else [item]
+
+
+def _sources(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> dict[int, set[int]]:
+    """Per item (by number), the items its data comes from (-1: from outside them)."""
+    position = _positions(items)
+    sources: dict[int, set[int]] = {}
+    for start, end in edges:
+        if end in position:
+            sources.setdefault(position[end], set()).add(position.get(start, -1))
+    return sources
+
+
+def _a_shortcut(numbers: range, sources: dict[int, set[int]]) -> bool:
+    """Whether the items ``numbers`` take data only from the item before them and each other,
+    the last taking the item before's own output too: the tail of a shortcut joining it (a
+    ``batch_normalization`` and an ``add``), not a block of its own after it (Inception's
+    ``mixed_6a``, whose branches end in a pooling of their own)."""
+    before = numbers.start - 1
+    allowed = {before, *numbers}
+    only_these = all(sources.get(number, set()) <= allowed for number in numbers)
+    return only_these and before in sources.get(numbers[-1], set())
+
+
+def _segments(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
     """Those between two places where all data passes through one of them (the ``mixed0``
     joining a block's branches) make a group; if still too many, runs of them are gathered
     into :data:`FIRST_SIGHT_NODES` ``// 2`` groups."""
-    position = {
-        key: number
-        for number, item in enumerate(items)
-        for unit in _units_of(item)
-        for key in unit.keys
-    }
+    segments = _segment_runs(items, edges)
+    if len(segments) > FIRST_SIGHT_NODES:
+        segments = [[item for segment in chunk for item in segment] for chunk in _chunks(segments)]
+    return [_span(segment) for segment in segments]
+
+
+def _segment_runs(
+    items: list[Unit | Scope], edges: list[tuple[int, int]]
+) -> list[list[Unit | Scope]]:
+    """``items`` cut where all data passes through one of them."""
+    position = _positions(items)
     reach = list(range(len(items)))
     from_outside = -1  # how far what comes from outside (the inputs) reaches
     for start, end in edges:
@@ -161,9 +234,17 @@ def _segments(items: list[Unit | Scope], edges: Iterable[tuple[int, int]]) -> li
         segments[-1].append(item)
         if number:
             furthest = max(furthest, reach[number - 1])
-    if len(segments) > FIRST_SIGHT_NODES:
-        segments = [[item for segment in chunk for item in segment] for chunk in _chunks(segments)]
-    return [_span(segment) for segment in segments]
+    return segments
+
+
+def _positions(items: list[Unit | Scope]) -> dict[int, int]:
+    """Where each atom inside ``items`` is: the number of the item holding it."""
+    return {
+        key: number
+        for number, item in enumerate(items)
+        for unit in _units_of(item)
+        for key in unit.keys
+    }
 
 
 def _span(items: list[Unit | Scope]) -> Unit | Scope:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sphinx_archviz.capture.graph import heatmap
 from sphinx_archviz.capture.graph.dot import shapes_line
 from sphinx_archviz.capture.graph.explorable import (
@@ -204,6 +206,83 @@ def test_a_layer_without_a_scope_between_two_runs_of_one_scope_belongs_to_it() -
     # Not flanked by one scope: still at the top.
     top = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.top if item >= 0]
     assert top == ["x", "conv1_conv", "flatten", "predictions", "output"]
+
+
+NORM = "BatchNormalization"
+
+
+def xception_like(shortcut_first: bool) -> Trace:
+    """Blocks of two layers and a pooling, each beside a shortcut (a ``conv2d`` and a
+    ``batch_normalization`` without a scope) that an ``add`` joins; the shortcut's layers are
+    called before the block's (``shortcut_first``) or, as Keras orders Xception's, the
+    ``conv2d`` among them and the ``batch_normalization`` after."""
+    tracer = HandTracer()
+    x = tracer.input(1, 8)
+    with tracer.model("Functional", x) as returned:
+        x = tracer.leaf("block1_conv1", "Conv2D", x, params=11)
+        x = tracer.leaf("block1_conv2", "Conv2D", x, params=12)
+        for block in (2, 3, 4):
+            if shortcut_first:
+                shortcut = tracer.leaf(f"conv2d_{block}", "Conv2D", x, params=block)
+                shortcut = tracer.leaf(f"batch_normalization_{block}", NORM, shortcut)
+            main = tracer.leaf(f"block{block}_sepconv", "SeparableConv2D", x, params=block)
+            main = tracer.leaf(f"block{block}_bn", NORM, main, params=block)
+            if not shortcut_first:
+                shortcut = tracer.leaf(f"conv2d_{block}", "Conv2D", x, params=block)
+            main = tracer.leaf(f"block{block}_pool", "MaxPooling2D", main)
+            if not shortcut_first:
+                shortcut = tracer.leaf(f"batch_normalization_{block}", NORM, shortcut)
+            x = tracer.op("add", main, shortcut)
+        x = tracer.leaf("avg_pool", "GlobalAveragePooling2D", x)
+        returned.append(tracer.leaf("predictions", "Dense", x, params=5))
+    return tracer.trace
+
+
+@pytest.mark.parametrize("shortcut_first", [True, False])
+def test_layers_without_a_scope_beside_a_block_join_it(shortcut_first: bool) -> None:
+    """Xception's shortcut ``conv2d`` and ``batch_normalization`` and the ``add`` joining them
+    to ``block2`` are drawn inside ``block2``, not loose between the blocks."""
+    hierarchy = modules_hierarchy(xception_like(shortcut_first), "TB")
+    assert group_names(hierarchy) == ["block1", "block2", "block3", "block4"]
+    inside = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.groups[1].children]
+    shortcut = ["conv2d_2", "batch_normalization_2"]
+    block = ["block2_sepconv", "block2_bn", "block2_pool"]
+    if shortcut_first:
+        assert inside == [*shortcut, *block, "add"]
+    else:
+        assert inside == [*block[:2], shortcut[0], block[2], shortcut[1], "add"]
+    top = [hierarchy.leaves[item].text.split(" ")[0] for item in hierarchy.top if item >= 0]
+    assert top == ["x", "avg_pool", "predictions", "output"]
+
+
+def test_a_scope_opens_on_its_blocks_with_their_branches() -> None:
+    """InceptionResNetV2-like: each ``block35_k`` is preceded by branches without a scope,
+    concatenated into its ``conv``; ``block35`` opens on its blocks, each holding its
+    branches, not on every layer of them all."""
+    tracer = HandTracer()
+    x = tracer.input(1, 8)
+    with tracer.model("Functional", x) as returned:
+        x = tracer.leaf("stem_conv", "Conv2D", x, params=1)
+        for block in range(1, 7):
+            left = tracer.leaf(f"conv2d_{block}0", "Conv2D", x, params=block * 10)
+            right = tracer.leaf(f"conv2d_{block}1", "Conv2D", x, params=block * 10 + 1)
+            right = tracer.leaf(f"conv2d_{block}2", "Conv2D", right, params=block * 10 + 2)
+            mixed = tracer.op("cat", left, right)
+            conv = tracer.leaf(f"block35_{block}_conv", "Conv2D", mixed, params=block * 10 + 3)
+            x = tracer.leaf(f"block35_{block}_ac", "Activation", tracer.op("add", x, conv))
+        returned.append(tracer.leaf("predictions", "Dense", x, params=5))
+    hierarchy = modules_hierarchy(tracer.trace, "TB")
+    blocks = [f"block35_{block}" for block in range(1, 7)]
+    assert names_inside(hierarchy, "block35") == blocks
+    assert names_inside(hierarchy, "block35_2") == [
+        "conv2d_20",
+        "conv2d_21",
+        "conv2d_22",
+        "cat",
+        "block35_2_conv",
+        "add",
+        "block35_2_ac",
+    ]
 
 
 def branching(blocks: int) -> Trace:
