@@ -416,7 +416,8 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     unnamed = small("gemma4_audio", **tiny, subsampling_conv_channels=[128, 4], output_proj_dims=16)
     page = "Sequences\n=========\n" + siglip + gemma + perceiver + timm + spectrogram + mel
     page += regions + pair + scalar + text_and_audio + prompted + video + segmenter + stacked
-    page += unnamed
+    # Depth Pro's image must still hold a 384-pixel patch at a quarter of its size.
+    page += unnamed + small("depth_pro")
     built = build_project({"index.rst": page})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
@@ -436,6 +437,7 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
         sam2,
         funasr,
         bins,
+        depth,
     ) = dots(built)
     assert {"pixel_values", "spatial_shapes", "embeddings", "encoder"} <= groups(patches)
     assert "1×16×48" in patches  # 4 × 4 patches of 3 channels × 4 × 4
@@ -458,3 +460,4 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert {"input_features", "input_features_mask"} <= groups(funasr)
     assert "1×200×24" in funasr
     assert "input_features" in groups(bins) and "1×200×128" in bins
+    assert "pixel_values" in groups(depth) and "1×3×1536×1536" in depth

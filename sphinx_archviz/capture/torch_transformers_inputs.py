@@ -223,6 +223,10 @@ def _image(
     size = image_size or getattr(vision, "image_size", None) or getattr(vision, "crop_size", None)
     size = size or next(_image_sizes(config), 224)
     height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
+    ratios = getattr(vision, "scaled_images_ratios", None)
+    if ratios:  # Depth Pro: the image at its smallest scale still holds a patch
+        smallest = math.ceil(vision.patch_size / min(ratios))
+        height, width = max(height, smallest), max(width, smallest)
     channels = getattr(vision, "num_channels", 3)
     frames = _number(vision, ("num_frames", "frames_per_clip"), VIDEO_FRAMES if video else 0)
     clip = (frames,) if frames else ()
