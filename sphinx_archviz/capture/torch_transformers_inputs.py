@@ -177,7 +177,9 @@ def _examples(
         name.endswith("grid_thw") for name in accepted
     ):
         return list(_patches(config, device))
-    if parameter.endswith(("input_ids", "attention_mask")) or parameter == "task_inputs":
+    if parameter == "task_inputs":  # OneFormer: its task's token ids, task_seq_len of them
+        return [torch.ones(1, _number(config, ("task_seq_len",), TOKENS), dtype=torch.long)]
+    if parameter.endswith(("input_ids", "attention_mask")):
         return [torch.ones(1, TOKENS, dtype=torch.long)]  # on the CPU: VALUES_READ
     if parameter == "token_type_ids":
         return [torch.zeros(1, TOKENS, dtype=torch.long)]
