@@ -153,10 +153,11 @@ def _strays_joined(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> l
     shortcut called among ``block2``'s layers, as Keras orders Xception's, leaves its
     ``batch_normalization`` and ``add`` after it). Never everything into one scope (a dense
     block's layers and the ``cat`` of their outputs)."""
-    sources = _sources(items, edges)
+    position = _positions(items)
+    sources = _sources(position, edges)
     joined: list[Unit | Scope] = []
     first = 0
-    for segment in _segment_runs(items, edges):
+    for segment in _segment_runs(items, edges, position):
         numbers = range(first, first + len(segment))
         first += len(segment)
         scopes = [item for item in segment if isinstance(item, Scope)]
@@ -181,9 +182,8 @@ def _inside(item: Unit | Scope, scope: Scope) -> list[Unit | Scope]:
     return scope.items if item is scope else [item]
 
 
-def _sources(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> dict[int, set[int]]:
+def _sources(position: dict[int, int], edges: list[tuple[int, int]]) -> dict[int, set[int]]:
     """Per item (by number), the items its data comes from (-1: from outside them)."""
-    position = _positions(items)
     sources: dict[int, set[int]] = {}
     for start, end in edges:
         if end in position:
@@ -206,17 +206,17 @@ def _segments(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[U
     """Those between two places where all data passes through one of them (the ``mixed0``
     joining a block's branches) make a group; if still too many, runs of them are gathered
     into :data:`FIRST_SIGHT_NODES` ``// 2`` groups."""
-    segments = _segment_runs(items, edges)
+    segments = _segment_runs(items, edges, _positions(items))
     if len(segments) > FIRST_SIGHT_NODES:
         segments = [[item for segment in chunk for item in segment] for chunk in _chunks(segments)]
     return [_span(segment) for segment in segments]
 
 
 def _segment_runs(
-    items: list[Unit | Scope], edges: list[tuple[int, int]]
+    items: list[Unit | Scope], edges: list[tuple[int, int]], position: dict[int, int]
 ) -> list[list[Unit | Scope]]:
-    """``items`` cut where all data passes through one of them."""
-    position = _positions(items)
+    """``items`` cut where all data passes through one of them (``position``: where each atom
+    is, as :func:`_positions` finds)."""
     reach = list(range(len(items)))
     from_outside = -1  # how far what comes from outside (the inputs) reaches
     for start, end in edges:
