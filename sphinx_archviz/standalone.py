@@ -115,7 +115,9 @@ def _page(shown: Display, body: str, for_print: bool, explorable: bool) -> str:
     title = html.escape(shown.caption or shown.alt)
     # Without data-theme on <body>, only the light colours of colours_css() apply.
     styles = (_PRINT_CSS if for_print else _PAGE_CSS, _static("archviz.css"), colours_css())
-    scripts = [*([GRAPHVIZ_SCRIPT] if explorable else []), *([] if for_print else ["archviz.js"])]
+    scripts = [] if for_print else ["archviz.js"]
+    if explorable:  # Graphviz first: archviz.js finds it loaded and loads no file of its own
+        scripts.insert(0, GRAPHVIZ_SCRIPT)
     script = "".join(f"<script>\n{_static(name)}</script>\n" for name in scripts)
     figure_id = f' id="{html.escape(shown.name)}"' if shown.name else ""
     caption = f"<figcaption>{html.escape(shown.caption)}</figcaption>\n" if shown.caption else ""
