@@ -7,6 +7,8 @@ import importlib.util
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -463,16 +465,24 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "pixel_values" in groups(depth) and "1×3×1536×1536" in depth
 
 
+#: Run in a process of its own, so that this pytest process never imports torch.
+_ONEFORMER_SCRIPT = """
+import json
+import transformers
+from sphinx_archviz.capture import torch_transformers, torch_transformers_inputs
+config = '{"model_type": "oneformer", "task_seq_len": 9}'
+model = torch_transformers.build(transformers.AutoModel, config, "meta", "oneformer")
+image, task = torch_transformers_inputs.example_inputs(model, "meta")[0]
+print(json.dumps([[each.is_meta, list(each.shape), str(each.dtype)] for each in (image, task)]))
+"""
+
+
 def test_oneformer_takes_its_image_and_task_of_task_seq_len_tokens() -> None:
     """OneFormer's main input is a list (its image and its task); the task is task_seq_len
     token ids, on the CPU. (Drawing it runs on the CPU for 20 s: the layouts are checked.)"""
-    import torch
-    import transformers
-
-    from sphinx_archviz.capture import torch_transformers, torch_transformers_inputs
-
-    config = '{"model_type": "oneformer", "task_seq_len": 9}'
-    model = torch_transformers.build(transformers.AutoModel, config, "meta", "oneformer")
-    image, task = torch_transformers_inputs.example_inputs(model, "meta")[0]
-    assert image.is_meta and tuple(image.shape) == (1, 3, 224, 224)
-    assert not task.is_meta and tuple(task.shape) == (1, 9) and task.dtype == torch.long
+    result = subprocess.run(
+        [sys.executable, "-c", _ONEFORMER_SCRIPT], capture_output=True, text=True, check=True
+    )
+    image, task = json.loads(result.stdout.strip().splitlines()[-1])
+    assert image == [True, [1, 3, 224, 224], "torch.float32"]
+    assert task == [False, [1, 9], "torch.int64"]
