@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
@@ -260,11 +260,16 @@ def _vision(config: Any) -> Any:
 
 def _number(config: Any, names: tuple[str, ...], default: int) -> int:
     """The first of the configuration's ``names`` that is an integer, else ``default``."""
-    for name in names:
-        value = getattr(config, name, None)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return default
+    return next(_integers([config], names), default)
+
+
+def _integers(configs: Iterable[Any], names: tuple[str, ...]) -> Iterator[int]:
+    """The integers the ``configs`` give under ``names``, in that order (not booleans)."""
+    for each in configs:
+        for name in names:
+            value = getattr(each, name, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                yield value
 
 
 def _patch_side(config: Any) -> int:
@@ -331,12 +336,7 @@ def _configs(config: Any) -> Iterator[Any]:
 
 def _bins(config: Any) -> list[int]:
     """The numbers of features per audio frame the configurations give, outermost first."""
-    found = [
-        value
-        for each in _configs(config)
-        for name in BINS
-        if isinstance(value := getattr(each, name, None), int) and not isinstance(value, bool)
-    ]
+    found = _integers(_configs(config), BINS)
     stacked = _number(config, ("num_stacked_frames",), 1)  # FunASR: frames stacked as one
     return list(dict.fromkeys(value * stacked for value in found)) or [80, 128]
 
@@ -345,27 +345,20 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
     """Log-mel features: Whisper's layout (bins × 30 s of frames) where the configuration
     gives its encoder's positions, and frames × bins, for each number of bins it gives; then
     frames × bins as a one-channel image (CLAP's)."""
-    positions = getattr(config, "max_source_positions", None)
-    frames = _frames(config)
-    for bins in _bins(config):
-        bins_first = torch.zeros(1, bins, frames, device=device)
-        frames_first = torch.zeros(1, frames, bins, device=device)
-        yield from (
-            (bins_first, frames_first)
-            if isinstance(positions, int)
-            else (
-                frames_first,
-                bins_first,
-            )
-        )
-    yield torch.zeros(1, 1, frames, _bins(config)[0], device=device)
+    frames, whisper = _frames(config)
+    bins = _bins(config)
+    for each in bins:
+        bins_first = torch.zeros(1, each, frames, device=device)
+        frames_first = torch.zeros(1, frames, each, device=device)
+        yield from (bins_first, frames_first) if whisper else (frames_first, bins_first)
+    yield torch.zeros(1, 1, frames, bins[0], device=device)
 
 
-def _frames(config: Any) -> int:
+def _frames(config: Any) -> tuple[int, bool]:
     """Frames of audio features: 30 s where the configuration gives its encoder's positions
-    (Whisper's), else ``FRAMES``."""
-    positions = getattr(config, "max_source_positions", None)
-    return 2 * positions if isinstance(positions, int) else FRAMES
+    (Whisper's, whose features are bins × frames: then True), else ``FRAMES``."""
+    positions = _number(config, ("max_source_positions",), 0)
+    return (2 * positions, True) if positions else (FRAMES, False)
 
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
@@ -384,13 +377,8 @@ def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
 def _vectors(config: Any, device: str) -> Iterator[torch.Tensor]:
     """``TOKENS`` vectors of each width the configurations give (outermost first), as rows
     (embeddings) and as columns (the latents of an audio codec), then a second of audio."""
-    widths = [
-        value
-        for each in _configs(config)
-        for name in WIDTHS
-        if isinstance(value := getattr(each, name, None), int) and not isinstance(value, bool)
-    ]
-    for width in list(dict.fromkeys(widths))[:WIDTHS_TRIED]:
+    widths = dict.fromkeys(_integers(_configs(config), WIDTHS))
+    for width in list(widths)[:WIDTHS_TRIED]:
         yield torch.zeros(1, TOKENS, width, device=device)
         yield torch.zeros(1, width, TOKENS, device=device)
     yield torch.zeros(1, _number(config, ("audio_channels", "channels"), 1), SAMPLES, device=device)
@@ -412,6 +400,6 @@ def _with_masks(
     for mask, masked in MASKS.items():
         given = values.get(masked)
         if mask in values and given is not None:
-            length = _frames(config) if masked in FEATURES else given.shape[1]
+            length = _frames(config)[0] if masked in FEATURES else given.shape[1]
             values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
     return values
