@@ -42,12 +42,17 @@ def architectures(sample: int, only: str = "") -> list[str]:
     names: list[str] = json.loads(output.strip().splitlines()[-1])
     if only:
         # As the pages are named (sew_d) or as transformers spells them (sew-d).
-        wanted = {name.strip().replace("-", "_") for name in only.split(",") if name.strip()}
-        unknown = wanted - {name.replace("-", "_") for name in names}
+        wanted = {as_page(name.strip()) for name in only.split(",") if name.strip()}
+        unknown = wanted - {as_page(name) for name in names}
         if unknown:
             sys.exit(f"not in MODEL_MAPPING: {', '.join(sorted(unknown))}")
-        names = [name for name in names if name.replace("-", "_") in wanted]
+        names = [name for name in names if as_page(name) in wanted]
     return names[::sample]
+
+
+def as_page(name: str) -> str:
+    """A model type as the zoo's pages spell it: ``sew_d`` for ``sew-d``."""
+    return name.replace("-", "_")
 
 
 def make_zoo(srcdir: Path, names: list[str]) -> dict[str, str]:
@@ -56,7 +61,7 @@ def make_zoo(srcdir: Path, names: list[str]) -> dict[str, str]:
     (srcdir / "conf.py").write_text("extensions = ['sphinx_archviz']\narchviz_timeout = 60\n")
     pages: dict[str, str] = {}
     for name in names:
-        page = f"hf_{name.replace('-', '_')}"
+        page = f"hf_{as_page(name)}"
         pages[page] = f"transformers:AutoModel ({name})"
         config = json.dumps({"model_type": name})
         (srcdir / f"{page}.rst").write_text(
@@ -76,12 +81,10 @@ NOT_BUILT = "building the model from its configuration"
 #: archviz code): {model type: error}; the ones it builds are left out.
 BUILD_PLAINLY = """
 import json, sys, torch, transformers
-from transformers.models.auto.modeling_auto import MODEL_MAPPING_NAMES
-spelled = {name.replace("-", "_"): name for name in MODEL_MAPPING_NAMES}
 failed = {}
 for name in sys.argv[1:]:
     try:
-        config = transformers.AutoConfig.for_model(spelled.get(name, name))
+        config = transformers.AutoConfig.for_model(name)
         with torch.device("meta"):
             transformers.AutoModel.from_config(config)
     except Exception as exc:
