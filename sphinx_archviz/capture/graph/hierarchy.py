@@ -341,7 +341,5 @@ def to_json(hierarchy: Hierarchy) -> str:
         "revealsInsides": hierarchy.reveals_insides,
         "dense": [DENSE_INPUTS, DENSE_NOTE],
         "shared": [SHARED_OUTPUTS, SHARED_NOTE],
-        # For the browser's Graphviz, which sizes text by tables of a few fonts.
-        "font": style.FONT,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

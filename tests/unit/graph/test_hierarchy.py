@@ -18,6 +18,8 @@ from sphinx_archviz.capture.graph.hierarchy import (
 )
 from sphinx_archviz.capture.graph.reduction import (
     DENSE_INPUTS,
+    DENSE_NOTE,
+    SHARED_NOTE,
     SHARED_OUTPUTS,
     dense_inputs,
     shared_outputs,
@@ -88,7 +90,10 @@ def test_the_pages_copy_lists_groups_leaves_and_their_order() -> None:
     data = json.loads(text)
     assert data["groups"][1] == ["layer0.0", 0, 'label="b"', 'label="b"', "", 0]
     assert data["children"][0] == [-2, -3] and data["top"] == [0, -1, -4]
-    assert data["font"] == "Helvetica,Arial,sans-serif"
+    # The reductions' thresholds and notes, which archviz.js applies as reduction.py does.
+    assert data["dense"] == [DENSE_INPUTS, DENSE_NOTE]
+    assert data["shared"] == [SHARED_OUTPUTS, SHARED_NOTE]
+    assert "font" not in data  # the browser's Graphviz measures text in the page's own fonts
 
 
 def test_a_depth_opens_every_group_above_it_even_a_layers_own() -> None:
