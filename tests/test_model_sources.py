@@ -486,3 +486,76 @@ def test_oneformer_takes_its_image_and_task_of_task_seq_len_tokens() -> None:
     image, task = json.loads(result.stdout.strip().splitlines()[-1])
     assert image == [True, [1, 3, 224, 224], "torch.float32"]
     assert task == [False, [1, 9], "torch.int64"]
+
+
+def test_values_known_without_weights_are_read_on_the_meta_device(
+    build_project: BuildProject,
+) -> None:
+    """LED checks its attention mask (all ones, made when none is given) for global attention
+    with .item(); V-JEPA 2 sizes its predictor from the positions it makes; Switch Transformers
+    and NLLB-MoE name each expert a token goes to from the indices of nonzero (every expert,
+    with all the tokens, as on the meta device every value counts as non-zero). These small
+    integer tensors are made on the CPU and read there; all four draw on the meta device."""
+    led = small(
+        "led",
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        attention_window=8,
+        vocab_size=100,
+    )
+    video = small(
+        "vjepa2",
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        crop_size=32,
+        frames_per_clip=4,
+        pred_hidden_size=32,
+        pred_num_hidden_layers=1,
+        pred_num_attention_heads=2,
+    )
+    experts = {"num_experts": 4, "encoder_sparse_step": 1, "decoder_sparse_step": 1}
+    experts |= {"vocab_size": 100}
+    switch = small(
+        "switch_transformers",
+        **experts,
+        d_model=32,
+        d_kv=16,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=2,
+    )
+    nllb = small(
+        "nllb-moe",
+        **experts,
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+    )
+    deep = "   :depth: 7\n"  # down to encoder.block.0.layer.1.mlp.experts.expert_0
+    page = "Known\n=====\n" + led + video + switch + deep + nllb + deep
+    built = build_project({"index.rst": page})
+    assert built.archviz_warnings() == []
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    tokens, clip, routed, translated = dots(built)
+    assert {"input_ids", "decoder_input_ids", "encoder", "decoder"} <= groups(tokens)
+    assert "1×16" in tokens
+    assert {"pixel_values_videos", "encoder", "predictor"} <= groups(clip)
+    assert "1×4×3×32×32" in clip
+    nodes = list(built.app.env.get_doctree("index").findall(archviz))
+    for dot, node in zip((routed, translated), nodes[2:], strict=True):
+        assert {"input_ids", "decoder_input_ids"} <= groups(dot)
+        names = {group[0] for group in json.loads(node["hierarchy"])["groups"]}
+        assert {f"expert_{number}" for number in range(4)} <= {
+            name.rpartition(".")[2] for name in names
+        }

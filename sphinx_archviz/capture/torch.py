@@ -25,7 +25,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten, tree_map
 from torchviz import make_dot
 
-from sphinx_archviz.capture import torch_transformers, torch_transformers_inputs
+from sphinx_archviz.capture import torch_known, torch_transformers, torch_transformers_inputs
 from sphinx_archviz.capture.backend import model_run_failed, tensors_in
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.errors import ArchvizError
@@ -220,6 +220,7 @@ def shapes_only(
         torch.fx.experimental._config.patch(meta_nonzero_assume_all_nonzero=True),
         torch_transformers.shapes_only(model),
         _MetaAbsorbsCpu(),
+        torch_known.numbers_on_the_cpu(),
     ):
         yield
 
@@ -232,11 +233,15 @@ class _MetaAbsorbsCpu(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
+        known = torch_known.made_on_the_cpu(func, args, kwargs)
+        if known is not None:
+            return known
         tensors = [
             each for each in tree_flatten((args, kwargs))[0] if isinstance(each, torch.Tensor)
         ]
         if any(each.is_meta for each in tensors):
             if not all(each.is_meta for each in tensors):
+                torch_known.check_no_write_of_unknown_values(func, args, kwargs)
                 args, kwargs = tree_map(_on_meta, (args, kwargs))
             if kwargs.get("device") is not None:
                 kwargs = {**kwargs, "device": torch.device("meta")}

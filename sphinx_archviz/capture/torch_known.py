@@ -1,0 +1,109 @@
+"""Values a model computes on the meta device that are known without its weights: integer and
+boolean tensors it makes from numbers (positions, the all-ones attention mask it assumes when
+given none, a feature map's height and width) and the indices of ``nonzero`` while every value
+counts as non-zero. They are made on the CPU, where the model can read them (``.item()``,
+``.tolist()``, a loop over the experts a token goes to); an op that meets a meta tensor runs on
+the meta device (``_MetaAbsorbsCpu`` in :mod:`.torch`)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch.utils._pytree import tree_flatten
+
+aten = torch.ops.aten
+
+#: The largest tensor of known values made on the CPU, in elements; a larger one stays on the
+#: meta device, as before.
+KNOWN_VALUES_LIMIT = 2**20
+
+#: Ops that make a tensor from numbers alone (their ``_like`` forms take only a shape).
+FACTORIES = {
+    aten.arange,
+    aten.ones,
+    aten.zeros,
+    aten.full,
+    aten.eye,
+    aten.scalar_tensor,
+    aten.ones_like,
+    aten.zeros_like,
+    aten.full_like,
+}
+_LIKE = {aten.ones_like, aten.zeros_like, aten.full_like}
+
+
+def made_on_the_cpu(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The op's result made on the CPU if it is a small integer or boolean tensor of known
+    values (a factory's, or ``nonzero``'s indices); else None."""
+    packet = func.overloadpacket
+    if packet in FACTORIES and _on_meta(packet, args, kwargs):
+        shaped = func(*args, **kwargs)  # on the meta device: free, and gives dtype and size
+        if _small_integers(shaped):
+            return func(*args, **{**kwargs, "device": torch.device("cpu")})
+    if packet is aten.nonzero and args[0].is_meta and args[0].numel() <= KNOWN_VALUES_LIMIT:
+        return torch.ones(args[0].shape, dtype=torch.bool).nonzero()
+    return None
+
+
+def _on_meta(packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    device = kwargs.get("device")
+    if device is None and packet in _LIKE:
+        return bool(args[0].is_meta)
+    return device is not None and torch.device(device).type == "meta"
+
+
+def _small_integers(tensor: torch.Tensor) -> bool:
+    integral = not tensor.dtype.is_floating_point and not tensor.dtype.is_complex
+    return integral and tensor.numel() <= KNOWN_VALUES_LIMIT
+
+
+def check_no_write_of_unknown_values(func: Any, args: tuple[Any, ...], kwargs: Any) -> None:
+    """An op that would write values computed on the meta device into a CPU tensor raises: the
+    CPU tensor cannot move to the meta device, and keeping its old values would let the model
+    read wrong ones."""
+    if not func._schema.is_mutable:
+        return
+    written = [
+        value
+        for argument, value in zip(func._schema.arguments, args, strict=False)
+        if argument.alias_info is not None and argument.alias_info.is_write
+    ]
+    written += [
+        kwargs[argument.name]
+        for argument in func._schema.arguments
+        if argument.alias_info is not None
+        and argument.alias_info.is_write
+        and argument.name in kwargs
+    ]
+    if any(isinstance(each, torch.Tensor) and not each.is_meta for each in written):
+        raise NotImplementedError(
+            f"{func} writes values known only on the meta device into a tensor on the CPU"
+        )
+
+
+@contextlib.contextmanager
+def numbers_on_the_cpu() -> Iterator[None]:
+    """``torch.tensor`` of numbers asked for on the meta device (a feature map's height and
+    width) is made on the CPU when it holds integers: it does not go through the dispatcher."""
+    original = torch.tensor
+
+    def tensor(data: Any, *args: Any, **kwargs: Any) -> torch.Tensor:
+        device = kwargs.get("device")
+        if device is not None and torch.device(device).type == "meta" and not _holds_tensors(data):
+            made = original(data, *args, **{**kwargs, "device": "cpu"})
+            if _small_integers(made):
+                return made
+        return original(data, *args, **kwargs)
+
+    torch.tensor = tensor
+    try:
+        yield
+    finally:
+        torch.tensor = original
+
+
+def _holds_tensors(data: Any) -> bool:
+    return any(isinstance(each, torch.Tensor) for each in tree_flatten(data)[0])
