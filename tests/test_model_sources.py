@@ -157,12 +157,13 @@ def test_inputs_come_from_the_models_own_signature_on_the_meta_device(
 def test_a_missing_package_and_a_model_too_large_for_the_cpu_warn_clearly(
     build_project: BuildProject,
 ) -> None:
-    """Dinat needs natten, which is not installed here; LongCat-Flash picks its experts by
-    the values of the router's output, which the meta device does not have, and one layer of
-    its 512 experts is too many parameters to build on the CPU: what ran is drawn."""
+    """Dinat needs natten, which is not installed here; JetMoE counts the tokens each expert
+    gets from the values of the router's output (.tolist()), which the meta device does not
+    have, and one layer of it is too many parameters (418M) to build on the CPU: what ran is
+    drawn."""
     assert importlib.util.find_spec("natten") is None
     page = "Missing\n=======\n" + small("dinat", depths=[1], num_heads=[1], embed_dim=16)
-    page += "\n" + small("longcat_flash", num_layers=1, vocab_size=1000)
+    page += "\n" + small("jetmoe", num_hidden_layers=1)
     built = build_project({"index.rst": page})
     missing, too_large = built.archviz_warnings()
     assert "[archviz.dependency]" in missing["text"] and missing["line"] == "4"

@@ -96,8 +96,12 @@ def warm_up() -> None:
 
 
 def is_device_failure(exc: BaseException | None) -> bool:
-    """Whether ``exc`` says the model cannot run on the meta device (rather than a real bug)."""
-    return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
+    """Whether ``exc`` says the model cannot run on the meta device (rather than a real bug);
+    ``.tolist()`` of a meta tensor says its storage is unallocated."""
+    message = str(exc).lower()
+    return isinstance(exc, NotImplementedError) or any(
+        words in message for words in ("meta", "unallocated storage")
+    )
 
 
 #: A forward pass that failed on the meta device runs again on the CPU, for PyTorch's clearer
