@@ -561,18 +561,10 @@ def test_values_known_without_weights_are_read_on_the_meta_device(
     and NLLB-MoE name each expert a token goes to from the indices of nonzero (every expert,
     with all the tokens, as on the meta device every value counts as non-zero). These small
     integer tensors are made on the CPU and read there; all four draw on the meta device."""
-    led = small(
-        "led",
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        attention_window=8,
-        vocab_size=100,
-    )
+    seq2seq = {"d_model": 32, "encoder_layers": 1, "decoder_layers": 1, "vocab_size": 100}
+    seq2seq |= {"encoder_attention_heads": 2, "decoder_attention_heads": 2}
+    seq2seq |= {"encoder_ffn_dim": 64, "decoder_ffn_dim": 64}
+    led = small("led", **seq2seq, attention_window=8)
     video = small(
         "vjepa2",
         hidden_size=32,
@@ -585,28 +577,18 @@ def test_values_known_without_weights_are_read_on_the_meta_device(
         pred_num_attention_heads=2,
     )
     experts = {"num_experts": 4, "encoder_sparse_step": 1, "decoder_sparse_step": 1}
-    experts |= {"vocab_size": 100}
     switch = small(
         "switch_transformers",
         **experts,
+        vocab_size=100,
         d_model=32,
         d_kv=16,
         d_ff=64,
-        num_layers=2,
-        num_decoder_layers=2,
+        num_layers=1,
+        num_decoder_layers=1,
         num_heads=2,
     )
-    nllb = small(
-        "nllb-moe",
-        **experts,
-        d_model=32,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-    )
+    nllb = small("nllb-moe", **experts, **seq2seq)
     deep = "   :depth: 7\n"  # down to encoder.block.0.layer.1.mlp.experts.expert_0
     page = "Known\n=====\n" + led + video + switch + deep + nllb + deep
     built = build_project({"index.rst": page})
