@@ -251,14 +251,12 @@ class _MetaAbsorbsCpu(TorchDispatchMode):
         if any(each.is_meta for each in tensors):
             if not all(each.is_meta for each in tensors):
                 torch_known.check_no_write_of_unknown_values(func, args, kwargs)
-                args, kwargs = tree_map(_on_meta, (args, kwargs))
+                args, kwargs = tree_map(torch_known.on_meta, (args, kwargs))
             if kwargs.get("device") is not None:
                 kwargs = {**kwargs, "device": torch.device("meta")}
+        elif tensors:
+            return torch_known.on_the_cpu_if_small(func, args, kwargs)
         return func(*args, **kwargs)
-
-
-def _on_meta(value: Any) -> Any:
-    return value.to("meta") if isinstance(value, torch.Tensor) and not value.is_meta else value
 
 
 def _advice(exc: Exception) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import torch
-from torch.utils._pytree import tree_flatten
+from torch.utils._pytree import tree_flatten, tree_map
 
 aten = torch.ops.aten
 
@@ -39,7 +39,7 @@ def made_on_the_cpu(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     """The op's result made on the CPU if it is a small integer or boolean tensor of known
     values (a factory's, or ``nonzero``'s indices); else None."""
     packet = func.overloadpacket
-    if packet in FACTORIES and _on_meta(packet, args, kwargs):
+    if packet in FACTORIES and _asked_for_meta(packet, args, kwargs):
         shaped = func(*args, **kwargs)  # on the meta device: free, and gives dtype and size
         if _small_integers(shaped):
             return func(*args, **{**kwargs, "device": torch.device("cpu")})
@@ -48,7 +48,26 @@ def made_on_the_cpu(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     return None
 
 
-def _on_meta(packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+def on_the_cpu_if_small(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """An op on CPU tensors alone, run on the CPU if its result is small, else on the meta
+    device (Wav2Vec2-BERT's distances between every two of 10,000 frames: 100M values a layer)."""
+    if not func._schema.is_mutable and func is not aten._local_scalar_dense.default:
+        meta_args, meta_kwargs = tree_map(on_meta, (args, kwargs))
+        try:
+            shaped = func(*meta_args, **meta_kwargs)
+        except Exception:  # no meta kernel: PyTorch's own error comes from the CPU
+            shaped = None
+        results = [each for each in tree_flatten(shaped)[0] if isinstance(each, torch.Tensor)]
+        if any(each.numel() > KNOWN_VALUES_LIMIT for each in results):
+            return shaped
+    return func(*args, **kwargs)
+
+
+def on_meta(value: Any) -> Any:
+    return value.to("meta") if isinstance(value, torch.Tensor) and not value.is_meta else value
+
+
+def _asked_for_meta(packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     device = kwargs.get("device")
     if device is None and packet in _LIKE:
         return bool(args[0].is_meta)
