@@ -33,7 +33,7 @@ LAYOUTS = 8
 #: Inputs whose values the model's Python code reads (the grid of patches an image was cut
 #: into; token ids, whose padding gives the sequences' lengths): made on the CPU, where they can
 #: be read, even when the model runs on meta. They are small.
-VALUES_READ = ("grid_thw", "merge_sizes", "spatial_shapes", "pixel_position_ids")
+VALUES_READ = ("grid_thw", "merge_sizes", "spatial_shapes", "pixel_position_ids", "target_sizes")
 #: Inputs that say where each patch of an image cut into a sequence of patches lies (SigLIP 2,
 #: Gemma 4's vision model): their model takes the patches flat, as a sequence.
 PATCH_POSITIONS = ("spatial_shapes", "pixel_position_ids", "pixel_attention_mask")
@@ -84,6 +84,10 @@ WIDTHS_TRIED = 3
 #: An image given as features of detected regions and their boxes (``TOKENS`` regions), and
 #: the configuration fields that give their widths.
 REGIONS = {"visual_feats": "visual_feat_dim", "visual_pos": "visual_pos_dim"}
+
+#: Configuration fields that give how many windows a side an image's patches are split into
+#: (RF-DETR's, LW-DETR's): the image's side holds a whole number of windows.
+WINDOWS = ("num_windows_side", "num_windows")
 
 #: Configuration fields that give how many patches a side are merged into one.
 MERGE = ("spatial_merge_size", "merge_kernel_size", "merge_size")
@@ -142,6 +146,8 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
         companions |= set(REGIONS)
     if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
         companions |= set(PATCH_POSITIONS) & accepted
+    if "pixel_values" in wanted | companions and "target_sizes" in accepted:
+        companions.add("target_sizes")  # MiniCPM-V: the image's grid of patches
     companions |= {
         mask for mask, masked in MASKS.items() if masked in wanted | companions and mask in accepted
     }
@@ -169,6 +175,9 @@ def _examples(
     """The example values of ``parameter``: one, or one per layout it may take."""
     if parameter in PATCH_POSITIONS:
         return [_patch_positions(parameter, config)]
+    if parameter == "target_sizes":  # MiniCPM-V: the image's grid of patches, on the CPU
+        patch = _number(_vision(config), ("patch_size",), 14)
+        return [torch.tensor([[side // patch for side in _image_size(config, image_size)]])]
     if parameter.endswith(VALUES_READ):
         return [_read_values(parameter, config)]
     if parameter == "pixel_values" and accepted & set(PATCH_POSITIONS[:2]):
@@ -219,8 +228,17 @@ def _examples(
 def _image(
     config: Any, device: str, image_size: int | None = None, *, video: bool = False
 ) -> torch.Tensor:
-    """An image (a clip of ``num_frames`` images for a video model) of the vision
-    configuration's size, or of ``image_size``."""
+    """An image (a clip of ``num_frames`` images for a video model) of
+    :func:`_image_size`."""
+    vision = _vision(config)
+    channels = getattr(vision, "num_channels", 3)
+    frames = _number(vision, ("num_frames", "frames_per_clip"), VIDEO_FRAMES if video else 0)
+    clip = (frames,) if frames else ()
+    return torch.zeros(1, *clip, channels, *_image_size(config, image_size), device=device)
+
+
+def _image_size(config: Any, image_size: int | None = None) -> tuple[int, int]:
+    """The height and width of the vision configuration's images, or ``image_size``."""
     vision = _vision(config)
     size = image_size or getattr(vision, "image_size", None) or getattr(vision, "crop_size", None)
     size = size or next(_image_sizes(config), 224)
@@ -229,10 +247,18 @@ def _image(
     if ratios:  # Depth Pro: the image at its smallest scale still holds a patch
         smallest = math.ceil(vision.patch_size / min(ratios))
         height, width = max(height, smallest), max(width, smallest)
-    channels = getattr(vision, "num_channels", 3)
-    frames = _number(vision, ("num_frames", "frames_per_clip"), VIDEO_FRAMES if video else 0)
-    clip = (frames,) if frames else ()
-    return torch.zeros(1, *clip, channels, height, width, device=device)
+    return _whole_windows(config, height), _whole_windows(config, width)
+
+
+def _whole_windows(config: Any, side: int) -> int:
+    """``side`` rounded up to hold a whole number of windows of patches (RF-DETR's default
+    518 pixels are 37 patches, which 4 windows do not split)."""
+    for each in _configs(config):
+        windows = next(_integers([each], WINDOWS), 0)
+        patch = _number(each, ("patch_size",), 0)
+        if windows and patch:
+            return math.ceil(side / (windows * patch)) * windows * patch
+    return side
 
 
 def _image_sizes(config: Any) -> Iterator[Any]:
