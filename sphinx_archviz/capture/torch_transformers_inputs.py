@@ -78,6 +78,9 @@ WIDTHS = (
     "d_latents",
     "embed_dim",
 )
+#: The configuration field that gives the width of the encoder's states a model attends to
+#: (BLIP-2's Q-Former: the image encoder's), which it then requires.
+ENCODER_WIDTH = "encoder_hidden_size"
 #: At most this many widths are tried, each with the vectors in rows and in columns.
 WIDTHS_TRIED = 3
 
@@ -104,7 +107,8 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     parameters = list(inspect.signature(model.forward).parameters.values())
     accepted = {parameter.name for parameter in parameters}
     main = model.main_input_name  # OneFormer's is a list: its image and its task
-    wanted = {*([main] if isinstance(main, str) else main)} | {
+    wanted = {*([main] if isinstance(main, str) else main)} & accepted or {parameters[0].name}
+    wanted |= {
         parameter.name
         for parameter in parameters
         if parameter.default is parameter.empty
@@ -138,10 +142,15 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
     companions = set()
     if "input_ids" in wanted and "bbox" in accepted:  # a document model (LayoutLM)
         companions.add("bbox")
-    if {"input_ids", "pixel_values"} <= accepted and not _has_image_tokens(config):
+    if {"input_ids", "pixel_values"} <= accepted and (
+        "pixel_values" in wanted or not _has_image_tokens(config)
+    ):
         # A model of text and images (CLIP) needs both; one that puts the image's features in
-        # the text at image tokens (LLaVA) draws its language model from the text alone.
+        # the text at image tokens draws its language model from the text alone (LLaVA), unless
+        # it requires the image (InstructBLIP).
         companions |= {"input_ids", "pixel_values"}
+    if "encoder_hidden_states" in accepted and _number(config, (ENCODER_WIDTH,), 0):
+        companions.add("encoder_hidden_states")  # what a Q-Former's cross-attention reads
     if set(REGIONS) <= accepted:  # LXMERT: the image as features of regions and their boxes
         companions |= set(REGIONS)
     if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
@@ -217,6 +226,8 @@ def _examples(
         return [torch.zeros(1, TOKENS, width, device=device) if width else None]
     if parameter == "freq":  # TimesFM: the frequency class of each series
         return [torch.zeros(1, 1, dtype=torch.long, device=device)]
+    if parameter == "encoder_hidden_states" and (width := _number(config, (ENCODER_WIDTH,), 0)):
+        return [torch.zeros(1, TOKENS, width, device=device)]
     if parameter.endswith(VECTORS):
         return list(_vectors(config, device))
     raise ArchvizError(
