@@ -465,6 +465,65 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "pixel_values" in groups(depth) and "1×3×1536×1536" in depth
 
 
+def test_vision_inputs_read_their_grids_windows_and_encoder_states_from_the_config(
+    build_project: BuildProject,
+) -> None:
+    """RF-DETR's image holds whole windows of patches (126 pixels are 9 patches, which 2
+    windows do not split: 140); MiniCPM-V's vision model takes its image's grid of patches
+    (target_sizes, read on the CPU even where the model sends it to meta); BLIP-2's Q-Former
+    the encoder states of encoder_hidden_size its cross-attention reads; Sam3LiteText's text
+    model, whose main input is pixel_values, its forward's token ids; Inkling 2's vision model
+    its patches merged two a side, channels last; InstructBLIP its image and both texts;
+    OmDet-Turbo its one class prompt (classes_structure) and an image of its Swin's 640 pixels.
+    All draw on the meta device."""
+    tiny = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2}
+    tiny |= {"num_hidden_layers": 1}
+    windows = small(
+        "rf_detr",
+        backbone_config={
+            "model_type": "rf_detr_dinov2",
+            **tiny,
+            "num_hidden_layers": 2,
+            "image_size": 126,
+            "num_windows": 2,
+            "out_indices": [1, 2],
+        },
+        d_model=32,
+        decoder_layers=1,
+        decoder_self_attention_heads=2,
+        decoder_cross_attention_heads=2,
+        decoder_ffn_dim=64,
+        num_queries=10,
+    )
+    grid = small("minicpm_ocr_vision", **tiny, image_size=64, patch_size=8, insert_layer_id=0)
+    qformer = small("blip_2_qformer", **tiny, encoder_hidden_size=24)
+    text = small("sam3_lite_text_text_model", **tiny)
+    merged = small("inkling2_vision", **tiny, patch_size=4, posemb_grid_size=8)
+    instructed = small(
+        "instructblip",
+        image_token_index=3,
+        num_query_tokens=4,
+        text_config={"model_type": "opt", **tiny, "ffn_dim": 64, "word_embed_proj_dim": 32},
+        vision_config={**tiny, "image_size": 32, "patch_size": 8},
+        qformer_config=tiny,
+    )
+    page = "Vision\n======\n" + windows + grid + qformer + text + merged + instructed
+    built = build_project({"index.rst": page + small("omdet-turbo")})
+    assert built.archviz_warnings() == []
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    rf_detr, minicpm, blip, sam3, inkling, instructblip, omdet = dots(built)
+    assert "pixel_values" in groups(rf_detr) and "1×3×140×140" in rf_detr
+    assert {"pixel_values", "target_sizes"} <= groups(minicpm)
+    assert "1×3×64×64" in minicpm and "1×2" in minicpm
+    assert {"query_embeds", "encoder_hidden_states"} <= groups(blip)
+    assert "1×16×32" in blip and "1×16×24" in blip
+    assert "input_ids" in groups(sam3) and "1×16" in sam3
+    assert {"pixel_values", "image_grid_thw"} <= groups(inkling) and "64×8×8×3" in inkling
+    assert {"pixel_values", "qformer_input_ids", "input_ids"} <= groups(instructblip)
+    assert {"pixel_values", "classes_input_ids", "classes_structure"} <= groups(omdet)
+    assert "1×3×640×640" in omdet
+
+
 #: Run in a process of its own, so that this pytest process never imports torch.
 _ONEFORMER_SCRIPT = """
 import json

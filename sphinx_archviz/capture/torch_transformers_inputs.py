@@ -195,6 +195,8 @@ def _examples(
         name.endswith("grid_thw") for name in accepted
     ):
         return list(_patches(config, device))
+    if parameter == "classes_structure":  # OmDet-Turbo: the image has the one class prompt
+        return [torch.ones(1, dtype=torch.long)]  # of classes_input_ids, on the CPU
     if parameter == "task_inputs":  # OneFormer: its task's token ids, task_seq_len of them
         return [torch.ones(1, _number(config, ("task_seq_len",), TOKENS), dtype=torch.long)]
     if parameter.endswith(("input_ids", "attention_mask")):
@@ -282,8 +284,12 @@ def _image_sizes(config: Any) -> Iterator[Any]:
 
 
 def _timm_image_size(model: nn.Module) -> int | None:
-    """The side of the images a timm backbone inside the model was made for (its
-    ``pretrained_cfg``; the configuration of a ``TimmWrapper`` names the backbone only)."""
+    """The side of the images a timm backbone inside the model was made for: the one its
+    patch embedding requires (OmDet-Turbo's Swin, made for 640 pixels), else its
+    ``pretrained_cfg``'s (the configuration of a ``TimmWrapper`` names the backbone only)."""
+    for module in model.modules():
+        if getattr(module, "strict_img_size", False) and getattr(module, "img_size", None):
+            return int(module.img_size[-1])
     for module in model.modules():
         size = (getattr(module, "pretrained_cfg", None) or {}).get("input_size")
         if isinstance(size, tuple | list) and size:
@@ -350,7 +356,9 @@ def _read_values(parameter: str, config: Any) -> torch.Tensor:
 
 def _patches(config: Any, device: str) -> Iterator[torch.Tensor]:
     """The image cut into the patches of :func:`_read_values`'s grid, each flat (Qwen-VL's
-    layout), as a small image, or as a small clip of ``temporal_patch_size`` frames."""
+    layout), as a small image, or as a small clip of ``temporal_patch_size`` frames; or the
+    grid's patches merged ``spatial_merge_size`` a side (Inkling 2's grid counts those), each
+    a small image with its channels last."""
     vision = _vision(config)
     merge = _number(vision, MERGE, 2)
     count = (GRID * merge) ** 2
@@ -361,6 +369,7 @@ def _patches(config: Any, device: str) -> Iterator[torch.Tensor]:
     yield torch.zeros(count, channels, side, side, device=device)
     if frames > 1:
         yield torch.zeros(count, channels, frames, side, side, device=device)
+    yield torch.zeros(count, merge * side, merge * side, channels, device=device)
 
 
 def _configs(config: Any) -> Iterator[Any]:
