@@ -524,6 +524,21 @@ def test_vision_inputs_read_their_grids_windows_and_encoder_states_from_the_conf
     assert "1×3×640×640" in omdet
 
 
+def test_a_keypoint_matcher_whose_detector_keeps_every_keypoint_says_to_bound_them(
+    build_project: BuildProject,
+) -> None:
+    """LightGlue cannot run on the meta device; on the CPU, without weights, every pixel is a
+    keypoint unless max_keypoints bounds them (matching them all took minutes): one warning
+    naming the field, at once, instead of a timeout."""
+    tiny = {"hidden_size": 32, "num_attention_heads": 2, "num_hidden_layers": 1}
+    built = build_project({"index.rst": "Glue\n====\n" + small("lightglue", **tiny)})
+    (warning,) = built.archviz_warnings()
+    assert "[archviz.config]" in warning["text"] and warning["line"] == "4"
+    assert "max_keypoints is -1" in warning["text"]
+    assert '{"model_type": "superpoint", "max_keypoints": 512}' in warning["text"]
+    assert "took longer" not in built.warnings
+
+
 #: Run in a process of its own, so that this pytest process never imports torch.
 _ONEFORMER_SCRIPT = """
 import json
