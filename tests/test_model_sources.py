@@ -515,11 +515,16 @@ def test_audio_inputs_take_their_width_length_and_companions_from_the_model(
         encoder_ffn_dim=64,
         decoder_ffn_dim=64,
     )
+    towers = {**tiny, "audio_config": tiny, "video_config": tiny}
+    audio_and_video = small("pe_audio_video_encoder", **towers)
+    semantic = {**tiny, "model_type": "wav2vec2-bert", "output_hidden_size": 32}
+    del semantic["num_key_value_heads"], semantic["head_dim"]
+    codec = small("xcodec2", **tiny, quantization_dim=64, semantic_model_config=semantic)
     page = "Audio\n=====\n" + granite + drafter + spark + kyutai + speecht5
-    built = build_project({"index.rst": page})
+    built = build_project({"index.rst": page + audio_and_video + codec})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    stacked, context, samples, codebooks, states = dots(built)
+    stacked, context, samples, codebooks, states, clip, features = dots(built)
     assert "input_features" in groups(stacked) and "1×200×32" in stacked
     assert {"noise_embeds", "context_hidden_states"} <= groups(context)
     assert "1×16×96" in context  # three target layers of 32
@@ -527,6 +532,10 @@ def test_audio_inputs_take_their_width_length_and_companions_from_the_model(
     assert "input_ids" in groups(codebooks) and "1×16×4" in codebooks
     assert {"input_values", "decoder_input_values"} <= groups(states)
     assert "1×200×32" in states
+    assert {"input_values", "pixel_values_videos"} <= groups(clip)
+    assert "1×1×16000" in clip and "1×8×3×336×336" in clip
+    assert {"input_values", "input_features", "input_features_mask"} <= groups(features)
+    assert "1×50×160" in features  # one frame every 320 samples
 
 
 #: Run in a process of its own, so that this pytest process never imports torch.
