@@ -115,7 +115,7 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
         and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
     }
     if getattr(config, "is_encoder_decoder", False):
-        wanted.add("decoder_input_ids")
+        wanted |= {"decoder_input_ids", "decoder_input_values"}
     wanted |= _companions(wanted, accepted, config)
     optional = _audio_companion(wanted, accepted, config)
     names = [parameter.name for parameter in parameters]
@@ -130,6 +130,9 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     layouts = []
     for values in itertools.islice(itertools.product(*choices), LAYOUTS):
         values = _with_masks(dict(zip(names, values, strict=True)), config)
+        if "decoder_input_values" in wanted and values.get("input_values") is not None:
+            # SpeechT5's decoder: values of the encoder's layout (samples, frames, or states)
+            values["decoder_input_values"] = torch.zeros_like(values["input_values"])
         trimmed = list(values.values())
         while trimmed and trimmed[-1] is None:
             trimmed.pop()
@@ -143,7 +146,7 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
     if "input_ids" in wanted and "bbox" in accepted:  # a document model (LayoutLM)
         companions.add("bbox")
     if {"input_ids", "pixel_values"} <= accepted and (
-        "pixel_values" in wanted or not _has_image_tokens(config)
+        "pixel_values" in wanted or not _has_tokens(config, "image")
     ):
         # A model of text and images (CLIP) needs both; one that puts the image's features in
         # the text at image tokens draws its language model from the text alone (LLaVA), unless
@@ -151,6 +154,9 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
         companions |= {"input_ids", "pixel_values"}
     if "encoder_hidden_states" in accepted and _number(config, (ENCODER_WIDTH,), 0):
         companions.add("encoder_hidden_states")  # what a Q-Former's cross-attention reads
+    if {"input_values", "pixel_values_videos"} <= accepted and not _has_tokens(config, "video"):
+        # Audio and video (PE Audio-Video); not where a video's features fill video tokens
+        companions |= {"input_values", "pixel_values_videos"}
     if set(REGIONS) <= accepted:  # LXMERT: the image as features of regions and their boxes
         companions |= set(REGIONS)
     if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
@@ -169,13 +175,15 @@ def _audio_companion(wanted: set[str], accepted: set[str], config: Any) -> set[s
     model that puts the audio's features in the text at audio tokens."""
     if "input_ids" not in wanted or "input_features" not in accepted - wanted:
         return set()
-    if any("audio_token" in name for name in vars(config)):
+    if _has_tokens(config, "audio"):
         return set()
     return {"input_features"}
 
 
-def _has_image_tokens(config: Any) -> bool:
-    return any("image_token" in name for name in vars(config))
+def _has_tokens(config: Any, kind: str) -> bool:
+    """Whether the configuration names tokens of ``kind`` (``image_token_id``) in the text,
+    where that kind of input's features go."""
+    return any(f"{kind}_token" in name for name in vars(config))
 
 
 def _examples(
@@ -199,6 +207,8 @@ def _examples(
         return [torch.ones(1, dtype=torch.long)]  # of classes_input_ids, on the CPU
     if parameter == "task_inputs":  # OneFormer: its task's token ids, task_seq_len of them
         return [torch.ones(1, _number(config, ("task_seq_len",), TOKENS), dtype=torch.long)]
+    if parameter == "input_ids":
+        return list(_token_ids(config))
     if parameter.endswith(("input_ids", "attention_mask")):
         return [torch.ones(1, TOKENS, dtype=torch.long)]  # on the CPU: VALUES_READ
     if parameter == "token_type_ids":
@@ -216,13 +226,13 @@ def _examples(
         # Or a pair of images (a keypoint matcher's), a few images (Idefics'), frames.
         return [image, torch.zeros(1, IMAGES, *image.shape[1:], device=device)]
     if parameter in FEATURES:
-        return list(_audio_features(config, device))
+        return list(_audio_features(config, device, "input_values" in accepted))
     if parameter == "input_values":
         return list(_audio(config, device))
     if parameter == "past_values":
         return list(_series(config, device))
-    if parameter in MASKS:
-        return [None]  # sized from what it masks, by _with_masks
+    if parameter in MASKS or parameter == "decoder_input_values":
+        return [None]  # sized from what it masks, by _with_masks; from the encoder's values
     if parameter in REGIONS:
         width = _number(config, (REGIONS[parameter],), 0)
         return [torch.zeros(1, TOKENS, width, device=device) if width else None]
@@ -236,6 +246,16 @@ def _examples(
         "input",
         f"cannot make an example {parameter!r} for {type(config).__name__}; give :input-shape:",
     )
+
+
+def _token_ids(config: Any) -> Iterator[torch.Tensor]:
+    """``TOKENS`` token ids, on the CPU (VALUES_READ); for a model of audio codebooks
+    (``num_codebooks``), then one id per codebook at each step, and one more for a text
+    stream beside them (Kyutai's speech-to-text)."""
+    yield torch.ones(1, TOKENS, dtype=torch.long)
+    if codebooks := _number(config, ("num_codebooks",), 0):
+        yield torch.ones(1, TOKENS, codebooks, dtype=torch.long)
+        yield torch.ones(1, TOKENS, codebooks + 1, dtype=torch.long)
 
 
 def _image(
@@ -387,11 +407,11 @@ def _bins(config: Any) -> list[int]:
     return list(dict.fromkeys(value * stacked for value in found)) or [80, 128]
 
 
-def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
+def _audio_features(config: Any, device: str, with_audio: bool) -> Iterator[torch.Tensor]:
     """Log-mel features: Whisper's layout (bins × 30 s of frames) where the configuration
     gives its encoder's positions, and frames × bins, for each number of bins it gives; then
     frames × bins as a one-channel image (CLAP's)."""
-    frames, whisper = _frames(config)
+    frames, whisper = _frames(config, with_audio)
     bins = _bins(config)
     for each in bins:
         bins_first = torch.zeros(1, each, frames, device=device)
@@ -400,24 +420,36 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
     yield torch.zeros(1, 1, frames, bins[0], device=device)
 
 
-def _frames(config: Any) -> tuple[int, bool]:
+def _frames(config: Any, with_audio: bool) -> tuple[int, bool]:
     """Frames of audio features: 30 s where the configuration gives its encoder's positions
-    (Whisper's, whose features are bins × frames: then True), else ``FRAMES``."""
+    (Whisper's, whose features are bins × frames: then True); those of the second of audio
+    given ``with_audio`` (X-Codec 2's features of its samples), one every ``hop_length``
+    samples; else ``FRAMES``."""
     positions = _number(config, ("max_source_positions",), 0)
-    return (2 * positions, True) if positions else (FRAMES, False)
+    if positions:
+        return 2 * positions, True
+    hop = _number(config, ("hop_length",), 0) if with_audio else 0
+    return (_samples(config) // hop if hop else FRAMES), False
 
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
     """A second of raw audio, without and with a channel axis (``audio_channels``); frames of
     spectrogram features (as many as ``max_length`` says: the Audio Spectrogram Transformer's
     positions), or of features already of the model's width."""
-    yield torch.zeros(1, SAMPLES, device=device)
+    samples = _samples(config)
+    yield torch.zeros(1, samples, device=device)
     channels = _number(config, ("audio_channels", "channels"), 1)
-    yield torch.zeros(1, channels, SAMPLES, device=device)
+    yield torch.zeros(1, channels, samples, device=device)
     frames = _number(config, ("max_length",), FRAMES)
     for features in (*_bins(config)[:1], _number(config, ("hidden_size", "d_model"), 0)):
         if features:
             yield torch.zeros(1, frames, features, device=device)
+
+
+def _samples(config: Any) -> int:
+    """``SAMPLES``, rounded up to whole tokens of ``samples_per_token`` (Muse Spark's audio)."""
+    per_token = _number(config, ("samples_per_token",), 1)
+    return math.ceil(SAMPLES / per_token) * per_token
 
 
 def _vectors(config: Any, device: str) -> Iterator[torch.Tensor]:
@@ -446,6 +478,10 @@ def _with_masks(
     for mask, masked in MASKS.items():
         given = values.get(masked)
         if mask in values and given is not None:
-            length = _frames(config)[0] if masked in FEATURES else given.shape[1]
+            length = (
+                _frames(config, "input_values" in values)[0]
+                if masked in FEATURES
+                else given.shape[1]
+            )
             values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
     return values
