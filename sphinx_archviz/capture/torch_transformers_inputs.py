@@ -88,6 +88,10 @@ REGIONS = {"visual_feats": "visual_feat_dim", "visual_pos": "visual_pos_dim"}
 #: Configuration fields that give how many patches a side are merged into one.
 MERGE = ("spatial_merge_size", "merge_kernel_size", "merge_size")
 
+#: The inputs that go with the states of a reinforcement-learning trajectory (Decision
+#: Transformer's), one per step; their widths are the configuration's ``<name>_dim``.
+STEPS_WITH_STATES = ("actions", "returns_to_go", "timesteps")
+
 Inputs = tuple[torch.Tensor | None, ...]
 
 
@@ -119,14 +123,22 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
         else [None]
         for name in names
     ]
-    layouts = []
-    for values in itertools.islice(itertools.product(*choices), LAYOUTS):
-        values = _with_masks(dict(zip(names, values, strict=True)), config)
-        trimmed = list(values.values())
-        while trimmed and trimmed[-1] is None:
-            trimmed.pop()
-        layouts.append(tuple(trimmed))
-    return layouts
+    layouts = [
+        _with_masks(dict(zip(names, values, strict=True)), config)
+        for values in itertools.islice(itertools.product(*choices), LAYOUTS)
+    ]
+    if "decoder_input_ids" in wanted and layouts[0].get("decoder_input_ids") is not None:
+        # Last, the decoder's own start, where token ids do not fit it (Dia's codebooks).
+        layouts.append({**layouts[0], "decoder_input_ids": None})
+    return [_trimmed(values) for values in layouts]
+
+
+def _trimmed(values: dict[str, torch.Tensor | None]) -> Inputs:
+    """The values in ``forward``'s order, without the defaults that end it."""
+    trimmed = list(values.values())
+    while trimmed and trimmed[-1] is None:
+        trimmed.pop()
+    return tuple(trimmed)
 
 
 def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
@@ -142,6 +154,14 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
         companions |= set(REGIONS)
     if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
         companions |= set(PATCH_POSITIONS) & accepted
+    if "pixel_values" in wanted | companions:
+        # Which text tokens see which image (Idefics); where the image's embeddings go in the
+        # text (Kosmos-2).
+        companions |= {"image_attention_mask", "image_embeds_position_mask"} & accepted
+    if "states" in wanted:
+        companions |= set(STEPS_WITH_STATES) & accepted
+    if getattr(config, "default_language", "") is None:  # X-MOD: each example's language
+        companions |= {"lang_ids"} & accepted
     companions |= {
         mask for mask, masked in MASKS.items() if masked in wanted | companions and mask in accepted
     }
@@ -160,7 +180,10 @@ def _audio_companion(wanted: set[str], accepted: set[str], config: Any) -> set[s
 
 
 def _has_image_tokens(config: Any) -> bool:
-    return any("image_token" in name for name in vars(config))
+    """Whether the configuration names an image token, as a field or as another name of one
+    (Molmo 2's ``image_token_id`` is its ``image_patch_id``)."""
+    names = [*vars(config), *getattr(config, "attribute_map", {})]
+    return any("image_token" in name for name in names)
 
 
 def _examples(
@@ -179,8 +202,15 @@ def _examples(
         return list(_patches(config, device))
     if parameter == "task_inputs":  # OneFormer: its task's token ids, task_seq_len of them
         return [torch.ones(1, _number(config, ("task_seq_len",), TOKENS), dtype=torch.long)]
-    if parameter.endswith(("input_ids", "attention_mask")):
-        return [torch.ones(1, TOKENS, dtype=torch.long)]  # on the CPU: VALUES_READ
+    if parameter == "image_attention_mask":
+        return [None]  # sized from the images, by _with_masks
+    if parameter.endswith(("input_ids", "attention_mask", "image_embeds_position_mask")):
+        # On the CPU: VALUES_READ.
+        return [torch.ones(1, _tokens(config, accepted), dtype=torch.long)]
+    if parameter == "lang_ids":
+        return [_language(config)]
+    if parameter in ("states", *STEPS_WITH_STATES):
+        return [_steps(parameter, config, device)]
     if parameter == "token_type_ids":
         return [torch.zeros(1, TOKENS, dtype=torch.long)]
     if parameter == "bbox":
@@ -214,6 +244,43 @@ def _examples(
         "input",
         f"cannot make an example {parameter!r} for {type(config).__name__}; give :input-shape:",
     )
+
+
+def _tokens(config: Any, accepted: set[str]) -> int:
+    """How many tokens the text has: ``TOKENS``, or as many as the image's embeddings where
+    ``forward`` places them in the text, every token then one (Kosmos-2's
+    ``latent_query_num``: on the meta device every place is taken)."""
+    if "image_embeds_position_mask" in accepted:
+        return _number(config, ("latent_query_num",), TOKENS)
+    return TOKENS
+
+
+def _language(config: Any) -> torch.Tensor:
+    """The language of the example (X-MOD's adapters): the configuration's only language; with
+    several, the user picks the default."""
+    languages = list(getattr(config, "languages", ()))
+    if len(languages) != 1:
+        shown = ", ".join(map(str, languages[:3])) + (", ..." if len(languages) > 3 else "")
+        raise ArchvizError(
+            "input",
+            f"{type(config).__name__} has {len(languages)} languages ({shown}) and no "
+            'default_language: add "default_language" to :config:',
+        )
+    return torch.zeros(1, dtype=torch.long)
+
+
+def _steps(parameter: str, config: Any, device: str) -> torch.Tensor:
+    """``TOKENS`` steps of a trajectory: each step's time, or a vector as wide as the
+    configuration's ``<name>_dim`` (``state_dim`` for states, ``act_dim`` for actions), else
+    one number (a return to go)."""
+    if parameter == "timesteps":
+        return torch.zeros(1, TOKENS, dtype=torch.long, device=device)
+    widths = (
+        value
+        for name, value in vars(config).items()
+        if name.endswith("_dim") and parameter.startswith(name[:-4]) and isinstance(value, int)
+    )
+    return torch.zeros(1, TOKENS, next(widths, 1), device=device)
 
 
 def _image(
@@ -356,9 +423,14 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
 
 def _frames(config: Any) -> tuple[int, bool]:
     """Frames of audio features: 30 s where the configuration gives its encoder's positions
-    (Whisper's, whose features are bins × frames: then True), else ``FRAMES``."""
+    (Whisper's, whose features are bins × frames: then True); as many as the text's
+    ``TOKENS`` take where each token stands for ``audio_length_per_tok`` frames (Voxtral
+    Realtime adds the audio to the text); else ``FRAMES``."""
     positions = _number(config, ("max_source_positions",), 0)
-    return (2 * positions, True) if positions else (FRAMES, False)
+    if positions:
+        return 2 * positions, True
+    per_token = _number(config, ("audio_length_per_tok",), 0)
+    return (TOKENS * per_token if per_token else FRAMES), False
 
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
@@ -396,10 +468,14 @@ def _series(config: Any, device: str) -> Iterator[torch.Tensor]:
 def _with_masks(
     values: dict[str, torch.Tensor | None], config: Any
 ) -> dict[str, torch.Tensor | None]:
-    """The masks of audio features and time series: every frame and step is real."""
+    """The masks of audio features and time series: every frame and step is real; every text
+    token sees every image of a few (Idefics')."""
     for mask, masked in MASKS.items():
         given = values.get(masked)
         if mask in values and given is not None:
             length = _frames(config)[0] if masked in FEATURES else given.shape[1]
             values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
+    images = values.get("pixel_values")
+    if "image_attention_mask" in values and images is not None and images.dim() == 5:
+        values["image_attention_mask"] = torch.ones(1, TOKENS, images.shape[1], dtype=torch.long)
     return values
