@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from sphinx_archviz.capture.torch_transformers_rarer import STEPS_WITH_STATES, language, steps
 from sphinx_archviz.errors import ArchvizError
 
 #: Sequence length of the token ids fed to a text model.
@@ -87,10 +88,6 @@ REGIONS = {"visual_feats": "visual_feat_dim", "visual_pos": "visual_pos_dim"}
 
 #: Configuration fields that give how many patches a side are merged into one.
 MERGE = ("spatial_merge_size", "merge_kernel_size", "merge_size")
-
-#: The inputs that go with the states of a reinforcement-learning trajectory (Decision
-#: Transformer's), one per step; their widths are the configuration's ``<name>_dim``.
-STEPS_WITH_STATES = ("actions", "returns_to_go", "timesteps")
 
 Inputs = tuple[torch.Tensor | None, ...]
 
@@ -208,9 +205,9 @@ def _examples(
         # On the CPU: VALUES_READ.
         return [torch.ones(1, _tokens(config, accepted), dtype=torch.long)]
     if parameter == "lang_ids":
-        return [_language(config)]
+        return [language(config)]
     if parameter in ("states", *STEPS_WITH_STATES):
-        return [_steps(parameter, config, device)]
+        return [steps(parameter, config, TOKENS, device)]
     if parameter == "token_type_ids":
         return [torch.zeros(1, TOKENS, dtype=torch.long)]
     if parameter == "bbox":
@@ -253,34 +250,6 @@ def _tokens(config: Any, accepted: set[str]) -> int:
     if "image_embeds_position_mask" in accepted:
         return _number(config, ("latent_query_num",), TOKENS)
     return TOKENS
-
-
-def _language(config: Any) -> torch.Tensor:
-    """The language of the example (X-MOD's adapters): the configuration's only language; with
-    several, the user picks the default."""
-    languages = list(getattr(config, "languages", ()))
-    if len(languages) != 1:
-        shown = ", ".join(map(str, languages[:3])) + (", ..." if len(languages) > 3 else "")
-        raise ArchvizError(
-            "input",
-            f"{type(config).__name__} has {len(languages)} languages ({shown}) and no "
-            'default_language: add "default_language" to :config:',
-        )
-    return torch.zeros(1, dtype=torch.long)
-
-
-def _steps(parameter: str, config: Any, device: str) -> torch.Tensor:
-    """``TOKENS`` steps of a trajectory: each step's time, or a vector as wide as the
-    configuration's ``<name>_dim`` (``state_dim`` for states, ``act_dim`` for actions), else
-    one number (a return to go)."""
-    if parameter == "timesteps":
-        return torch.zeros(1, TOKENS, dtype=torch.long, device=device)
-    widths = (
-        value
-        for name, value in vars(config).items()
-        if name.endswith("_dim") and parameter.startswith(name[:-4]) and isinstance(value, int)
-    )
-    return torch.zeros(1, TOKENS, next(widths, 1), device=device)
 
 
 def _image(
