@@ -537,6 +537,79 @@ def test_trajectories_languages_codebooks_and_image_places_come_from_the_config(
     assert "input_ids" in groups(text) and "vision_tower" not in groups(text)
 
 
+def test_audio_inputs_take_their_width_length_and_companions_from_the_model(
+    build_project: BuildProject,
+) -> None:
+    """Granite Speech 5 stacks four frames of mel bins in one (read from its first linear
+    layer, the configuration does not say); a speculative decoder's context is the hidden
+    states of its target layers side by side (likewise); Muse Spark's audio is whole tokens of
+    samples_per_token samples; Kyutai's token ids are a text stream beside num_codebooks audio
+    streams; PE Audio-Video's encoder takes its audio with a video; SpeechT5 without pre-nets
+    hidden states in its encoder and decoder; X-Codec 2 features one every hop_length samples
+    of its audio. All draw on the meta device."""
+    tiny = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2}
+    tiny |= {"num_hidden_layers": 1, "num_key_value_heads": 2, "head_dim": 16}
+    granite = small(
+        "granite_speech5_encoder",
+        **tiny,
+        num_mel_bins=8,
+        vocab_size=50,
+        max_position_embeddings=32,
+        context_size=8,
+        subsample_layers=[],
+    )
+    drafter = small("muse_glimmer_assistant", **tiny, target_layer_ids=[1, 2, 3], block_size=4)
+    spark = small(
+        "muse_spark_audio",
+        patch_sizes=[16, 6],
+        hidden_sizes=[8, 16],
+        depths=[1, 1],
+        num_hidden_layers=2,
+        out_hidden_size=16,
+    )
+    kyutai = small(
+        "kyutai_speech_to_text",
+        **tiny,
+        vocab_size=50,
+        num_codebooks=3,
+        codebook_vocab_size=16,
+        audio_pad_token_id=98,
+        audio_bos_token_id=97,
+        bos_token_id=1,
+    )
+    speecht5 = small(
+        "speecht5",
+        hidden_size=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+    )
+    towers = {**tiny, "audio_config": tiny, "video_config": tiny}
+    audio_and_video = small("pe_audio_video_encoder", **towers)
+    semantic = {**tiny, "model_type": "wav2vec2-bert", "output_hidden_size": 32}
+    del semantic["num_key_value_heads"], semantic["head_dim"]
+    codec = small("xcodec2", **tiny, quantization_dim=64, semantic_model_config=semantic)
+    page = "Audio\n=====\n" + granite + drafter + spark + kyutai + speecht5
+    built = build_project({"index.rst": page + audio_and_video + codec})
+    assert built.archviz_warnings() == []
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    stacked, context, samples, codebooks, states, clip, features = dots(built)
+    assert "input_features" in groups(stacked) and "1×200×32" in stacked
+    assert {"noise_embeds", "context_hidden_states"} <= groups(context)
+    assert "1×16×96" in context  # three target layers of 32
+    assert "input_values" in groups(samples) and "1×16032" in samples  # 167 tokens of 96
+    assert "input_ids" in groups(codebooks) and "1×16×4" in codebooks
+    assert {"input_values", "decoder_input_values"} <= groups(states)
+    assert "1×200×32" in states
+    assert {"input_values", "pixel_values_videos"} <= groups(clip)
+    assert "1×1×16000" in clip and "1×8×3×336×336" in clip
+    assert {"input_values", "input_features", "input_features_mask"} <= groups(features)
+    assert "1×50×160" in features  # one frame every 320 samples
+
+
 #: Run in a process of its own, so that this pytest process never imports torch.
 _ONEFORMER_SCRIPT = """
 import json

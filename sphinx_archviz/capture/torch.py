@@ -14,7 +14,7 @@ import contextlib
 import copy
 import itertools
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -25,7 +25,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten, tree_map
 from torchviz import make_dot
 
-from sphinx_archviz.capture import torch_transformers, torch_transformers_inputs
+from sphinx_archviz.capture import torch_input_widths, torch_transformers, torch_transformers_inputs
 from sphinx_archviz.capture.backend import model_run_failed, tensors_in
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.errors import ArchvizError
@@ -338,16 +338,36 @@ def _first_that_runs(
     if len(layouts) == 1:
         return layouts[0]
     needs_values = None
+
+    def run(inputs: tuple[torch.Tensor | None, ...]) -> None:
+        with torch.no_grad(), shapes_only(model, inputs, tensors_by_name.values()):
+            functional_call(model, tensors_by_name, inputs)
+
     for inputs in layouts:
         try:
-            with torch.no_grad(), shapes_only(model, inputs, tensors_by_name.values()):
-                functional_call(model, tensors_by_name, inputs)
+            run(inputs)
         except Exception as exc:  # a layout the model does not take, or not on meta
             if needs_values is None and is_device_failure(exc):
                 needs_values = inputs
             continue
         return inputs
-    return needs_values or layouts[0]
+    return needs_values or _widened(layouts[0], run) or layouts[0]
+
+
+def _widened(
+    inputs: tuple[torch.Tensor | None, ...],
+    run: Callable[[tuple[torch.Tensor | None, ...]], None],
+) -> tuple[torch.Tensor | None, ...] | None:
+    """``inputs`` as wide as the linear layers that take them were built, if the model
+    runs on them so."""
+    widened = torch_input_widths.widened(inputs, run)
+    if widened is None:
+        return None
+    try:
+        run(widened)
+    except Exception:  # the layout is wrong in more than its width: its own error is clearer
+        return None
+    return widened
 
 
 #: The largest example input built on the CPU; on the meta device inputs take no memory.

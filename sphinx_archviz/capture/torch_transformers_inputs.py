@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from sphinx_archviz.capture.torch_transformers_rarer import STEPS_WITH_STATES, language, steps
+from sphinx_archviz.capture import torch_transformers_rarer as rarer
 from sphinx_archviz.errors import ArchvizError
 
 #: Sequence length of the token ids fed to a text model.
@@ -108,7 +108,7 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
         and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
     }
     if getattr(config, "is_encoder_decoder", False):
-        wanted.add("decoder_input_ids")
+        wanted |= {"decoder_input_ids", "decoder_input_values"}
     wanted |= _companions(wanted, accepted, config)
     optional = _audio_companion(wanted, accepted, config)
     names = [parameter.name for parameter in parameters]
@@ -120,11 +120,14 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
         else [None]
         for name in names
     ]
-    layouts = [
-        _with_masks(dict(zip(names, values, strict=True)), config)
-        for values in itertools.islice(itertools.product(*choices), LAYOUTS)
-    ]
-    if "decoder_input_ids" in wanted and layouts[0].get("decoder_input_ids") is not None:
+    layouts = []
+    for values in itertools.islice(itertools.product(*choices), LAYOUTS):
+        values = _with_masks(dict(zip(names, values, strict=True)), config)
+        if "decoder_input_values" in wanted and values.get("input_values") is not None:
+            # SpeechT5's decoder: values of the encoder's layout (samples, frames, or states)
+            values["decoder_input_values"] = torch.zeros_like(values["input_values"])
+        layouts.append(values)
+    if layouts[0].get("decoder_input_ids") is not None:
         # Last, the decoder's own start, where token ids do not fit it (Dia's codebooks).
         layouts.append({**layouts[0], "decoder_input_ids": None})
     return [_trimmed(values) for values in layouts]
@@ -143,22 +146,18 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
     companions = set()
     if "input_ids" in wanted and "bbox" in accepted:  # a document model (LayoutLM)
         companions.add("bbox")
-    if {"input_ids", "pixel_values"} <= accepted and not _has_image_tokens(config):
+    if {"input_ids", "pixel_values"} <= accepted and not _has_tokens(config, "image"):
         # A model of text and images (CLIP) needs both; one that puts the image's features in
         # the text at image tokens (LLaVA) draws its language model from the text alone.
         companions |= {"input_ids", "pixel_values"}
+    if {"input_values", "pixel_values_videos"} <= accepted and not _has_tokens(config, "video"):
+        # Audio and video (PE Audio-Video); not where a video's features fill video tokens
+        companions |= {"input_values", "pixel_values_videos"}
     if set(REGIONS) <= accepted:  # LXMERT: the image as features of regions and their boxes
         companions |= set(REGIONS)
     if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
         companions |= set(PATCH_POSITIONS) & accepted
-    if "pixel_values" in wanted | companions:
-        # Which text tokens see which image (Idefics); where the image's embeddings go in the
-        # text (Kosmos-2).
-        companions |= {"image_attention_mask", "image_embeds_position_mask"} & accepted
-    if "states" in wanted:
-        companions |= set(STEPS_WITH_STATES) & accepted
-    if getattr(config, "default_language", "") is None:  # X-MOD: each example's language
-        companions |= {"lang_ids"} & accepted
+    companions |= rarer.companions(wanted | companions, accepted, config)
     companions |= {
         mask for mask, masked in MASKS.items() if masked in wanted | companions and mask in accepted
     }
@@ -171,16 +170,17 @@ def _audio_companion(wanted: set[str], accepted: set[str], config: Any) -> set[s
     model that puts the audio's features in the text at audio tokens."""
     if "input_ids" not in wanted or "input_features" not in accepted - wanted:
         return set()
-    if any("audio_token" in name for name in vars(config)):
+    if _has_tokens(config, "audio"):
         return set()
     return {"input_features"}
 
 
-def _has_image_tokens(config: Any) -> bool:
-    """Whether the configuration names an image token, as a field or as another name of one
-    (Molmo 2's ``image_token_id`` is its ``image_patch_id``)."""
+def _has_tokens(config: Any, kind: str) -> bool:
+    """Whether the configuration names tokens of ``kind`` (``image_token_id``) in the text,
+    where that kind of input's features go: as a field or as another name of one (Molmo 2's
+    ``image_token_id`` is its ``image_patch_id``)."""
     names = [*vars(config), *getattr(config, "attribute_map", {})]
-    return any("image_token" in name for name in names)
+    return any(f"{kind}_token" in name for name in names)
 
 
 def _examples(
@@ -199,15 +199,13 @@ def _examples(
         return list(_patches(config, device))
     if parameter == "task_inputs":  # OneFormer: its task's token ids, task_seq_len of them
         return [torch.ones(1, _number(config, ("task_seq_len",), TOKENS), dtype=torch.long)]
-    if parameter == "image_attention_mask":
-        return [None]  # sized from the images, by _with_masks
+    tokens = rarer.tokens(config, accepted, TOKENS)
+    if parameter == "input_ids":
+        return list(_token_ids(config, tokens))
     if parameter.endswith(("input_ids", "attention_mask", "image_embeds_position_mask")):
-        # On the CPU: VALUES_READ.
-        return [torch.ones(1, _tokens(config, accepted), dtype=torch.long)]
-    if parameter == "lang_ids":
-        return [language(config)]
-    if parameter in ("states", *STEPS_WITH_STATES):
-        return [steps(parameter, config, TOKENS, device)]
+        return [torch.ones(1, tokens, dtype=torch.long)]  # on the CPU: VALUES_READ
+    if parameter in rarer.INPUTS:
+        return [rarer.example(parameter, config, TOKENS, device)]
     if parameter == "token_type_ids":
         return [torch.zeros(1, TOKENS, dtype=torch.long)]
     if parameter == "bbox":
@@ -223,13 +221,13 @@ def _examples(
         # Or a pair of images (a keypoint matcher's), a few images (Idefics'), frames.
         return [image, torch.zeros(1, IMAGES, *image.shape[1:], device=device)]
     if parameter in FEATURES:
-        return list(_audio_features(config, device))
+        return list(_audio_features(config, device, "input_values" in accepted))
     if parameter == "input_values":
         return list(_audio(config, device))
     if parameter == "past_values":
         return list(_series(config, device))
-    if parameter in MASKS:
-        return [None]  # sized from what it masks, by _with_masks
+    if parameter in MASKS or parameter == "decoder_input_values":
+        return [None]  # sized from what it masks, by _with_masks; from the encoder's values
     if parameter in REGIONS:
         width = _number(config, (REGIONS[parameter],), 0)
         return [torch.zeros(1, TOKENS, width, device=device) if width else None]
@@ -243,13 +241,14 @@ def _examples(
     )
 
 
-def _tokens(config: Any, accepted: set[str]) -> int:
-    """How many tokens the text has: ``TOKENS``, or as many as the image's embeddings where
-    ``forward`` places them in the text, every token then one (Kosmos-2's
-    ``latent_query_num``: on the meta device every place is taken)."""
-    if "image_embeds_position_mask" in accepted:
-        return _number(config, ("latent_query_num",), TOKENS)
-    return TOKENS
+def _token_ids(config: Any, tokens: int) -> Iterator[torch.Tensor]:
+    """``tokens`` token ids, on the CPU (VALUES_READ); for a model of audio codebooks
+    (``num_codebooks``), then one id per codebook at each step, and one more for a text
+    stream beside them (Kyutai's speech-to-text)."""
+    yield torch.ones(1, tokens, dtype=torch.long)
+    if codebooks := _number(config, ("num_codebooks",), 0):
+        yield torch.ones(1, tokens, codebooks, dtype=torch.long)
+        yield torch.ones(1, tokens, codebooks + 1, dtype=torch.long)
 
 
 def _image(
@@ -377,11 +376,11 @@ def _bins(config: Any) -> list[int]:
     return list(dict.fromkeys(value * stacked for value in found)) or [80, 128]
 
 
-def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
+def _audio_features(config: Any, device: str, with_audio: bool) -> Iterator[torch.Tensor]:
     """Log-mel features: Whisper's layout (bins × 30 s of frames) where the configuration
     gives its encoder's positions, and frames × bins, for each number of bins it gives; then
     frames × bins as a one-channel image (CLAP's)."""
-    frames, whisper = _frames(config)
+    frames, whisper = _frames(config, with_audio)
     bins = _bins(config)
     for each in bins:
         bins_first = torch.zeros(1, each, frames, device=device)
@@ -390,14 +389,19 @@ def _audio_features(config: Any, device: str) -> Iterator[torch.Tensor]:
     yield torch.zeros(1, 1, frames, bins[0], device=device)
 
 
-def _frames(config: Any) -> tuple[int, bool]:
+def _frames(config: Any, with_audio: bool) -> tuple[int, bool]:
     """Frames of audio features: 30 s where the configuration gives its encoder's positions
-    (Whisper's, whose features are bins × frames: then True); as many as the text's
-    ``TOKENS`` take where each token stands for ``audio_length_per_tok`` frames (Voxtral
-    Realtime adds the audio to the text); else ``FRAMES``."""
+    (Whisper's, whose features are bins × frames: then True); those of the second of audio
+    given ``with_audio`` (X-Codec 2's features of its samples), one every ``hop_length``
+    samples; as many as the text's ``TOKENS`` take where each token stands for
+    ``audio_length_per_tok`` frames (Voxtral Realtime adds the audio to the text); else
+    ``FRAMES``."""
     positions = _number(config, ("max_source_positions",), 0)
     if positions:
         return 2 * positions, True
+    hop = _number(config, ("hop_length",), 0) if with_audio else 0
+    if hop:
+        return _samples(config) // hop, False
     per_token = _number(config, ("audio_length_per_tok",), 0)
     return (TOKENS * per_token if per_token else FRAMES), False
 
@@ -406,13 +410,20 @@ def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
     """A second of raw audio, without and with a channel axis (``audio_channels``); frames of
     spectrogram features (as many as ``max_length`` says: the Audio Spectrogram Transformer's
     positions), or of features already of the model's width."""
-    yield torch.zeros(1, SAMPLES, device=device)
+    samples = _samples(config)
+    yield torch.zeros(1, samples, device=device)
     channels = _number(config, ("audio_channels", "channels"), 1)
-    yield torch.zeros(1, channels, SAMPLES, device=device)
+    yield torch.zeros(1, channels, samples, device=device)
     frames = _number(config, ("max_length",), FRAMES)
     for features in (*_bins(config)[:1], _number(config, ("hidden_size", "d_model"), 0)):
         if features:
             yield torch.zeros(1, frames, features, device=device)
+
+
+def _samples(config: Any) -> int:
+    """``SAMPLES``, rounded up to whole tokens of ``samples_per_token`` (Muse Spark's audio)."""
+    per_token = _number(config, ("samples_per_token",), 1)
+    return math.ceil(SAMPLES / per_token) * per_token
 
 
 def _vectors(config: Any, device: str) -> Iterator[torch.Tensor]:
@@ -437,14 +448,17 @@ def _series(config: Any, device: str) -> Iterator[torch.Tensor]:
 def _with_masks(
     values: dict[str, torch.Tensor | None], config: Any
 ) -> dict[str, torch.Tensor | None]:
-    """The masks of audio features and time series: every frame and step is real; every text
-    token sees every image of a few (Idefics')."""
+    """The masks of audio features and time series: every frame and step is real; of a few
+    images (:func:`.rarer.image_attention_mask`)."""
     for mask, masked in MASKS.items():
         given = values.get(masked)
         if mask in values and given is not None:
-            length = _frames(config)[0] if masked in FEATURES else given.shape[1]
+            length = (
+                _frames(config, "input_values" in values)[0]
+                if masked in FEATURES
+                else given.shape[1]
+            )
             values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
-    images = values.get("pixel_values")
-    if "image_attention_mask" in values and images is not None and images.dim() == 5:
-        values["image_attention_mask"] = torch.ones(1, TOKENS, images.shape[1], dtype=torch.long)
+    if "image_attention_mask" in values:
+        values["image_attention_mask"] = rarer.image_attention_mask(values, TOKENS)
     return values

@@ -1,0 +1,59 @@
+"""Example inputs made as wide as the linear layer that takes them: for inputs whose width the
+configuration does not give (audio features stacked by the model's feature extractor, as
+Granite Speech 5's four frames in one; hidden states of several layers side by side, as a
+speculative decoder's context), the width is read from the weights of the layer they meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+Inputs = tuple[torch.Tensor | None, ...]
+
+
+class _Misfit(Exception):
+    """A linear layer was given example input ``index``, which is not ``width`` wide."""
+
+    def __init__(self, index: int, width: int) -> None:
+        super().__init__(index, width)
+        self.index = index
+        self.width = width
+
+
+def widened(inputs: Inputs, run: Callable[[Inputs], object]) -> Inputs | None:
+    """``inputs`` with each one a linear layer takes as it is, but at another width, made as
+    wide as that layer takes; None when no input meets a linear layer so."""
+    fitted = list(inputs)
+    for _ in range(len(inputs)):
+        misfit = _first_misfit(tuple(fitted), run)
+        if misfit is None:
+            break
+        given = fitted[misfit.index]
+        assert given is not None
+        fitted[misfit.index] = given.new_zeros(*given.shape[:-1], misfit.width)
+    return None if all(a is b for a, b in zip(fitted, inputs, strict=True)) else tuple(fitted)
+
+
+def _first_misfit(inputs: Inputs, run: Callable[[Inputs], object]) -> _Misfit | None:
+    """The first example input a linear layer is given at a width it does not take."""
+
+    def check(module: nn.Module, args: tuple[object, ...]) -> None:
+        if not isinstance(module, nn.Linear) or not args:
+            return
+        for index, given in enumerate(inputs):
+            if args[0] is given and given.shape[-1] != module.in_features:
+                raise _Misfit(index, module.in_features)
+
+    handle = nn.modules.module.register_module_forward_pre_hook(check)
+    try:
+        run(inputs)
+    except _Misfit as misfit:
+        return misfit
+    except Exception:  # the run failed elsewhere: no linear layer was given a wrong width
+        return None
+    finally:
+        handle.remove()
+    return None
