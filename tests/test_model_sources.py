@@ -539,6 +539,78 @@ def test_a_keypoint_matcher_whose_detector_keeps_every_keypoint_says_to_bound_th
     assert "took longer" not in built.warnings
 
 
+def test_trajectories_languages_codebooks_and_image_places_come_from_the_config(
+    build_project: BuildProject,
+) -> None:
+    """X-MOD takes its only language's id; Voxtral Realtime audio_length_per_tok frames per
+    text token; Dia's decoder starts from its own codebooks; Decision Transformer a trajectory
+    of state_dim states, act_dim actions, returns and times; Idefics a few images with the mask
+    of which tokens see them; Kosmos-2 a text of latent_query_num places for the image;
+    Molmo 2, whose image token is another name of image_patch_id, its text alone. An X-MOD of
+    two languages and no default says to pick one."""
+    tiny = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2}
+    tiny |= {"num_hidden_layers": 1}
+    heads = {"num_key_value_heads": 1, "head_dim": 16}
+    voxtral = small(
+        "voxtral_realtime",
+        text_config={**tiny, **heads, "vocab_size": 100},
+        audio_config={**tiny, "head_dim": 16, "num_mel_bins": 16},
+    )
+    cross = {"cross_num_attention_heads": 2, "cross_head_dim": 16, "cross_hidden_size": 32}
+    dia = small(
+        "dia",
+        encoder_config={**tiny, "num_key_value_heads": 2, "head_dim": 16},
+        decoder_config={**tiny, **heads, **cross, "cross_num_key_value_heads": 2}
+        | {"num_channels": 3, "vocab_size": 64},
+        delay_pattern=[0, 1, 2],
+    )
+    trajectory = small(
+        "decision_transformer", hidden_size=32, n_layer=1, n_head=2, state_dim=5, act_dim=3
+    )
+    vision = {**tiny, "image_size": 32, "patch_size": 8}
+    vision_embeds = {key: value for key, value in vision.items() if key != "hidden_size"}
+    idefics = small(
+        "idefics", **tiny, vocab_size=100, vision_config={**vision_embeds, "embed_dim": 32}
+    )
+    kosmos = small(
+        "kosmos-2",
+        latent_query_num=8,
+        text_config={"embed_dim": 32, "layers": 1, "ffn_dim": 64, "attention_heads": 2},
+        vision_config=vision,
+    )
+    molmo = small(
+        "molmo2",
+        text_config={**tiny, **heads, "vocab_size": 100, "additional_vocab_size": 8},
+        vision_config={**vision, "num_key_value_heads": 2, "head_dim": 16, "image_size": [32, 32]},
+        adapter_config={**heads, "hidden_size": 32, "num_attention_heads": 2}
+        | {"intermediate_size": 64, "text_hidden_size": 32, "vision_feature_layer": [-1]},
+    )
+    page = "Places\n======\n" + small("xmod", **tiny) + voxtral + dia + trajectory
+    page += idefics + kosmos + molmo
+    bilingual = small("xmod", **tiny, languages=["en_XX", "de_DE"])
+    built = build_project(
+        {"index.rst": page, "bilingual.rst": ":orphan:\n\nTwo\n===\n" + bilingual}
+    )
+    (warning,) = built.archviz_warnings()
+    assert "[archviz.input]" in warning["text"] and "bilingual.rst" in warning["path"]
+    assert warning["line"] == "6"
+    assert "2 languages (en_XX, de_DE) and no default_language" in warning["text"]
+    assert 'add "default_language" to :config:' in warning["text"]
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    xmod, audio, codebooks, steps, images, places, text = dots(built)
+    assert {"input_ids", "lang_ids"} <= groups(xmod)
+    assert {"input_ids", "input_features", "audio_tower"} <= groups(audio)
+    assert "1×16×128" in audio  # 16 tokens of 8 frames, of 16 bins
+    assert {"input_ids", "encoder", "decoder"} <= groups(codebooks)
+    assert {"states", "actions", "returns_to_go", "timesteps"} <= groups(steps)
+    assert "1×16×5" in steps and "1×16×3" in steps
+    assert {"pixel_values", "image_attention_mask", "vision_model"} <= groups(images)
+    assert "1×2×3×32×32" in images and "1×16×2" in images
+    assert {"pixel_values", "input_ids", "image_embeds_position_mask"} <= groups(places)
+    assert "1×8" in places
+    assert "input_ids" in groups(text) and "vision_tower" not in groups(text)
+
+
 def test_audio_inputs_take_their_width_length_and_companions_from_the_model(
     build_project: BuildProject,
 ) -> None:
