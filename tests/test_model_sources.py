@@ -466,6 +466,152 @@ def test_patch_sequences_vectors_and_timm_backbones_take_layouts_from_the_config
     assert "pixel_values" in groups(depth) and "1×3×1536×1536" in depth
 
 
+def test_vision_inputs_read_their_grids_windows_and_encoder_states_from_the_config(
+    build_project: BuildProject,
+) -> None:
+    """RF-DETR's image holds whole windows of patches (126 pixels are 9 patches, which 2
+    windows do not split: 140); MiniCPM-V's vision model takes its image's grid of patches
+    (target_sizes, read on the CPU even where the model sends it to meta); BLIP-2's Q-Former
+    the encoder states of encoder_hidden_size its cross-attention reads; Sam3LiteText's text
+    model, whose main input is pixel_values, its forward's token ids; Inkling 2's vision model
+    its patches merged two a side, channels last; InstructBLIP its image and both texts;
+    OmDet-Turbo its one class prompt (classes_structure) and an image of its Swin's 640 pixels.
+    All draw on the meta device."""
+    tiny = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2}
+    tiny |= {"num_hidden_layers": 1}
+    windows = small(
+        "rf_detr",
+        backbone_config={
+            "model_type": "rf_detr_dinov2",
+            **tiny,
+            "num_hidden_layers": 2,
+            "image_size": 126,
+            "num_windows": 2,
+            "out_indices": [1, 2],
+        },
+        d_model=32,
+        decoder_layers=1,
+        decoder_self_attention_heads=2,
+        decoder_cross_attention_heads=2,
+        decoder_ffn_dim=64,
+        num_queries=10,
+    )
+    grid = small("minicpm_ocr_vision", **tiny, image_size=64, patch_size=8, insert_layer_id=0)
+    qformer = small("blip_2_qformer", **tiny, encoder_hidden_size=24)
+    text = small("sam3_lite_text_text_model", **tiny)
+    merged = small("inkling2_vision", **tiny, patch_size=4, posemb_grid_size=8)
+    instructed = small(
+        "instructblip",
+        image_token_index=3,
+        num_query_tokens=4,
+        text_config={"model_type": "opt", **tiny, "ffn_dim": 64, "word_embed_proj_dim": 32},
+        vision_config={**tiny, "image_size": 32, "patch_size": 8},
+        qformer_config=tiny,
+    )
+    page = "Vision\n======\n" + windows + grid + qformer + text + merged + instructed
+    built = build_project({"index.rst": page + small("omdet-turbo")})
+    assert built.archviz_warnings() == []
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    rf_detr, minicpm, blip, sam3, inkling, instructblip, omdet = dots(built)
+    assert "pixel_values" in groups(rf_detr) and "1×3×140×140" in rf_detr
+    assert {"pixel_values", "target_sizes"} <= groups(minicpm)
+    assert "1×3×64×64" in minicpm and "1×2" in minicpm
+    assert {"query_embeds", "encoder_hidden_states"} <= groups(blip)
+    assert "1×16×32" in blip and "1×16×24" in blip
+    assert "input_ids" in groups(sam3) and "1×16" in sam3
+    assert {"pixel_values", "image_grid_thw"} <= groups(inkling) and "64×8×8×3" in inkling
+    assert {"pixel_values", "qformer_input_ids", "input_ids"} <= groups(instructblip)
+    assert {"pixel_values", "classes_input_ids", "classes_structure"} <= groups(omdet)
+    assert "1×3×640×640" in omdet
+
+
+def test_a_keypoint_matcher_whose_detector_keeps_every_keypoint_says_to_bound_them(
+    build_project: BuildProject,
+) -> None:
+    """LightGlue cannot run on the meta device; on the CPU, without weights, every pixel is a
+    keypoint unless max_keypoints bounds them (matching them all took minutes): one warning
+    naming the field, at once, instead of a timeout."""
+    tiny = {"hidden_size": 32, "num_attention_heads": 2, "num_hidden_layers": 1}
+    built = build_project({"index.rst": "Glue\n====\n" + small("lightglue", **tiny)})
+    (warning,) = built.archviz_warnings()
+    assert "[archviz.config]" in warning["text"] and warning["line"] == "4"
+    assert "max_keypoints is -1" in warning["text"]
+    assert '{"model_type": "superpoint", "max_keypoints": 512}' in warning["text"]
+    assert "took longer" not in built.warnings
+
+
+def test_trajectories_languages_codebooks_and_image_places_come_from_the_config(
+    build_project: BuildProject,
+) -> None:
+    """X-MOD takes its only language's id; Voxtral Realtime audio_length_per_tok frames per
+    text token; Dia's decoder starts from its own codebooks; Decision Transformer a trajectory
+    of state_dim states, act_dim actions, returns and times; Idefics a few images with the mask
+    of which tokens see them; Kosmos-2 a text of latent_query_num places for the image;
+    Molmo 2, whose image token is another name of image_patch_id, its text alone. An X-MOD of
+    two languages and no default says to pick one."""
+    tiny = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2}
+    tiny |= {"num_hidden_layers": 1}
+    heads = {"num_key_value_heads": 1, "head_dim": 16}
+    voxtral = small(
+        "voxtral_realtime",
+        text_config={**tiny, **heads, "vocab_size": 100},
+        audio_config={**tiny, "head_dim": 16, "num_mel_bins": 16},
+    )
+    cross = {"cross_num_attention_heads": 2, "cross_head_dim": 16, "cross_hidden_size": 32}
+    dia = small(
+        "dia",
+        encoder_config={**tiny, "num_key_value_heads": 2, "head_dim": 16},
+        decoder_config={**tiny, **heads, **cross, "cross_num_key_value_heads": 2}
+        | {"num_channels": 3, "vocab_size": 64},
+        delay_pattern=[0, 1, 2],
+    )
+    trajectory = small(
+        "decision_transformer", hidden_size=32, n_layer=1, n_head=2, state_dim=5, act_dim=3
+    )
+    vision = {**tiny, "image_size": 32, "patch_size": 8}
+    vision_embeds = {key: value for key, value in vision.items() if key != "hidden_size"}
+    idefics = small(
+        "idefics", **tiny, vocab_size=100, vision_config={**vision_embeds, "embed_dim": 32}
+    )
+    kosmos = small(
+        "kosmos-2",
+        latent_query_num=8,
+        text_config={"embed_dim": 32, "layers": 1, "ffn_dim": 64, "attention_heads": 2},
+        vision_config=vision,
+    )
+    molmo = small(
+        "molmo2",
+        text_config={**tiny, **heads, "vocab_size": 100, "additional_vocab_size": 8},
+        vision_config={**vision, "num_key_value_heads": 2, "head_dim": 16, "image_size": [32, 32]},
+        adapter_config={**heads, "hidden_size": 32, "num_attention_heads": 2}
+        | {"intermediate_size": 64, "text_hidden_size": 32, "vision_feature_layer": [-1]},
+    )
+    page = "Places\n======\n" + small("xmod", **tiny) + voxtral + dia + trajectory
+    page += idefics + kosmos + molmo
+    bilingual = small("xmod", **tiny, languages=["en_XX", "de_DE"])
+    built = build_project(
+        {"index.rst": page, "bilingual.rst": ":orphan:\n\nTwo\n===\n" + bilingual}
+    )
+    (warning,) = built.archviz_warnings()
+    assert "[archviz.input]" in warning["text"] and "bilingual.rst" in warning["path"]
+    assert warning["line"] == "6"
+    assert "2 languages (en_XX, de_DE) and no default_language" in warning["text"]
+    assert 'add "default_language" to :config:' in warning["text"]
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    xmod, audio, codebooks, steps, images, places, text = dots(built)
+    assert {"input_ids", "lang_ids"} <= groups(xmod)
+    assert {"input_ids", "input_features", "audio_tower"} <= groups(audio)
+    assert "1×16×128" in audio  # 16 tokens of 8 frames, of 16 bins
+    assert {"input_ids", "encoder", "decoder"} <= groups(codebooks)
+    assert {"states", "actions", "returns_to_go", "timesteps"} <= groups(steps)
+    assert "1×16×5" in steps and "1×16×3" in steps
+    assert {"pixel_values", "image_attention_mask", "vision_model"} <= groups(images)
+    assert "1×2×3×32×32" in images and "1×16×2" in images
+    assert {"pixel_values", "input_ids", "image_embeds_position_mask"} <= groups(places)
+    assert "1×8" in places
+    assert "input_ids" in groups(text) and "vision_tower" not in groups(text)
+
+
 def test_audio_inputs_take_their_width_length_and_companions_from_the_model(
     build_project: BuildProject,
 ) -> None:
@@ -516,11 +662,16 @@ def test_audio_inputs_take_their_width_length_and_companions_from_the_model(
         encoder_ffn_dim=64,
         decoder_ffn_dim=64,
     )
+    towers = {**tiny, "audio_config": tiny, "video_config": tiny}
+    audio_and_video = small("pe_audio_video_encoder", **towers)
+    semantic = {**tiny, "model_type": "wav2vec2-bert", "output_hidden_size": 32}
+    del semantic["num_key_value_heads"], semantic["head_dim"]
+    codec = small("xcodec2", **tiny, quantization_dim=64, semantic_model_config=semantic)
     page = "Audio\n=====\n" + granite + drafter + spark + kyutai + speecht5
-    built = build_project({"index.rst": page})
+    built = build_project({"index.rst": page + audio_and_video + codec})
     assert built.archviz_warnings() == []
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    stacked, context, samples, codebooks, states = dots(built)
+    stacked, context, samples, codebooks, states, clip, features = dots(built)
     assert "input_features" in groups(stacked) and "1×200×32" in stacked
     assert {"noise_embeds", "context_hidden_states"} <= groups(context)
     assert "1×16×96" in context  # three target layers of 32
@@ -528,6 +679,10 @@ def test_audio_inputs_take_their_width_length_and_companions_from_the_model(
     assert "input_ids" in groups(codebooks) and "1×16×4" in codebooks
     assert {"input_values", "decoder_input_values"} <= groups(states)
     assert "1×200×32" in states
+    assert {"input_values", "pixel_values_videos"} <= groups(clip)
+    assert "1×1×16000" in clip and "1×8×3×336×336" in clip
+    assert {"input_values", "input_features", "input_features_mask"} <= groups(features)
+    assert "1×50×160" in features  # one frame every 320 samples
 
 
 #: Run in a process of its own, so that this pytest process never imports torch.

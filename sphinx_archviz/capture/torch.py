@@ -238,13 +238,17 @@ class _MetaAbsorbsCpu(TorchDispatchMode):
     """An op given both meta tensors and CPU tensors (the values of an image's patch grid, and
     what the model computed from them; a scalar the model made on the CPU, as SEW-D's
     ``masked_fill`` value) runs on the meta device, and a meta tensor sent to the CPU
-    (``position_ids.to(input_ids.device)``) stays there."""
+    (``position_ids.to(input_ids.device)``) stays there. Integers on the CPU sent to the meta
+    device (MiniCPM-V's lengths of its images' patch sequences, which it then reads) stay on
+    the CPU, readable, until they meet a meta tensor."""
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
         known = torch_known.made_on_the_cpu(func, args, kwargs)
         if known is not None:
             return known
+        if func is torch.ops.aten._to_copy.default and _readable_sent_to_meta(args[0], kwargs):
+            return func(*args, **{**kwargs, "device": args[0].device})
         tensors = [
             each for each in tree_flatten((args, kwargs))[0] if isinstance(each, torch.Tensor)
         ]
@@ -257,6 +261,17 @@ class _MetaAbsorbsCpu(TorchDispatchMode):
         elif tensors:
             return torch_known.on_the_cpu_if_small(func, args, kwargs)
         return func(*args, **kwargs)
+
+
+def _readable_sent_to_meta(tensor: torch.Tensor, kwargs: dict[str, Any]) -> bool:
+    device = kwargs.get("device")
+    dtype = kwargs.get("dtype") or tensor.dtype
+    return (
+        device is not None
+        and torch.device(device).type == "meta"
+        and not tensor.is_meta
+        and not (dtype.is_floating_point or dtype.is_complex)
+    )
 
 
 def _advice(exc: Exception) -> str:

@@ -41,6 +41,8 @@ def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
     """The model of class ``found`` for ``config`` (``:config:``), on ``device``."""
     settings = _config(found, config, name)
     _without_cache(settings)
+    if device != "meta":
+        _require_bounded_keypoints(settings)
     # Mixture-of-experts layers default to a grouped matmul that has no meta kernel in float32.
     options = {"experts_implementation": "batched_mm"}
     try:
@@ -61,6 +63,24 @@ def build(found: type, config: str | None, device: str, name: str) -> nn.Module:
     # As from_pretrained gives it (:mode: train still applies): some models need labels, or a
     # batch of two for batch norm, in training mode.
     return (model if device == "meta" else _zeroed(model)).eval()
+
+
+def _require_bounded_keypoints(config: Any) -> None:
+    """A keypoint matcher (LightGlue) matches every keypoint its detector keeps; without weights
+    every pixel scores alike, so all of them are kept unless ``max_keypoints`` bounds them, and
+    matching 50,000 keypoints takes the CPU minutes (the matcher cannot run on meta)."""
+    detector = getattr(config, "keypoint_detector_config", None)
+    if detector is None or getattr(detector, "max_keypoints", 0) >= 0:
+        return
+    example = {
+        "keypoint_detector_config": {"model_type": detector.model_type, "max_keypoints": 512}
+    }
+    raise ArchvizError(
+        "config",
+        f"{type(config).__name__}'s keypoint detector keeps every keypoint (max_keypoints is "
+        f"{detector.max_keypoints}), and without weights every pixel is one, too many to match "
+        f"on the CPU: bound them in :config:, for example {json.dumps(example)}",
+    )
 
 
 def _require_forward(model: nn.Module) -> None:

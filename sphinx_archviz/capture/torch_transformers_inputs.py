@@ -11,12 +11,15 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch import nn
 
+from sphinx_archviz.capture import torch_transformers_fields as fields
+from sphinx_archviz.capture import torch_transformers_images as images
+from sphinx_archviz.capture import torch_transformers_rarer as rarer
 from sphinx_archviz.errors import ArchvizError
 
 #: Sequence length of the token ids fed to a text model.
@@ -25,15 +28,13 @@ TOKENS = 16
 #: gives its encoder's positions.
 SAMPLES = 16000
 FRAMES = 200
-#: Image patches: the side of the grid, in merged patches.
-GRID = 4
 #: At most this many layouts are tried.
 LAYOUTS = 8
 
 #: Inputs whose values the model's Python code reads (the grid of patches an image was cut
 #: into; token ids, whose padding gives the sequences' lengths): made on the CPU, where they can
 #: be read, even when the model runs on meta. They are small.
-VALUES_READ = ("grid_thw", "merge_sizes", "spatial_shapes", "pixel_position_ids")
+VALUES_READ = ("grid_thw", "merge_sizes", "spatial_shapes", "pixel_position_ids", "target_sizes")
 #: Inputs that say where each patch of an image cut into a sequence of patches lies (SigLIP 2,
 #: Gemma 4's vision model): their model takes the patches flat, as a sequence.
 PATCH_POSITIONS = ("spatial_shapes", "pixel_position_ids", "pixel_attention_mask")
@@ -51,8 +52,6 @@ MASKS = {
 MASK_VALUE: dict[str, int | bool] = {"past_values_padding": 0, "audio_mel_mask": False}
 #: Steps of a time series at most (TimesFM 2.5's context of 16,384 steps draws in minutes).
 STEPS = 512
-#: Frames of a video clip whose configuration gives none.
-VIDEO_FRAMES = 8
 #: Images in the second layout tried for ``pixel_values``: a pair, as keypoint matchers take.
 IMAGES = 2
 
@@ -78,6 +77,9 @@ WIDTHS = (
     "d_latents",
     "embed_dim",
 )
+#: The configuration field that gives the width of the encoder's states a model attends to
+#: (BLIP-2's Q-Former: the image encoder's), which it then requires.
+ENCODER_WIDTH = "encoder_hidden_size"
 #: At most this many widths are tried, each with the vectors in rows and in columns.
 WIDTHS_TRIED = 3
 
@@ -85,8 +87,6 @@ WIDTHS_TRIED = 3
 #: the configuration fields that give their widths.
 REGIONS = {"visual_feats": "visual_feat_dim", "visual_pos": "visual_pos_dim"}
 
-#: Configuration fields that give how many patches a side are merged into one.
-MERGE = ("spatial_merge_size", "merge_kernel_size", "merge_size")
 
 Inputs = tuple[torch.Tensor | None, ...]
 
@@ -100,7 +100,8 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     parameters = list(inspect.signature(model.forward).parameters.values())
     accepted = {parameter.name for parameter in parameters}
     main = model.main_input_name  # OneFormer's is a list: its image and its task
-    wanted = {*([main] if isinstance(main, str) else main)} | {
+    wanted = {*([main] if isinstance(main, str) else main)} & accepted or {parameters[0].name}
+    wanted |= {
         parameter.name
         for parameter in parameters
         if parameter.default is parameter.empty
@@ -112,7 +113,7 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     optional = _audio_companion(wanted, accepted, config)
     names = [parameter.name for parameter in parameters]
     choices = [
-        _examples(name, config, device, accepted, _timm_image_size(model))
+        _examples(name, config, device, accepted, images.timm_size(model))
         if name in wanted
         else [None, *_examples(name, config, device, accepted)]
         if name in optional
@@ -125,11 +126,19 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
         if "decoder_input_values" in wanted and values.get("input_values") is not None:
             # SpeechT5's decoder: values of the encoder's layout (samples, frames, or states)
             values["decoder_input_values"] = torch.zeros_like(values["input_values"])
-        trimmed = list(values.values())
-        while trimmed and trimmed[-1] is None:
-            trimmed.pop()
-        layouts.append(tuple(trimmed))
-    return layouts
+        layouts.append(values)
+    if layouts[0].get("decoder_input_ids") is not None:
+        # Last, the decoder's own start, where token ids do not fit it (Dia's codebooks).
+        layouts.append({**layouts[0], "decoder_input_ids": None})
+    return [_trimmed(values) for values in layouts]
+
+
+def _trimmed(values: dict[str, torch.Tensor | None]) -> Inputs:
+    """The values in ``forward``'s order, without the defaults that end it."""
+    trimmed = list(values.values())
+    while trimmed and trimmed[-1] is None:
+        trimmed.pop()
+    return tuple(trimmed)
 
 
 def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
@@ -137,10 +146,15 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
     companions = set()
     if "input_ids" in wanted and "bbox" in accepted:  # a document model (LayoutLM)
         companions.add("bbox")
-    if {"input_ids", "pixel_values"} <= accepted and not _has_tokens(config, "image"):
+    if {"input_ids", "pixel_values"} <= accepted and (
+        "pixel_values" in wanted or not _has_tokens(config, "image")
+    ):
         # A model of text and images (CLIP) needs both; one that puts the image's features in
-        # the text at image tokens (LLaVA) draws its language model from the text alone.
+        # the text at image tokens draws its language model from the text alone (LLaVA), unless
+        # it requires the image (InstructBLIP).
         companions |= {"input_ids", "pixel_values"}
+    if "encoder_hidden_states" in accepted and fields.number(config, (ENCODER_WIDTH,), 0):
+        companions.add("encoder_hidden_states")  # what a Q-Former's cross-attention reads
     if {"input_values", "pixel_values_videos"} <= accepted and not _has_tokens(config, "video"):
         # Audio and video (PE Audio-Video); not where a video's features fill video tokens
         companions |= {"input_values", "pixel_values_videos"}
@@ -148,6 +162,9 @@ def _companions(wanted: set[str], accepted: set[str], config: Any) -> set[str]:
         companions |= set(REGIONS)
     if "pixel_values" in wanted | companions and accepted & set(PATCH_POSITIONS[:2]):
         companions |= set(PATCH_POSITIONS) & accepted
+    if "pixel_values" in wanted | companions and "target_sizes" in accepted:
+        companions.add("target_sizes")  # MiniCPM-V: the image's grid of patches
+    companions |= rarer.companions(wanted | companions, accepted, config)
     companions |= {
         mask for mask, masked in MASKS.items() if masked in wanted | companions and mask in accepted
     }
@@ -167,8 +184,10 @@ def _audio_companion(wanted: set[str], accepted: set[str], config: Any) -> set[s
 
 def _has_tokens(config: Any, kind: str) -> bool:
     """Whether the configuration names tokens of ``kind`` (``image_token_id``) in the text,
-    where that kind of input's features go."""
-    return any(f"{kind}_token" in name for name in vars(config))
+    where that kind of input's features go: as a field or as another name of one (Molmo 2's
+    ``image_token_id`` is its ``image_patch_id``)."""
+    names = [*vars(config), *getattr(config, "attribute_map", {})]
+    return any(f"{kind}_token" in name for name in names)
 
 
 def _examples(
@@ -176,29 +195,37 @@ def _examples(
 ) -> list[torch.Tensor | None]:
     """The example values of ``parameter``: one, or one per layout it may take."""
     if parameter in PATCH_POSITIONS:
-        return [_patch_positions(parameter, config)]
+        return [images.patch_positions(parameter, config)]
+    if parameter == "target_sizes":  # MiniCPM-V: the image's grid of patches, on the CPU
+        patch = fields.number(fields.vision(config), ("patch_size",), 14)
+        return [torch.tensor([[side // patch for side in images.dimensions(config, image_size)]])]
     if parameter.endswith(VALUES_READ):
-        return [_read_values(parameter, config)]
+        return [images.grid(parameter, config)]
     if parameter == "pixel_values" and accepted & set(PATCH_POSITIONS[:2]):
-        return [_patch_sequence(config, device)]
+        return [images.patch_sequence(config, device)]
     if parameter in ("hidden_states", "pixel_values") and any(
         name.endswith("grid_thw") for name in accepted
     ):
-        return list(_patches(config, device))
+        return list(images.patches(config, device))
+    if parameter == "classes_structure":  # OmDet-Turbo: the image has the one class prompt
+        return [torch.ones(1, dtype=torch.long)]  # of classes_input_ids, on the CPU
     if parameter == "task_inputs":  # OneFormer: its task's token ids, task_seq_len of them
-        return [torch.ones(1, _number(config, ("task_seq_len",), TOKENS), dtype=torch.long)]
+        return [torch.ones(1, fields.number(config, ("task_seq_len",), TOKENS), dtype=torch.long)]
+    tokens = rarer.tokens(config, accepted, TOKENS)
     if parameter == "input_ids":
-        return list(_token_ids(config))
-    if parameter.endswith(("input_ids", "attention_mask")):
-        return [torch.ones(1, TOKENS, dtype=torch.long)]  # on the CPU: VALUES_READ
+        return list(_token_ids(config, tokens))
+    if parameter.endswith(("input_ids", "attention_mask", "image_embeds_position_mask")):
+        return [torch.ones(1, tokens, dtype=torch.long)]  # on the CPU: VALUES_READ
+    if parameter in rarer.INPUTS:
+        return [rarer.example(parameter, config, TOKENS, device)]
     if parameter == "token_type_ids":
         return [torch.zeros(1, TOKENS, dtype=torch.long)]
     if parameter == "bbox":
         return [torch.zeros(1, TOKENS, 4, dtype=torch.long, device=device)]
     if parameter == "pixel_values_videos":
-        return [_image(config, device, image_size, video=True)]
+        return [images.image(config, device, image_size, video=True)]
     if parameter.endswith(("pixel_values", "prompt_masks")):  # SegGPT's prompt too
-        image = _image(config, device, image_size)
+        image = images.image(config, device, image_size)
         if "prompt_pixel_values" in accepted:  # SegGPT's image_size: image and prompt stacked
             image = image[..., : image.shape[-2] // 2, :].contiguous()
         if parameter != "pixel_values" or image.dim() != 4:
@@ -214,10 +241,14 @@ def _examples(
     if parameter in MASKS or parameter == "decoder_input_values":
         return [None]  # sized from what it masks, by _with_masks; from the encoder's values
     if parameter in REGIONS:
-        width = _number(config, (REGIONS[parameter],), 0)
+        width = fields.number(config, (REGIONS[parameter],), 0)
         return [torch.zeros(1, TOKENS, width, device=device) if width else None]
     if parameter == "freq":  # TimesFM: the frequency class of each series
         return [torch.zeros(1, 1, dtype=torch.long, device=device)]
+    if parameter == "encoder_hidden_states" and (
+        width := fields.number(config, (ENCODER_WIDTH,), 0)
+    ):
+        return [torch.zeros(1, TOKENS, width, device=device)]
     if parameter.endswith(VECTORS):
         return list(_vectors(config, device))
     raise ArchvizError(
@@ -226,138 +257,20 @@ def _examples(
     )
 
 
-def _token_ids(config: Any) -> Iterator[torch.Tensor]:
-    """``TOKENS`` token ids, on the CPU (VALUES_READ); for a model of audio codebooks
+def _token_ids(config: Any, tokens: int) -> Iterator[torch.Tensor]:
+    """``tokens`` token ids, on the CPU (VALUES_READ); for a model of audio codebooks
     (``num_codebooks``), then one id per codebook at each step, and one more for a text
     stream beside them (Kyutai's speech-to-text)."""
-    yield torch.ones(1, TOKENS, dtype=torch.long)
-    if codebooks := _number(config, ("num_codebooks",), 0):
-        yield torch.ones(1, TOKENS, codebooks, dtype=torch.long)
-        yield torch.ones(1, TOKENS, codebooks + 1, dtype=torch.long)
-
-
-def _image(
-    config: Any, device: str, image_size: int | None = None, *, video: bool = False
-) -> torch.Tensor:
-    """An image (a clip of ``num_frames`` images for a video model) of the vision
-    configuration's size, or of ``image_size``."""
-    vision = _vision(config)
-    size = image_size or getattr(vision, "image_size", None) or getattr(vision, "crop_size", None)
-    size = size or next(_image_sizes(config), 224)
-    height, width = (size[0], size[-1]) if isinstance(size, list | tuple) else (size, size)
-    ratios = getattr(vision, "scaled_images_ratios", None)
-    if ratios:  # Depth Pro: the image at its smallest scale still holds a patch
-        smallest = math.ceil(vision.patch_size / min(ratios))
-        height, width = max(height, smallest), max(width, smallest)
-    channels = getattr(vision, "num_channels", 3)
-    frames = _number(vision, ("num_frames", "frames_per_clip"), VIDEO_FRAMES if video else 0)
-    clip = (frames,) if frames else ()
-    return torch.zeros(1, *clip, channels, height, width, device=device)
-
-
-def _image_sizes(config: Any) -> Iterator[Any]:
-    """The image sizes the configuration and the ones nested in it give (SAM 2's prompt
-    encoder, TVP's ``max_img_size``), outermost first."""
-    for each in _configs(config):
-        for name in ("image_size", "max_img_size"):
-            if value := getattr(each, name, None):
-                yield value
-
-
-def _timm_image_size(model: nn.Module) -> int | None:
-    """The side of the images a timm backbone inside the model was made for (its
-    ``pretrained_cfg``; the configuration of a ``TimmWrapper`` names the backbone only)."""
-    for module in model.modules():
-        size = (getattr(module, "pretrained_cfg", None) or {}).get("input_size")
-        if isinstance(size, tuple | list) and size:
-            return int(size[-1])
-    return None
-
-
-def _vision(config: Any) -> Any:
-    return getattr(config, "vision_config", None) or config
-
-
-def _number(config: Any, names: tuple[str, ...], default: int) -> int:
-    """The first of the configuration's ``names`` that is an integer, else ``default``."""
-    return next(_integers([config], names), default)
-
-
-def _integers(configs: Iterable[Any], names: tuple[str, ...]) -> Iterator[int]:
-    """The integers the ``configs`` give under ``names``, in that order (not booleans)."""
-    for each in configs:
-        for name in names:
-            value = getattr(each, name, None)
-            if isinstance(value, int) and not isinstance(value, bool):
-                yield value
-
-
-def _patch_side(config: Any) -> int:
-    """The side of the square grid of patches: ``GRID`` times the pooling kernel (whose
-    windows must tile it), within the configuration's number of patches."""
-    vision = _vision(config)
-    pooling = _number(vision, ("pooling_kernel_size",), 1)
-    side = GRID * pooling
-    patches = _number(vision, ("num_patches",), 0)
-    return min(side, math.isqrt(patches)) if patches else side
-
-
-def _patch_sequence(config: Any, device: str) -> torch.Tensor:
-    """An image cut into :func:`_patch_side` ² flat patches, as a sequence."""
-    vision = _vision(config)
-    side = _number(vision, ("patch_size",), 16)
-    channels = _number(vision, ("num_channels",), 3)
-    return torch.zeros(1, _patch_side(config) ** 2, channels * side * side, device=device)
-
-
-def _patch_positions(parameter: str, config: Any) -> torch.Tensor:
-    """Where the patches of :func:`_patch_sequence` lie: the grid's height and width, or
-    each patch's (x, y), or that every patch is real, on the CPU."""
-    side = _patch_side(config)
-    if parameter == "spatial_shapes":
-        return torch.tensor([[side, side]])
-    if parameter == "pixel_attention_mask":
-        return torch.ones(1, side * side, dtype=torch.long)
-    y, x = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
-    return torch.stack([x.flatten(), y.flatten()], dim=-1)[None]
-
-
-def _read_values(parameter: str, config: Any) -> torch.Tensor:
-    """The grid an image was cut into (one image, ``GRID`` merged patches a side), or the
-    merge size of each image, on the CPU."""
-    merge = _number(_vision(config), MERGE, 2)
-    if parameter.endswith("merge_sizes"):
-        return torch.tensor([merge])
-    return torch.tensor([[1, GRID * merge, GRID * merge]])
-
-
-def _patches(config: Any, device: str) -> Iterator[torch.Tensor]:
-    """The image cut into the patches of :func:`_read_values`'s grid, each flat (Qwen-VL's
-    layout), as a small image, or as a small clip of ``temporal_patch_size`` frames."""
-    vision = _vision(config)
-    merge = _number(vision, MERGE, 2)
-    count = (GRID * merge) ** 2
-    channels = _number(vision, ("in_channels", "num_channels"), 3)
-    frames = _number(vision, ("temporal_patch_size", "patch_temporal"), 1)
-    side = _number(vision, ("patch_size",), 14)
-    yield torch.zeros(count, channels * frames * side * side, device=device)
-    yield torch.zeros(count, channels, side, side, device=device)
-    if frames > 1:
-        yield torch.zeros(count, channels, frames, side, side, device=device)
-
-
-def _configs(config: Any) -> Iterator[Any]:
-    """The configuration and the ones nested in it (an encoder's, the audio tower's)."""
-    yield config
-    for value in vars(config).values():
-        if hasattr(value, "to_dict") and hasattr(value, "model_type"):
-            yield from _configs(value)
+    yield torch.ones(1, tokens, dtype=torch.long)
+    if codebooks := fields.number(config, ("num_codebooks",), 0):
+        yield torch.ones(1, tokens, codebooks, dtype=torch.long)
+        yield torch.ones(1, tokens, codebooks + 1, dtype=torch.long)
 
 
 def _bins(config: Any) -> list[int]:
     """The numbers of features per audio frame the configurations give, outermost first."""
-    found = _integers(_configs(config), BINS)
-    stacked = _number(config, ("num_stacked_frames",), 1)  # FunASR: frames stacked as one
+    found = fields.integers(fields.configs(config), BINS)
+    stacked = fields.number(config, ("num_stacked_frames",), 1)  # FunASR: frames stacked as one
     return list(dict.fromkeys(value * stacked for value in found)) or [80, 128]
 
 
@@ -378,12 +291,17 @@ def _frames(config: Any, with_audio: bool) -> tuple[int, bool]:
     """Frames of audio features: 30 s where the configuration gives its encoder's positions
     (Whisper's, whose features are bins × frames: then True); those of the second of audio
     given ``with_audio`` (X-Codec 2's features of its samples), one every ``hop_length``
-    samples; else ``FRAMES``."""
-    positions = _number(config, ("max_source_positions",), 0)
+    samples; as many as the text's ``TOKENS`` take where each token stands for
+    ``audio_length_per_tok`` frames (Voxtral Realtime adds the audio to the text); else
+    ``FRAMES``."""
+    positions = fields.number(config, ("max_source_positions",), 0)
     if positions:
         return 2 * positions, True
-    hop = _number(config, ("hop_length",), 0) if with_audio else 0
-    return (_samples(config) // hop if hop else FRAMES), False
+    hop = fields.number(config, ("hop_length",), 0) if with_audio else 0
+    if hop:
+        return _samples(config) // hop, False
+    per_token = fields.number(config, ("audio_length_per_tok",), 0)
+    return (TOKENS * per_token if per_token else FRAMES), False
 
 
 def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
@@ -392,35 +310,37 @@ def _audio(config: Any, device: str) -> Iterator[torch.Tensor]:
     positions), or of features already of the model's width."""
     samples = _samples(config)
     yield torch.zeros(1, samples, device=device)
-    channels = _number(config, ("audio_channels", "channels"), 1)
+    channels = fields.number(config, ("audio_channels", "channels"), 1)
     yield torch.zeros(1, channels, samples, device=device)
-    frames = _number(config, ("max_length",), FRAMES)
-    for features in (*_bins(config)[:1], _number(config, ("hidden_size", "d_model"), 0)):
+    frames = fields.number(config, ("max_length",), FRAMES)
+    for features in (*_bins(config)[:1], fields.number(config, ("hidden_size", "d_model"), 0)):
         if features:
             yield torch.zeros(1, frames, features, device=device)
 
 
 def _samples(config: Any) -> int:
     """``SAMPLES``, rounded up to whole tokens of ``samples_per_token`` (Muse Spark's audio)."""
-    per_token = _number(config, ("samples_per_token",), 1)
+    per_token = fields.number(config, ("samples_per_token",), 1)
     return math.ceil(SAMPLES / per_token) * per_token
 
 
 def _vectors(config: Any, device: str) -> Iterator[torch.Tensor]:
     """``TOKENS`` vectors of each width the configurations give (outermost first), as rows
     (embeddings) and as columns (the latents of an audio codec), then a second of audio."""
-    widths = dict.fromkeys(_integers(_configs(config), WIDTHS))
+    widths = dict.fromkeys(fields.integers(fields.configs(config), WIDTHS))
     for width in list(widths)[:WIDTHS_TRIED]:
         yield torch.zeros(1, TOKENS, width, device=device)
         yield torch.zeros(1, width, TOKENS, device=device)
-    yield torch.zeros(1, _number(config, ("audio_channels", "channels"), 1), SAMPLES, device=device)
+    yield torch.zeros(
+        1, fields.number(config, ("audio_channels", "channels"), 1), SAMPLES, device=device
+    )
 
 
 def _series(config: Any, device: str) -> Iterator[torch.Tensor]:
     """A time series of ``context_length`` steps (at most ``STEPS``), with its channels
     (PatchTST) and without (TimesFM)."""
-    steps = min(_number(config, ("context_length",), STEPS), STEPS)
-    channels = _number(config, ("num_input_channels", "input_size"), 1)
+    steps = min(fields.number(config, ("context_length",), STEPS), STEPS)
+    channels = fields.number(config, ("num_input_channels", "input_size"), 1)
     yield torch.zeros(1, steps, channels, device=device)
     yield torch.zeros(1, steps, device=device)
 
@@ -428,7 +348,8 @@ def _series(config: Any, device: str) -> Iterator[torch.Tensor]:
 def _with_masks(
     values: dict[str, torch.Tensor | None], config: Any
 ) -> dict[str, torch.Tensor | None]:
-    """The masks of audio features and time series: every frame and step is real."""
+    """The masks of audio features and time series: every frame and step is real; of a few
+    images (:func:`.rarer.image_attention_mask`)."""
     for mask, masked in MASKS.items():
         given = values.get(masked)
         if mask in values and given is not None:
@@ -438,4 +359,6 @@ def _with_masks(
                 else given.shape[1]
             )
             values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
+    if "image_attention_mask" in values:
+        values["image_attention_mask"] = rarer.image_attention_mask(values, TOKENS)
     return values
