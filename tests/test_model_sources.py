@@ -761,3 +761,26 @@ def test_values_known_without_weights_are_read_on_the_meta_device(
         assert {f"expert_{number}" for number in range(4)} <= {
             name.rpartition(".")[2] for name in names
         }
+
+
+def test_video_trackers_draw_one_click_on_the_first_frame_of_a_short_video(
+    build_project: BuildProject,
+) -> None:
+    """SAM 2 Video, SAM 3 Tracker Video and EdgeTAM Video take an inference session: the
+    example is three blank frames of the configuration's image size and one positive click at
+    the centre of frame 0, which forward draws on the meta device (default configurations:
+    the meta device costs nothing). SAM 3 Video tracks what its detector finds for a text
+    prompt, which trained weights decide: one warning says to write a factory."""
+    trackers = small("sam2_video") + small("sam3_tracker_video") + small("edgetam_video")
+    page = "Trackers\n========\n" + trackers + "\n.. archviz:: transformers:AutoModel\n"
+    page += '   :config: {"model_type": "sam3_video"}\n'
+    built = build_project({"index.rst": page})
+    (warning,) = built.archviz_warnings()
+    assert warning["line"] == "16"
+    assert "Sam3VideoModel tracks the objects its detector finds" in warning["text"]
+    assert "write a factory" in warning["text"]
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    sam2, sam3, edgetam = dots(built)[:3]
+    for dot, side in ((sam2, 1024), (sam3, 1008), (edgetam, 1024)):
+        assert "inference_session" in groups(dot)
+        assert f"3×{side}×{side}" in dot  # frame 0 of the session's video

@@ -200,7 +200,7 @@ def run_model(
         with shapes_only(model, inputs, weights), around or contextlib.nullcontext():
             output = functional_call(model, tensors_by_name, inputs)
     except Exception as exc:
-        fed = [_as_example_input(tensor) for tensor in inputs if tensor is not None]
+        fed = [_as_example_input(tensor) for tensor in inputs if isinstance(tensor, torch.Tensor)]
         raise model_run_failed(fed, exc, request, _advice(exc)) from exc
     tensors = tuple(find_tensors(output))
     if not tensors:
@@ -221,7 +221,7 @@ def shapes_only(
     assume every value is non-zero, so each expert is drawn with all the tokens; transformers
     models skip their value checks; inputs given on the CPU for their values to be read
     (token ids, an image's patch grid) join the meta tensors they meet."""
-    given = [tensor for tensor in inputs if tensor is not None]
+    given = [tensor for tensor in inputs if isinstance(tensor, torch.Tensor)]
     if not any(tensor.is_meta for tensor in itertools.chain(given, weights)):
         yield
         return

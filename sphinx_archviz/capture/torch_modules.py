@@ -30,7 +30,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
-from sphinx_archviz.capture import graph, torch_export
+from sphinx_archviz.capture import graph, torch_export, torch_transformers_sessions
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.trace import (
@@ -87,8 +87,9 @@ def trace_model(
     stopped) instead of an error."""
     model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
-    for name, tensor in zip(_input_names(model, len(inputs)), inputs, strict=True):
-        if tensor is None:  # a parameter of forward left to its default
+    for name, value in zip(_input_names(model, len(inputs)), inputs, strict=True):
+        tensor = torch_transformers_sessions.shown(value)
+        if tensor is None:  # a parameter of forward left to its default, a number
             continue
         recorder.add_input(name, tensor)
     try:

@@ -20,6 +20,7 @@ from torch import nn
 from sphinx_archviz.capture import torch_transformers_fields as fields
 from sphinx_archviz.capture import torch_transformers_images as images
 from sphinx_archviz.capture import torch_transformers_rarer as rarer
+from sphinx_archviz.capture import torch_transformers_sessions as sessions
 from sphinx_archviz.errors import ArchvizError
 
 #: Sequence length of the token ids fed to a text model.
@@ -97,6 +98,8 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     with them (the attention mask of token ids, the image of a text-and-image model), sized
     from the configuration. One tuple per layout the configuration allows, likeliest first."""
     config = model.config
+    if sessions.session_class(model) is not None:  # a video tracker's video and prompts
+        return [sessions.example_inputs(model, device)]
     parameters = list(inspect.signature(model.forward).parameters.values())
     accepted = {parameter.name for parameter in parameters}
     main = model.main_input_name  # OneFormer's is a list: its image and its task
