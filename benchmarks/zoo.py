@@ -122,10 +122,14 @@ def tabulate(pages: dict[str, str], log: str, outdir: Path) -> list[Row]:
 def report(rows: list[Row], cold: float, rebuild: float, jobs: int) -> str:
     failures = [row for row in rows if row.problem or not row.kib]
     layouts = [row.layout for row in rows if row.kib]
+    laid_out = (
+        f"layout median {statistics.median(layouts):.2f} s, longest {max(layouts):.2f} s"
+        if layouts
+        else "nothing laid out"
+    )
     lines = [
         f"{len(rows) - len(failures)}/{len(rows)} models drawn without a warning; cold build "
-        f"(-j {jobs}) {cold:.0f} s, no-change rebuild {rebuild:.1f} s; layout median "
-        f"{statistics.median(layouts):.2f} s, longest {max(layouts):.2f} s.",
+        f"(-j {jobs}) {cold:.0f} s, no-change rebuild {rebuild:.1f} s; {laid_out}.",
         "",
         "Slowest ten (capture + layout):",
         "",
