@@ -763,24 +763,28 @@ def test_values_known_without_weights_are_read_on_the_meta_device(
         }
 
 
-def test_video_trackers_draw_one_click_on_the_first_frame_of_a_short_video(
+def test_video_trackers_and_pi0s_cameras_draw_on_the_meta_device(
     build_project: BuildProject,
 ) -> None:
     """SAM 2 Video, SAM 3 Tracker Video and EdgeTAM Video take an inference session: the
     example is three blank frames of the configuration's image size and one positive click at
     the centre of frame 0, which forward draws on the meta device (default configurations:
     the meta device costs nothing). SAM 3 Video tracks what its detector finds for a text
-    prompt, which trained weights decide: one warning says to write a factory."""
+    prompt, which trained weights decide: one warning says to write a factory. PI0 takes one
+    image per camera with a mask of the cameras, and action embeddings as wide as the norm of
+    its action expert that takes them."""
     trackers = small("sam2_video") + small("sam3_tracker_video") + small("edgetam_video")
-    page = "Trackers\n========\n" + trackers + "\n.. archviz:: transformers:AutoModel\n"
-    page += '   :config: {"model_type": "sam3_video"}\n'
+    page = "Trackers\n========\n" + trackers + small("pi0")
+    page += '\n.. archviz:: transformers:AutoModel\n   :config: {"model_type": "sam3_video"}\n'
     built = build_project({"index.rst": page})
     (warning,) = built.archviz_warnings()
-    assert warning["line"] == "16"
+    assert warning["line"] == "20"
     assert "Sam3VideoModel tracks the objects its detector finds" in warning["text"]
     assert "write a factory" in warning["text"]
     assert "drawn on the CPU" not in built.app.status.getvalue()
-    sam2, sam3, edgetam = dots(built)[:3]
+    sam2, sam3, edgetam, pi0 = dots(built)[:4]
     for dot, side in ((sam2, 1024), (sam3, 1008), (edgetam, 1024)):
         assert "inference_session" in groups(dot)
         assert f"3×{side}×{side}" in dot  # frame 0 of the session's video
+    assert {"action_embeds", "pixel_values", "pixel_attention_mask"} <= groups(pi0)
+    assert "1×16×1024" in pi0 and "1×2×3×224×224" in pi0 and "1×2" in pi0

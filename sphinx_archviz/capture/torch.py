@@ -361,7 +361,8 @@ def _first_that_runs(
 ) -> tuple[torch.Tensor | None, ...]:
     """The first of the example inputs the model runs on (each tried once, without
     gradients); else the first it fails on only for want of values on the meta device (the
-    CPU may draw it); else the first, for its error."""
+    CPU may draw it); else the first that runs made as wide as the layers that take its
+    inputs; else the first, for its error."""
     if len(layouts) == 1:
         return layouts[0]
     needs_values = None
@@ -378,7 +379,8 @@ def _first_that_runs(
                 needs_values = inputs
             continue
         return inputs
-    return needs_values or _widened(layouts[0], run) or layouts[0]
+    widened = (_widened(inputs, run) for inputs in layouts)
+    return needs_values or next(filter(None, widened), None) or layouts[0]
 
 
 def _widened(

@@ -1,7 +1,8 @@
-"""Example inputs made as wide as the linear layer that takes them: for inputs whose width the
-configuration does not give (audio features stacked by the model's feature extractor, as
-Granite Speech 5's four frames in one; hidden states of several layers side by side, as a
-speculative decoder's context), the width is read from the weights of the layer they meet.
+"""Example inputs made as wide as the linear layer (or the norm) that takes them: for inputs
+whose width the configuration does not give (audio features stacked by the model's feature
+extractor, as Granite Speech 5's four frames in one; hidden states of several layers side by
+side, as a speculative decoder's context; PI0's action embeddings, as wide as its action
+expert's), the width is read from the weights of the layer they meet.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ def _first_misfit(inputs: Inputs, run: Callable[[Inputs], object]) -> _Misfit | 
     """The first example input a linear layer is given at a width it does not take."""
 
     def check(module: nn.Module, args: tuple[object, ...]) -> None:
-        if not isinstance(module, nn.Linear) or not args:
+        width = _width_taken(module)
+        if width is None or not args:
             return
         for index, given in enumerate(inputs):
-            if args[0] is given and given.shape[-1] != module.in_features:
-                raise _Misfit(index, module.in_features)
+            if args[0] is given and given.shape[-1] != width:
+                raise _Misfit(index, width)
 
     handle = nn.modules.module.register_module_forward_pre_hook(check)
     try:
@@ -56,4 +58,18 @@ def _first_misfit(inputs: Inputs, run: Callable[[Inputs], object]) -> _Misfit | 
         return None
     finally:
         handle.remove()
+    return None
+
+
+def _width_taken(module: nn.Module) -> int | None:
+    """The width of the vectors ``module`` takes: a linear layer's inputs, or those of a norm
+    over the last axis with one weight per feature (PI0's action expert starts with an RMS
+    norm)."""
+    if isinstance(module, nn.Linear):
+        return module.in_features
+    weight = getattr(module, "weight", None)
+    per_channel = isinstance(module, nn.modules.batchnorm._BatchNorm | nn.GroupNorm)
+    is_norm = "norm" in type(module).__name__.lower() and not per_channel
+    if is_norm and isinstance(weight, torch.Tensor) and weight.dim() == 1:
+        return weight.shape[0]
     return None

@@ -352,7 +352,7 @@ def _with_masks(
     values: dict[str, torch.Tensor | None], config: Any
 ) -> dict[str, torch.Tensor | None]:
     """The masks of audio features and time series: every frame and step is real; of a few
-    images (:func:`.rarer.image_attention_mask`)."""
+    images (:func:`.rarer.image_attention_mask`, :func:`.rarer.camera_mask`)."""
     for mask, masked in MASKS.items():
         given = values.get(masked)
         if mask in values and given is not None:
@@ -364,4 +364,6 @@ def _with_masks(
             values[mask] = torch.full((1, length), MASK_VALUE.get(mask, 1))
     if "image_attention_mask" in values:
         values["image_attention_mask"] = rarer.image_attention_mask(values, TOKENS)
+    if values.get("pixel_attention_mask", 0) is None:  # not a patch mask (SigLIP 2's)
+        values["pixel_attention_mask"] = rarer.camera_mask(values)
     return values

@@ -60,6 +60,15 @@ def image_attention_mask(values: dict[str, Any], count: int) -> torch.Tensor | N
     return torch.ones(1, count, images.shape[1], dtype=torch.long)
 
 
+def camera_mask(values: dict[str, Any]) -> torch.Tensor | None:
+    """Which of a few images (one per camera, PI0's) are real: all, on the CPU; none for one
+    image."""
+    images = values.get("pixel_values")
+    if images is None or images.dim() != 5:
+        return None
+    return torch.ones(1, images.shape[1], dtype=torch.bool)
+
+
 def language(config: Any) -> torch.Tensor:
     """The language of the example (X-MOD's adapters): the configuration's only language; with
     several, the user picks the default."""
