@@ -23,6 +23,8 @@ _SCOPE_SEPARATOR = re.compile(r"[_./]")
 _NUMBERED = re.compile(r"(.*?)(\d+)")
 
 T = TypeVar("T")
+#: Per atom, the atoms its data comes from.
+Incoming = dict[int, list[int]]
 
 
 @dataclass
@@ -60,19 +62,22 @@ def gather(
     items: list[Unit | Scope] = list(units)
     if len(items) <= FLAT:
         return items
-    return _arranged(_scopes(items, within=within), list(edges))
+    incoming: Incoming = {}
+    for start, end in edges:
+        incoming.setdefault(end, []).append(start)
+    return _arranged(_scopes(items, within=within), incoming)
 
 
-def _arranged(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
+def _arranged(items: list[Unit | Scope], incoming: Incoming) -> list[Unit | Scope]:
     """``items`` with the strays joined to their scopes and, if still too many to read, cut
     where all data passes; the same inside each scope (InceptionResNetV2's ``block35`` holds
     ten blocks ``block35_1`` … with their branches, not 204 layers)."""
-    items = _strays_joined(items, edges)
+    items = _strays_joined(items, incoming)
     if len(items) > FIRST_SIGHT_NODES:
-        items = _segments(items, edges)
+        items = _segments(items, incoming)
     for item in items:
         if isinstance(item, Scope):
-            item.items = _arranged(item.items, edges)
+            item.items = _arranged(item.items, incoming)
     return items
 
 
@@ -145,7 +150,7 @@ def _scope_of(name: str, depth: int) -> str | None:
     return name[:length]
 
 
-def _strays_joined(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
+def _strays_joined(items: list[Unit | Scope], incoming: Incoming) -> list[Unit | Scope]:
     """Items without a scope joined to the scope they belong with, in their order: those that
     lie with one scope alone between two places where all data passes (a shortcut's
     ``conv2d`` and ``batch_normalization`` called before ``block2``'s layers, and the ``add``
@@ -154,10 +159,10 @@ def _strays_joined(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> l
     ``batch_normalization`` and ``add`` after it). Never everything into one scope (a dense
     block's layers and the ``cat`` of their outputs)."""
     position = _positions(items)
-    sources = _sources(position, edges)
+    sources = _sources(position, incoming)
     joined: list[Unit | Scope] = []
     first = 0
-    for segment in _segment_runs(items, edges, position):
+    for segment in _segment_runs(items, incoming, position):
         numbers = range(first, first + len(segment))
         first += len(segment)
         scopes = [item for item in segment if isinstance(item, Scope)]
@@ -182,13 +187,20 @@ def _inside(item: Unit | Scope, scope: Scope) -> list[Unit | Scope]:
     return scope.items if item is scope else [item]
 
 
-def _sources(position: dict[int, int], edges: list[tuple[int, int]]) -> dict[int, set[int]]:
+def _sources(position: dict[int, int], incoming: Incoming) -> dict[int, set[int]]:
     """Per item (by number), the items its data comes from (-1: from outside them)."""
     sources: dict[int, set[int]] = {}
-    for start, end in edges:
-        if end in position:
-            sources.setdefault(position[end], set()).add(position.get(start, -1))
+    for start, end in _edges_into(position, incoming):
+        sources.setdefault(position[end], set()).add(position.get(start, -1))
     return sources
+
+
+def _edges_into(position: dict[int, int], incoming: Incoming) -> Iterator[tuple[int, int]]:
+    """The edges that end at the atoms ``position`` places (each scope looks at its own only:
+    a model of 1,600 experts has 1,600 scopes)."""
+    for end in position:
+        for start in incoming.get(end, ()):
+            yield start, end
 
 
 def _a_shortcut(numbers: range, sources: dict[int, set[int]]) -> bool:
@@ -202,26 +214,24 @@ def _a_shortcut(numbers: range, sources: dict[int, set[int]]) -> bool:
     return only_these and before in sources.get(numbers[-1], set())
 
 
-def _segments(items: list[Unit | Scope], edges: list[tuple[int, int]]) -> list[Unit | Scope]:
+def _segments(items: list[Unit | Scope], incoming: Incoming) -> list[Unit | Scope]:
     """Those between two places where all data passes through one of them (the ``mixed0``
     joining a block's branches) make a group; if still too many, runs of them are gathered
     into :data:`FIRST_SIGHT_NODES` ``// 2`` groups."""
-    segments = _segment_runs(items, edges, _positions(items))
+    segments = _segment_runs(items, incoming, _positions(items))
     if len(segments) > FIRST_SIGHT_NODES:
         segments = [[item for segment in chunk for item in segment] for chunk in _chunks(segments)]
     return [_span(segment) for segment in segments]
 
 
 def _segment_runs(
-    items: list[Unit | Scope], edges: list[tuple[int, int]], position: dict[int, int]
+    items: list[Unit | Scope], incoming: Incoming, position: dict[int, int]
 ) -> list[list[Unit | Scope]]:
     """``items`` cut where all data passes through one of them (``position``: where each atom
     is, as :func:`_positions` finds)."""
     reach = list(range(len(items)))
     from_outside = -1  # how far what comes from outside (the inputs) reaches
-    for start, end in edges:
-        if end not in position:
-            continue
+    for start, end in _edges_into(position, incoming):
         if start in position:
             reach[position[start]] = max(reach[position[start]], position[end])
         else:
