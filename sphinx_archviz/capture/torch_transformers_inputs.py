@@ -126,7 +126,7 @@ def example_inputs(model: nn.Module, device: str) -> list[Inputs]:
     layouts = []
     for values in itertools.islice(itertools.product(*choices), LAYOUTS):
         values = _with_masks(dict(zip(names, values, strict=True)), config)
-        if "decoder_input_values" in wanted and values.get("input_values") is not None:
+        if "decoder_input_values" in wanted & accepted and values.get("input_values") is not None:
             # SpeechT5's decoder: values of the encoder's layout (samples, frames, or states)
             values["decoder_input_values"] = torch.zeros_like(values["input_values"])
         layouts.append(values)
