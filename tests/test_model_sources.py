@@ -788,3 +788,40 @@ def test_video_trackers_and_pi0s_cameras_draw_on_the_meta_device(
         assert f"3×{side}×{side}" in dot  # frame 0 of the session's video
     assert {"action_embeds", "pixel_values", "pixel_attention_mask"} <= groups(pi0)
     assert "1×16×1024" in pi0 and "1×2×3×224×224" in pi0 and "1×2" in pi0
+
+
+def test_known_values_overwritten_from_the_meta_device_draw_all_on_meta(
+    build_project: BuildProject,
+) -> None:
+    """GLM-5 Next counts the keys each query picks in a tensor of zeros it makes (known, so on
+    the CPU) from picks made on the meta device: it is drawn again with every value on the
+    meta device, as before values were known. Moonshine, an encoder-decoder of audio, takes
+    no decoder values beside its decoder's token ids."""
+    layers = {
+        "num_hidden_layers": 4,
+        "layer_types": ["linear_attention"] * 3 + ["indexed_attention"],
+        "mlp_layer_types": ["dense", "sparse", "sparse", "sparse"],
+        "indexer_types": ["full"] * 4,
+        "n_routed_experts": 4,
+        "num_experts_per_tok": 2,
+    }
+    counted = small("glm5_next_text", **layers)
+    audio = small(
+        "moonshine",
+        hidden_size=32,
+        intermediate_size=64,
+        encoder_num_hidden_layers=1,
+        decoder_num_hidden_layers=1,
+        encoder_num_attention_heads=2,
+        decoder_num_attention_heads=2,
+        encoder_num_key_value_heads=2,
+        decoder_num_key_value_heads=2,
+        vocab_size=100,
+    )
+    built = build_project({"index.rst": "Counted\n=======\n" + counted + audio})
+    assert built.archviz_warnings() == []
+    assert "drawn on the CPU" not in built.app.status.getvalue()
+    picks, speech = dots(built)
+    assert "input_ids" in groups(picks) and "layers.3" in picks
+    assert {"input_values", "decoder_input_ids"} <= groups(speech)
+    assert "decoder_input_values" not in speech

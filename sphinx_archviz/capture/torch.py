@@ -166,6 +166,10 @@ def one_box_reason(_model: nn.Module) -> str | None:
 
 
 def draw(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Hierarchy]:
+    return torch_known.or_all_on_meta(lambda: _draw_graph(model, request, device))
+
+
+def _draw_graph(model: nn.Module, request: CaptureRequest, device: str) -> tuple[str, Hierarchy]:
     # Imported here: the recorder builds on the modules view's, which builds on this module.
     from sphinx_archviz.capture.torch_hierarchy import AutogradRecorder, autograd_hierarchy
 

@@ -8,13 +8,42 @@ the meta device (``_MetaAbsorbsCpu`` in :mod:`.torch`)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+import contextvars
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import torch
 from torch.utils._pytree import tree_flatten, tree_map
 
+from sphinx_archviz.errors import ArchvizError
+
 aten = torch.ops.aten
+T = TypeVar("T")
+
+#: Whether values known without weights are made on the CPU in this run (see
+#: :func:`or_all_on_meta`).
+_KNOWN_ON_THE_CPU = contextvars.ContextVar("known_on_the_cpu", default=True)
+
+
+class UnknownValuesWritten(NotImplementedError):
+    """The model wrote values computed on the meta device into a tensor of known values."""
+
+
+def or_all_on_meta(run: Callable[[], T]) -> T:
+    """``run()``; if the model wrote values known only on the meta device into a tensor of
+    known values made on the CPU (GLM-5 Next counts the keys each query picks in a tensor of
+    zeros), ``run()`` again with every value on the meta device, as it then draws."""
+    try:
+        return run()
+    except ArchvizError as error:
+        if not isinstance(error.__cause__, UnknownValuesWritten):
+            raise
+    token = _KNOWN_ON_THE_CPU.set(False)
+    try:
+        return run()
+    finally:
+        _KNOWN_ON_THE_CPU.reset(token)
+
 
 #: The largest tensor of known values made on the CPU, in elements; a larger one stays on the
 #: meta device, as before.
@@ -38,6 +67,8 @@ _LIKE = {aten.ones_like, aten.zeros_like, aten.full_like}
 def made_on_the_cpu(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """The op's result made on the CPU if it is a small integer or boolean tensor of known
     values (a factory's, or ``nonzero``'s indices); else None."""
+    if not _KNOWN_ON_THE_CPU.get():
+        return None
     packet = func.overloadpacket
     if packet in FACTORIES and _asked_for_meta(packet, args, kwargs):
         shaped = func(*args, **kwargs)  # on the meta device: free, and gives dtype and size
@@ -98,7 +129,7 @@ def check_no_write_of_unknown_values(func: Any, args: tuple[Any, ...], kwargs: A
         and argument.name in kwargs
     ]
     if any(isinstance(each, torch.Tensor) and not each.is_meta for each in written):
-        raise NotImplementedError(
+        raise UnknownValuesWritten(
             f"{func} writes values known only on the meta device into a tensor on the CPU"
         )
 
@@ -111,7 +142,8 @@ def numbers_on_the_cpu() -> Iterator[None]:
 
     def tensor(data: Any, *args: Any, **kwargs: Any) -> torch.Tensor:
         device = kwargs.get("device")
-        if device is not None and torch.device(device).type == "meta" and not _holds_tensors(data):
+        on_meta = device is not None and torch.device(device).type == "meta"
+        if on_meta and _KNOWN_ON_THE_CPU.get() and not _holds_tensors(data):
             made = original(data, *args, **{**kwargs, "device": "cpu"})
             if _small_integers(made):
                 return made

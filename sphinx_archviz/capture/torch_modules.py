@@ -30,7 +30,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
-from sphinx_archviz.capture import graph, torch_export, torch_transformers_sessions
+from sphinx_archviz.capture import graph, torch_export, torch_known, torch_transformers_sessions
 from sphinx_archviz.capture.graph.hierarchy import Hierarchy
 from sphinx_archviz.capture.graph.overlay import OverlayOf
 from sphinx_archviz.capture.graph.trace import (
@@ -85,6 +85,14 @@ def trace_model(
     """Run the model once on the example input and record its calls. With ``until_failure``,
     a forward pass that raises gives the trace of what ran (``Trace.failed`` says where it
     stopped) instead of an error."""
+    return torch_known.or_all_on_meta(
+        lambda: _trace_once(model, request, device, until_failure=until_failure)
+    )
+
+
+def _trace_once(
+    model: nn.Module, request: CaptureRequest, device: str, *, until_failure: bool
+) -> Trace:
     model, inputs, tensors_by_name = prepare(model, request, device)
     recorder = _Recorder(model)
     for name, value in zip(_input_names(model, len(inputs)), inputs, strict=True):
