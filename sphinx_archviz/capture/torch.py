@@ -251,8 +251,6 @@ class _MetaAbsorbsCpu(TorchDispatchMode):
         known = torch_known.made_on_the_cpu(func, args, kwargs)
         if known is not None:
             return known
-        if func is torch.ops.aten._to_copy.default and _readable_sent_to_meta(args[0], kwargs):
-            return func(*args, **{**kwargs, "device": args[0].device})
         tensors = [
             each for each in tree_flatten((args, kwargs))[0] if isinstance(each, torch.Tensor)
         ]
@@ -265,17 +263,6 @@ class _MetaAbsorbsCpu(TorchDispatchMode):
         elif tensors:
             return torch_known.on_the_cpu_if_small(func, args, kwargs)
         return func(*args, **kwargs)
-
-
-def _readable_sent_to_meta(tensor: torch.Tensor, kwargs: dict[str, Any]) -> bool:
-    device = kwargs.get("device")
-    dtype = kwargs.get("dtype") or tensor.dtype
-    return (
-        device is not None
-        and torch.device(device).type == "meta"
-        and not tensor.is_meta
-        and not (dtype.is_floating_point or dtype.is_complex)
-    )
 
 
 def _advice(exc: Exception) -> str:

@@ -76,7 +76,19 @@ def made_on_the_cpu(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
             return func(*args, **{**kwargs, "device": torch.device("cpu")})
     if packet is aten.nonzero and args[0].is_meta and args[0].numel() <= KNOWN_VALUES_LIMIT:
         return torch.ones(args[0].shape, dtype=torch.bool).nonzero()
+    if _readable_sent_to_meta(packet, args, kwargs):
+        # Integers on the CPU sent to the meta device (MiniCPM-V's lengths of its images'
+        # patch sequences, which it then reads) stay there until they meet a meta tensor.
+        return func(*args, **{**kwargs, "device": args[0].device})
     return None
+
+
+def _readable_sent_to_meta(packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    if packet is not aten._to_copy or args[0].is_meta:
+        return False
+    dtype = kwargs.get("dtype") or args[0].dtype
+    integral = not dtype.is_floating_point and not dtype.is_complex
+    return integral and _asked_for_meta(packet, args, kwargs)
 
 
 def on_the_cpu_if_small(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
