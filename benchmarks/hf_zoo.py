@@ -124,8 +124,8 @@ def outcome(rows: list[Row]) -> str:
     slow = [row for row in rows if row.capture + row.layout > 30]
     packages = sorted({row.problem.split(" needs the ")[-1].split()[0] for row in missing})
     return (
-        f"**{len(drawn)}/{len(rows)} = {len(drawn) / len(rows):.0%}** of all architectures "
-        f"drawn with no warning; **{len(drawn)}/{buildable} = {len(drawn) / buildable:.0%}** "
+        f"**{len(drawn)}/{len(rows)} = {len(drawn) / len(rows):.1%}** of all architectures "
+        f"drawn with no warning; **{len(drawn)}/{buildable} = {len(drawn) / buildable:.1%}** "
         "of those transformers can build from their default configuration with the packages "
         f"installed here ({len(unbuildable)} fail in transformers' own from_config, outside "
         f"archviz; {len(missing)} need a package not installed here: "
