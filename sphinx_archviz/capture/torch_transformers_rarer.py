@@ -54,19 +54,22 @@ def tokens(config: Any, accepted: set[str], default: int) -> int:
 def image_attention_mask(values: dict[str, Any], count: int) -> torch.Tensor | None:
     """Every one of ``count`` text tokens sees every image of a few (Idefics'); none for one
     image."""
-    images = values.get("pixel_values")
-    if images is None or images.dim() != 5:
-        return None
-    return torch.ones(1, count, images.shape[1], dtype=torch.long)
+    images = _few_images(values)
+    return torch.ones(1, count, images, dtype=torch.long) if images else None
 
 
 def camera_mask(values: dict[str, Any]) -> torch.Tensor | None:
     """Which of a few images (one per camera, PI0's) are real: all, on the CPU; none for one
     image."""
+    cameras = _few_images(values)
+    return torch.ones(1, cameras, dtype=torch.bool) if cameras else None
+
+
+def _few_images(values: dict[str, Any]) -> int:
+    """How many images ``pixel_values`` holds when it is a few (1 × images × channels × height
+    × width); 0 for one image."""
     images = values.get("pixel_values")
-    if images is None or images.dim() != 5:
-        return None
-    return torch.ones(1, images.shape[1], dtype=torch.bool)
+    return images.shape[1] if images is not None and images.dim() == 5 else 0
 
 
 def language(config: Any) -> torch.Tensor:
