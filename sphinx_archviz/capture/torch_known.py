@@ -86,8 +86,7 @@ def made_on_the_cpu(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
 def _readable_sent_to_meta(packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     if packet is not aten._to_copy or args[0].is_meta:
         return False
-    dtype = kwargs.get("dtype") or args[0].dtype
-    integral = not dtype.is_floating_point and not dtype.is_complex
+    integral = _integral(kwargs.get("dtype") or args[0].dtype)
     return integral and _asked_for_meta(packet, args, kwargs)
 
 
@@ -118,8 +117,12 @@ def _asked_for_meta(packet: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
 
 
 def _small_integers(tensor: torch.Tensor) -> bool:
-    integral = not tensor.dtype.is_floating_point and not tensor.dtype.is_complex
-    return integral and tensor.numel() <= KNOWN_VALUES_LIMIT
+    return _integral(tensor.dtype) and tensor.numel() <= KNOWN_VALUES_LIMIT
+
+
+def _integral(dtype: torch.dtype) -> bool:
+    """Integers or booleans."""
+    return not dtype.is_floating_point and not dtype.is_complex
 
 
 def check_no_write_of_unknown_values(func: Any, args: tuple[Any, ...], kwargs: Any) -> None:
